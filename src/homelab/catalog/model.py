@@ -1,0 +1,189 @@
+"""What a catalog entry may say. Everything a component means to the platform is here.
+
+Render, verify and the portal compute all wiring from these facets, so adding a
+component is adding a data file under `catalog/data/<layer>/<category>/`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from homelab.quantity import Bytes, Cpu
+
+Layer = Literal["infrastructure", "data", "application", "development", "backup"]
+LAYERS: tuple[Layer, ...] = ("infrastructure", "data", "application", "development", "backup")
+LAYER_TITLES = {
+    "infrastructure": "Infrastructure Layer",
+    "data": "Data Layer",
+    "application": "Application Layer",
+    "development": "Development Layer",
+    "backup": "Backup & Recovery",
+}
+Name = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+Capability = Annotated[str, Field(pattern=r"^[a-z0-9][-a-z0-9]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DesignPlace(Strict):
+    """Where the user's design names this system (a system may appear in several places)."""
+
+    name: str = Field(description="the name exactly as the design writes it, e.g. 'NGINX Ingress'")
+    layer: Layer
+    category: str = Field(description="the design's heading, e.g. 'Network Layer'")
+
+
+class Source(Strict):
+    """Exactly what a cluster pulls. `confirmed` says where a person can check it upstream."""
+
+    kind: Literal["helm", "oci", "manifest", "none"]
+    repo: str | None = Field(default=None, description="Helm repository URL, or oci://registry/path for OCI charts")
+    chart: str | None = None
+    version: str | None = Field(default=None, description="exact chart version (no ranges)")
+    url: str | None = Field(default=None, description="pinned manifest URL (kind: manifest)")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    app_version: str | None = Field(default=None, description="the upstream application version the pin ships")
+    confirmed: str = Field(description="where the coordinates were confirmed, e.g. 'grafana/helm-charts "
+                                       "charts/grafana/Chart.yaml version: 10.1.4'")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Source:
+        if self.kind in ("helm", "oci") and not (self.repo and self.chart and self.version):
+            raise ValueError(f"a {self.kind} source needs repo, chart and version")
+        if self.kind == "oci" and not (self.repo or "").startswith("oci://"):
+            raise ValueError("an oci source's repo starts with oci://")
+        if self.kind == "manifest" and not (self.url and self.sha256 and self.version):
+            raise ValueError("a manifest source needs url, sha256 and version")
+        if self.version and any(ch in self.version for ch in "^~*<>|x") and self.kind != "none":
+            raise ValueError(f"version '{self.version}' is a range; pin an exact version")
+        return self
+
+
+class Maturity(Strict):
+    status: Literal["stable", "beta", "deprecated", "retiring", "archived", "license-restricted",
+                    "commercial", "saas"] = "stable"
+    reason: str | None = None
+    replacement: str | None = Field(default=None, description="catalog name of the recommended replacement")
+    installable: bool = Field(default=True, description="false when the system can no longer be installed")
+
+    @model_validator(mode="after")
+    def _explained(self) -> Maturity:
+        if self.status != "stable" and not self.reason:
+            raise ValueError(f"maturity '{self.status}' needs a reason")
+        return self
+
+
+class Footprint(Strict):
+    """Resource requests of the whole component at one replica set, as the chart defaults ask."""
+
+    cpu: Cpu = 100
+    memory: Bytes = 128 * 2**20
+    storage: Bytes = 0
+    replicas: int = Field(default=1, ge=0)
+    per_node: bool = Field(default=False, description="a DaemonSet: one copy on every node")
+
+
+class Endpoint(Strict):
+    name: Name
+    service: str = Field(description="Kubernetes Service name the chart creates")
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["http", "https", "grpc", "tcp", "udp"] = "http"
+    expose: bool = Field(default=False, description="published through the platform's ingress at <name>.<env>.<domain>")
+    host: str | None = Field(default=None, description="host label if not the component name")
+    sso: Literal["oidc", "proxy", "none"] = Field(
+        default="none", description="oidc: native OIDC via Keycloak; proxy: behind OAuth2 Proxy; none: own auth or API")
+
+
+class Metrics(Strict):
+    service: str
+    port: str | int = Field(description="port name or number on the Service")
+    path: str = "/metrics"
+    selector: dict[str, str] = Field(default_factory=dict, description="Service labels the ServiceMonitor selects")
+
+
+class Backup(Strict):
+    method: Literal["none", "velero", "barman", "xtrabackup", "native"] = "none"
+    schedule: str = "0 3 * * *"
+    note: str | None = None
+
+
+class Secret(Strict):
+    """A credential the component needs; rendered as an ExternalSecret from Vault, never as data."""
+
+    name: Name
+    keys: list[str] = Field(min_length=1)
+
+
+class Probe(Strict):
+    """How `homelab verify` checks it through its own protocol."""
+
+    kind: str = Field(description="probe kind: postgresql, redis, http, s3, kafka, ...")
+    endpoint: str | None = Field(default=None, description="endpoint name the probe talks to")
+    path: str | None = None
+    expect_status: int | None = None
+    expect_body: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Component(Strict):
+    name: Name
+    title: str
+    summary: str
+    layer: Layer
+    categories: list[str] = Field(min_length=1, description="design categories, first is the home one")
+    design: list[DesignPlace] = Field(default_factory=list, description="where the design names this system")
+    homepage: str | None = None
+    license: str
+    maturity: Maturity = Field(default_factory=Maturity)
+    source: Source
+    namespace: Name
+    provides: list[Capability] = Field(default_factory=list)
+    requires: list[Capability] = Field(default_factory=list)
+    uses: list[Capability] = Field(default_factory=list,
+                                   description="optional capabilities: wired when something provides them")
+    exclusive: list[Capability] = Field(default_factory=list,
+                                        description="capabilities only one component per cluster may provide")
+    conflicts: list[Name] = Field(default_factory=list)
+    operator: bool = Field(default=False, description="installs CRDs or an operator that others consume")
+    arch: list[Literal["amd64", "arm64"]] = Field(default_factory=lambda: ["amd64", "arm64"])
+    footprint: Footprint = Field(default_factory=Footprint)
+    pod_security: Literal["restricted", "baseline", "privileged"] = "baseline"
+    pod_security_reason: str | None = None
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    metrics: Metrics | None = None
+    backup: Backup = Field(default_factory=Backup)
+    secrets: list[Secret] = Field(default_factory=list)
+    probe: Probe | None = None
+    values: dict[str, Any] = Field(default_factory=dict, description="default Helm values, sized for a homelab")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Component:
+        for cap in self.exclusive:
+            if cap not in self.provides:
+                raise ValueError(f"exclusive capability '{cap}' must also be in provides")
+        if self.pod_security != "restricted" and not self.pod_security_reason:
+            raise ValueError(f"pod_security '{self.pod_security}' needs a pod_security_reason")
+        names = [e.name for e in self.endpoints]
+        if len(names) != len(set(names)):
+            raise ValueError("endpoint names must be unique")
+        if self.probe and self.probe.endpoint and self.probe.endpoint not in names:
+            raise ValueError(f"probe endpoint '{self.probe.endpoint}' is not one of the endpoints {names}")
+        return self
+
+    @property
+    def category(self) -> str:
+        return self.categories[0]
+
+
+class Profile(Strict):
+    """A named selection of components plus the default provider of each capability."""
+
+    name: Name
+    summary: str
+    hardware: str = Field(description="the hardware it needs, as computed by `homelab plan`")
+    components: list[Name]
+    defaults: dict[Capability, Name] = Field(default_factory=dict)

@@ -1,0 +1,64 @@
+"""The `homelab` command: arguments in, stage calls out.
+
+Each area of commands lives in its own module with a `register(app)` function.
+Those modules import only typer at load time and import their stage inside the
+command body, so `homelab --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+
+import typer
+
+from homelab.errors import ExitCode, HomelabError
+
+COMMAND_MODULES = (
+    "homelab.cli.config_cmd",
+    "homelab.cli.catalog_cmd",
+    "homelab.cli.plan_cmd",
+)
+
+app = typer.Typer(
+    name="homelab",
+    help="Turn one small config file into a GitOps-managed homelab platform, and prove it works.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def _report_bug() -> int:
+    """Unexpected exceptions are bugs: keep the traceback in a file, print one line."""
+    fd, path = tempfile.mkstemp(prefix="homelab-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as log:
+        traceback.print_exc(file=log)
+    exc = sys.exc_info()[1]
+    sys.stderr.write(f"homelab: internal error: {type(exc).__name__}: {exc}\n"
+                     f"The traceback is in {path}; please file a bug with it.\n")
+    return ExitCode.INTERNAL
+
+
+def main() -> None:
+    """Console-script entry point with one place that formats errors and sets exit codes."""
+    try:
+        app(prog_name="homelab")
+    except HomelabError as error:
+        for problem in error.problems:
+            sys.stderr.write(f"error: {problem}\n")
+        sys.exit(int(error.exit_code))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception:
+        sys.exit(_report_bug())

@@ -1,0 +1,291 @@
+"""The user's `homelab.yaml`: strict pydantic models, loading, and error translation.
+
+Every model forbids unknown keys. Loading maps pydantic's errors back to the
+file's lines so each problem prints as `file:line: dotted.field: message (hint)`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+import typing
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from homelab import yamlsrc
+from homelab.errors import InputError, Problem
+from homelab.quantity import Bytes, Cpu
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+DEFAULT_FILE = "homelab.yaml"
+SCHEMA_FILE = "homelab.schema.json"
+
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+                                description="lower-case DNS label")]
+Domain = Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$",
+                              description="DNS domain, e.g. home.example.net")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Platform(Strict):
+    """Who this homelab is and where its names live."""
+
+    name: DnsLabel = Field(description="platform name, used in labels and the Argo CD project names")
+    domain: Domain = Field(description="base domain; UIs appear at <name>.<env>.<domain>")
+
+
+class Node(Strict):
+    """One cluster node as the planner sees it."""
+
+    name: DnsLabel
+    cpu: Cpu
+    memory: Bytes
+    storage: Bytes = Field(default=100 * 2**30)
+    arch: Literal["amd64", "arm64"] = "amd64"
+    roles: list[Literal["control-plane", "worker", "storage"]] = Field(default_factory=lambda: ["worker"])
+
+
+class Kubernetes(Strict):
+    distribution: Literal["k3s", "rke2", "talos", "kubeadm", "kind", "k3d", "microk8s", "eks", "gke", "aks",
+                          "other"] = "k3s"
+    version: str = Field(default="1.33", pattern=r"^1\.[0-9]+(\.[0-9]+)?$", description="e.g. 1.33")
+
+
+class LoadBalancer(Strict):
+    """Addresses MetalLB may hand out: CIDRs or `first-last` ranges."""
+
+    addresses: list[str] = Field(min_length=1)
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                if "-" in item:
+                    first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
+                    if int(first) > int(last):
+                        raise ValueError
+                else:
+                    ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"'{item}' is not a CIDR or a first-last address range "
+                                 "(e.g. 192.168.1.240/28 or 192.168.1.240-192.168.1.250)") from None
+        return value
+
+
+def _unique_names(nodes: list[Node]) -> list[Node]:
+    seen: set[str] = set()
+    for node in nodes:
+        if node.name in seen:
+            raise ValueError(f"node name '{node.name}' appears twice (node names must be unique)")
+        seen.add(node.name)
+    return nodes
+
+
+class Cluster(Strict):
+    nodes: list[Node] = Field(min_length=1)
+    kubernetes: Kubernetes = Field(default_factory=Kubernetes)
+    load_balancer: LoadBalancer | None = None
+    headroom: float = Field(default=0.15, ge=0, lt=0.9,
+                            description="fraction of every node kept free when fitting components")
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes(cls, value: list[Node]) -> list[Node]:
+        return _unique_names(value)
+
+
+class EnvironmentOverrides(Strict):
+    """Where this environment differs from the others; nothing else may differ."""
+
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+    replicas: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict, description="chart version per component")
+    values: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Helm values per component")
+
+
+class Environment(Strict):
+    kube_context: str | None = Field(default=None, description="kubeconfig context; defaults to the current one")
+    subdomain: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$",
+                                  description="label between the host and the domain; '' drops it (prod)")
+    nodes: list[Node] | None = Field(default=None, description="this environment's own nodes, if not shared")
+    overrides: EnvironmentOverrides = Field(default_factory=EnvironmentOverrides)
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes(cls, value: list[Node] | None) -> list[Node] | None:
+        return None if value is None else _unique_names(value)
+
+
+class GitOps(Strict):
+    """Where the rendered tree lives; any Git provider, private repositories allowed."""
+
+    repo_url: str = Field(pattern=r"^(https?://|ssh://|git@[^:]+:|file://).+",
+                          description="https://…, ssh://… or git@host:owner/repo.git")
+    branch: str = "main"
+    path: str = Field(default="clusters", description="folder inside the repository that holds the tree")
+    credentials_secret: str | None = Field(
+        default=None, description="Vault path holding the repository credentials (private repositories)")
+
+
+class Acme(Strict):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    server: str = "https://acme-v02.api.letsencrypt.org/directory"
+    dns_provider: Literal["cloudflare", "route53", "rfc2136", "digitalocean", "azuredns", "clouddns"]
+    credentials_secret: str = Field(description="Vault path with the DNS provider's API credentials")
+
+
+class Tls(Strict):
+    """internal-ca needs no outside vendor; acme-dns01 gets publicly trusted certificates."""
+
+    mode: Literal["internal-ca", "acme-dns01"] = "internal-ca"
+    acme: Acme | None = None
+
+    @model_validator(mode="after")
+    def _acme_needed(self) -> Tls:
+        if self.mode == "acme-dns01" and self.acme is None:
+            raise ValueError("tls.mode acme-dns01 needs an 'acme' section (email, dns_provider, credentials_secret)")
+        return self
+
+
+class Sync(Strict):
+    """Argo CD sync policy for every Application."""
+
+    automated: bool = True
+    prune: bool = True
+    self_heal: bool = True
+    retries: int = Field(default=5, ge=0, le=100)
+
+
+class Config(Strict):
+    """A whole homelab: the platform, its cluster, environments and component choices."""
+
+    platform: Platform
+    cluster: Cluster
+    environments: dict[Literal["dev", "staging", "prod"], Environment] = Field(
+        default_factory=lambda: {name: Environment() for name in ENVIRONMENTS})
+    profile: str = Field(default="standard", description="minimal, standard or full")
+    add: list[str] = Field(default_factory=list, description="components to add to the profile")
+    remove: list[str] = Field(default_factory=list, description="components to take out of the profile")
+    choices: dict[str, str] = Field(default_factory=dict,
+                                    description="capability -> provider, e.g. cni: cilium")
+    allow: list[str] = Field(default_factory=list,
+                             description="components to install even though their maturity forbids it")
+    gitops: GitOps
+    tls: Tls = Field(default_factory=Tls)
+    sync: Sync = Field(default_factory=Sync)
+
+    def nodes_for(self, env: str) -> list[Node]:
+        own = self.environments[env].nodes if env in self.environments else None
+        return list(own or self.cluster.nodes)
+
+    def env_names(self) -> list[str]:
+        return [name for name in ENVIRONMENTS if name in self.environments]
+
+
+class LoadedConfig(BaseModel):
+    """A Config plus where it came from, so later stages can point back at lines."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    config: Config
+    source: yamlsrc.Located
+    builtin: bool = False
+
+
+def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the last key of `loc`, to suggest its field names."""
+    current: Any = model
+    for part in loc[:-1]:
+        while True:
+            origin = typing.get_origin(current)
+            if origin in (list, dict) or origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+                args = [a for a in typing.get_args(current) if a is not type(None)]
+                current = args[-1]
+            elif origin is Annotated:
+                current = typing.get_args(current)[0]
+            else:
+                break
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = field.annotation
+    while typing.get_origin(current) is not None and not (isinstance(current, type)):
+        args = [a for a in typing.get_args(current) if a is not type(None)]
+        current = args[-1]
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[BaseModel]) -> list[Problem]:
+    """One Problem per pydantic error, with file, line, dotted field and a hint."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = item["msg"].removeprefix("Value error, ")
+        hint = None
+        if item["type"] == "extra_forbidden":
+            owner = _model_at(root, loc)
+            names = list(owner.model_fields) if owner else []
+            close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+            message = "unknown key"
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"allowed keys: {', '.join(names)}" if names else "remove it")
+        elif item["type"] == "missing":
+            message = "required key is missing"
+            hint = "add it (see `homelab init` for a commented example)"
+        elif item["type"] == "literal_error":
+            close = difflib.get_close_matches(str(item.get("input")),
+                                              re.findall(r"'([^']+)'", message), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else None
+        elif (match := re.search(r"\((did you mean [^)]*|use [^)]*)\)$", message)):
+            message, hint = message[: match.start()].rstrip(), match.group(1)
+        problems.append(Problem(message, file=source.file, line=source.line_of(loc),
+                                field=yamlsrc.dotted(loc) or "(top level)", hint=hint))
+    return problems
+
+
+def parse_config(source: yamlsrc.Located) -> Config:
+    if source.data is None:
+        raise InputError([Problem("the file is empty", file=source.file, line=1,
+                                  hint="run `homelab init` to write a commented starter")])
+    if not isinstance(source.data, dict):
+        raise InputError([Problem(f"expected a mapping of keys, got {type(source.data).__name__}",
+                                  file=source.file, line=1, hint="run `homelab init` for an example")])
+    try:
+        return Config.model_validate(source.data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, source, Config)) from None
+
+
+def builtin_text() -> str:
+    """The commented example homelab shipped with the package (the built-in default)."""
+    return resources.files("homelab").joinpath("examples/homelab.yaml").read_text(encoding="utf-8")
+
+
+def load(path: Path | None = None) -> LoadedConfig:
+    """Load `path`, or `./homelab.yaml`, or else the built-in example."""
+    if path is None:
+        default = Path(DEFAULT_FILE)
+        if not default.exists():
+            source = yamlsrc.parse(builtin_text(), "<built-in example homelab.yaml>")
+            return LoadedConfig(config=parse_config(source), source=source, builtin=True)
+        path = default
+    source = yamlsrc.read(path, "config file")
+    return LoadedConfig(config=parse_config(source), source=source)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "homelab.yaml"
+    return schema
