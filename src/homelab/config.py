@@ -226,15 +226,20 @@ def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[BaseModel]) -> list[Problem]:
-    """One Problem per pydantic error, with file, line, dotted field and a hint."""
+def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[BaseModel],
+                  prefix: yamlsrc.PathKey = ()) -> list[Problem]:
+    """One Problem per pydantic error, with file, line, dotted field and a hint.
+
+    `prefix` is where the validated object sits inside the file (for nested documents).
+    """
     problems = []
     for item in error.errors():
-        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        inner = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = (*prefix, *inner)
         message = item["msg"].removeprefix("Value error, ")
         hint = None
         if item["type"] == "extra_forbidden":
-            owner = _model_at(root, loc)
+            owner = _model_at(root, inner)
             names = list(owner.model_fields) if owner else []
             close = difflib.get_close_matches(str(loc[-1]), names, n=1)
             message = "unknown key"

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from homelab import yamlsrc
-from homelab.catalog.model import Component, Profile
+from homelab.catalog.model import CapabilityInfo, Component, Profile
+from homelab.config import problems_from
 from homelab.errors import CatalogError, Problem
 
 
@@ -30,6 +31,7 @@ class Catalog:
     components: dict[str, Component]
     layers: dict[str, LayerInfo]
     profiles: dict[str, Profile] = field(default_factory=dict)
+    capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # component name -> data file
     providers: dict[str, list[str]] = field(default_factory=dict)  # capability -> component names
 
@@ -62,8 +64,6 @@ def data_root() -> Path:
 
 
 def _validated(model: type[Component] | type[Profile], path: Path) -> Component | Profile:
-    from homelab.config import problems_from
-
     source = yamlsrc.read(path, "catalog file")
     if not isinstance(source.data, dict):
         raise CatalogError([Problem("expected a mapping", file=str(path), line=1)])
@@ -102,6 +102,13 @@ def _cross_check(catalog: Catalog) -> list[Problem]:
     problems = []
     for comp in catalog.components.values():
         where = catalog.files[comp.name]
+        for facet in ("provides", "requires", "uses"):
+            for cap in getattr(comp, facet):
+                if cap not in catalog.capabilities:
+                    close = difflib.get_close_matches(cap, list(catalog.capabilities), n=1)
+                    problems.append(Problem(f"capability '{cap}' is not declared in capabilities.yaml",
+                                            file=where, field=facet,
+                                            hint=f"did you mean '{close[0]}'?" if close else "declare it"))
         for cap in comp.requires:
             if cap not in catalog.providers:
                 problems.append(Problem(f"requires '{cap}' but no component provides it", file=where,
@@ -166,9 +173,17 @@ def _load(root: Path) -> Catalog:
         assert isinstance(profile, Profile)
         profiles[profile.name] = profile
         files[f"profile:{profile.name}"] = str(path)
+    caps_source = yamlsrc.read(root / "capabilities.yaml", "capabilities file")
+    capabilities: dict[str, CapabilityInfo] = {}
+    for cap, body in (caps_source.data or {}).items():
+        try:
+            capabilities[cap] = CapabilityInfo.model_validate(body)
+        except ValidationError as exc:
+            problems.extend(problems_from(exc, caps_source, CapabilityInfo, prefix=(cap,)))
     if problems:
         raise CatalogError(problems)
-    catalog = Catalog(components=components, layers=layers, profiles=profiles, files=files)
+    catalog = Catalog(components=components, layers=layers, profiles=profiles, files=files,
+                      capabilities=capabilities)
     problems = _cross_check(catalog)
     if problems:
         raise CatalogError(problems)

@@ -40,7 +40,9 @@ class DesignPlace(Strict):
 class Source(Strict):
     """Exactly what a cluster pulls. `confirmed` says where a person can check it upstream."""
 
-    kind: Literal["helm", "oci", "manifest", "none"]
+    kind: Literal["helm", "oci", "manifest", "local", "none"] = Field(
+        description="helm/oci: a chart; manifest: a pinned URL; local: a chart shipped in this package "
+                    "(src/homelab/charts/<chart>); none: nothing to install (SaaS or unavailable)")
     repo: str | None = Field(default=None, description="Helm repository URL, or oci://registry/path for OCI charts")
     chart: str | None = None
     version: str | None = Field(default=None, description="exact chart version (no ranges)")
@@ -58,6 +60,8 @@ class Source(Strict):
             raise ValueError("an oci source's repo starts with oci://")
         if self.kind == "manifest" and not (self.url and self.sha256 and self.version):
             raise ValueError("a manifest source needs url, sha256 and version")
+        if self.kind == "local" and not (self.chart and self.version):
+            raise ValueError("a local source needs chart (folder under src/homelab/charts) and version")
         if self.version and any(ch in self.version for ch in "^~*<>|x") and self.kind != "none":
             raise ValueError(f"version '{self.version}' is a range; pin an exact version")
         return self
@@ -145,8 +149,6 @@ class Component(Strict):
     requires: list[Capability] = Field(default_factory=list)
     uses: list[Capability] = Field(default_factory=list,
                                    description="optional capabilities: wired when something provides them")
-    exclusive: list[Capability] = Field(default_factory=list,
-                                        description="capabilities only one component per cluster may provide")
     conflicts: list[Name] = Field(default_factory=list)
     operator: bool = Field(default=False, description="installs CRDs or an operator that others consume")
     arch: list[Literal["amd64", "arm64"]] = Field(default_factory=lambda: ["amd64", "arm64"])
@@ -159,12 +161,11 @@ class Component(Strict):
     secrets: list[Secret] = Field(default_factory=list)
     probe: Probe | None = None
     values: dict[str, Any] = Field(default_factory=dict, description="default Helm values, sized for a homelab")
+    resources: list[dict[str, Any]] = Field(
+        default_factory=list, description="custom resources the component needs, e.g. the Cluster an operator runs")
 
     @model_validator(mode="after")
     def _consistent(self) -> Component:
-        for cap in self.exclusive:
-            if cap not in self.provides:
-                raise ValueError(f"exclusive capability '{cap}' must also be in provides")
         if self.pod_security != "restricted" and not self.pod_security_reason:
             raise ValueError(f"pod_security '{self.pod_security}' needs a pod_security_reason")
         names = [e.name for e in self.endpoints]
@@ -177,6 +178,13 @@ class Component(Strict):
     @property
     def category(self) -> str:
         return self.categories[0]
+
+
+class CapabilityInfo(Strict):
+    """One word of the capability vocabulary (catalog/data/capabilities.yaml)."""
+
+    summary: str
+    exclusive: bool = Field(default=False, description="at most one provider per cluster")
 
 
 class Profile(Strict):
