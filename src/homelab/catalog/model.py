@@ -38,31 +38,33 @@ class DesignPlace(Strict):
 
 
 class Source(Strict):
-    """Exactly what a cluster pulls. `confirmed` says where a person can check it upstream."""
+    """Exactly what a cluster pulls. `confirmed` says where a person can check it upstream.
 
-    kind: Literal["helm", "oci", "manifest", "local", "none"] = Field(
-        description="helm/oci: a chart; manifest: a pinned URL; local: a chart shipped in this package "
-                    "(src/homelab/charts/<chart>); none: nothing to install (SaaS or unavailable)")
-    repo: str | None = Field(default=None, description="Helm repository URL, or oci://registry/path for OCI charts")
-    chart: str | None = None
-    version: str | None = Field(default=None, description="exact chart version (no ranges)")
-    url: str | None = Field(default=None, description="pinned manifest URL (kind: manifest)")
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    helm/oci: a chart at an exact version. git: a folder of manifests in an upstream Git
+    repository at an exact tag or commit (how Argo CD syncs raw manifests). local: a kustomization
+    shipped in this package under src/homelab/manifests/<chart>/, copied into the rendered tree and
+    synced from the user's own GitOps repository. none: nothing to install (SaaS, or no longer installable).
+    """
+
+    kind: Literal["helm", "oci", "git", "local", "none"]
+    repo: str | None = Field(default=None, description="Helm repository URL, oci://registry/path, or Git URL")
+    chart: str | None = Field(default=None, description="chart name (helm/oci) or folder name (local)")
+    path: str | None = Field(default=None, description="folder inside the Git repository (git)")
+    version: str | None = Field(default=None, description="exact chart version, Git tag or commit (no ranges)")
     app_version: str | None = Field(default=None, description="the upstream application version the pin ships")
     confirmed: str = Field(description="where the coordinates were confirmed, e.g. 'grafana/helm-charts "
                                        "charts/grafana/Chart.yaml version: 10.1.4'")
 
     @model_validator(mode="after")
     def _complete(self) -> Source:
-        if self.kind in ("helm", "oci") and not (self.repo and self.chart and self.version):
-            raise ValueError(f"a {self.kind} source needs repo, chart and version")
+        needs = {"helm": ("repo", "chart", "version"), "oci": ("repo", "chart", "version"),
+                 "git": ("repo", "path", "version"), "local": ("chart", "version"), "none": ()}[self.kind]
+        missing = [name for name in needs if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"a {self.kind} source needs {', '.join(missing)}")
         if self.kind == "oci" and not (self.repo or "").startswith("oci://"):
             raise ValueError("an oci source's repo starts with oci://")
-        if self.kind == "manifest" and not (self.url and self.sha256 and self.version):
-            raise ValueError("a manifest source needs url, sha256 and version")
-        if self.kind == "local" and not (self.chart and self.version):
-            raise ValueError("a local source needs chart (folder under src/homelab/charts) and version")
-        if self.version and any(ch in self.version for ch in "^~*<>|x") and self.kind != "none":
+        if self.version and any(ch in self.version for ch in "^~*<>| "):
             raise ValueError(f"version '{self.version}' is a range; pin an exact version")
         return self
 
