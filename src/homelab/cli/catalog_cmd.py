@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +11,11 @@ from homelab.cli.common import JsonOption, console
 catalog_app = typer.Typer(help="Browse the catalog of deployable systems.", no_args_is_help=True)
 
 
-def _table(components: list, title: str) -> None:  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    from homelab.catalog.model import Component
+
+
+def _table(components: list[Component], title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)

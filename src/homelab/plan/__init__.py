@@ -15,7 +15,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     selection = resolve.select(config, catalog, env, file)
     names = list(selection.reasons)
     levels = graph.waves(names, selection.edges)
-    overrides = config.environments[env].overrides
+    overrides = config.env(env).overrides
     layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
     planned = []
     for name in names:

@@ -54,7 +54,7 @@ def _check_choices(config: Config, catalog: Catalog, file: str) -> list[Problem]
 def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml") -> Selection:
     """Close the selection under `requires`; check exclusivity, conflicts and maturity."""
     profile = _profile(config, catalog, file)
-    overrides = config.environments[env].overrides
+    overrides = config.env(env).overrides
     problems = [
         *_check_names(config.add, "add", catalog, file),
         *_check_names(config.remove, "remove", catalog, file),
