@@ -46,6 +46,27 @@ def write_catalog(root: Path, entries: list[dict[str, Any]], profiles: dict[str,
     return root
 
 
+def facets(name: str, i: int) -> dict[str, Any]:
+    """Endpoints, metrics, secrets and backup for the i-th synthetic component, so render has wiring to do.
+
+    Every component serves one endpoint; every third exposes it as a UI (alternating OIDC and proxy SSO),
+    every second has metrics, every fifth a credential, data-layer ones a backup.
+    """
+    exposed = i % 3 == 0
+    out: dict[str, Any] = {
+        "endpoints": [{"name": "http", "service": name, "port": 8080, "expose": exposed,
+                       "sso": ("oidc" if i % 2 else "proxy") if exposed else "none"}],
+        "values": {"replicaCount": 1, "url": "https://${host:http}", "namespace": "${namespace}"},
+    }
+    if i % 2 == 0:
+        out["metrics"] = {"service": name, "port": "http", "selector": {"app.kubernetes.io/name": name}}
+    if i % 5 == 0:
+        out["secrets"] = [{"name": f"{name}-credentials", "keys": ["username", "password"]}]
+    if CATEGORIES[i % len(CATEGORIES)][0] == "data":
+        out["backup"] = {"method": "velero", "schedule": "0 2 * * *"}
+    return out
+
+
 def generate(root: Path, size: int, seed: int = 7) -> Path:
     """A DAG of `size` components; each requires up to three capabilities of earlier ones."""
     rng = random.Random(seed)
@@ -53,9 +74,10 @@ def generate(root: Path, size: int, seed: int = 7) -> Path:
     for i in range(size):
         layer, category = CATEGORIES[i % len(CATEGORIES)]
         requires = sorted({f"cap-{rng.randrange(i)}" for _ in range(min(i, 3))}) if i else []
-        entries.append(entry(f"c{i:05d}", layer, category, provides=[f"cap-{i}"], requires=requires,
+        name = f"c{i:05d}"
+        entries.append(entry(name, layer, category, provides=[f"cap-{i}"], requires=requires,
                              footprint={"cpu": f"{rng.choice([10, 20, 50])}m",
-                                        "memory": f"{rng.choice([16, 32, 64])}Mi"}))
+                                        "memory": f"{rng.choice([16, 32, 64])}Mi"}, **facets(name, i)))
     capabilities = {f"cap-{i}": {"summary": f"capability {i}"} for i in range(size)}
     profiles = {"full": {"summary": "everything", "hardware": "synthetic",
                          "components": [e["name"] for e in entries]}}
@@ -72,3 +94,92 @@ def big_cluster_config(size: int) -> dict[str, Any]:
         "profile": "full",
         "gitops": {"repo_url": "https://git.example.net/homelab.git"},
     }
+
+
+def _ui(name: str, service: str, port: int, sso: str = "none", expose: bool = True) -> dict[str, Any]:
+    return {"name": name, "service": service, "port": port, "expose": expose, "sso": sso}
+
+
+def platform_entries() -> list[dict[str, Any]]:
+    """A small synthetic platform with one provider of every capability render wires (not the real catalog).
+
+    It exercises every glue path: TLS, ingress, SSO by OIDC and by proxy, secrets, metrics, backups by
+    Velero and Barman, policies, a load balancer; sources of kind helm, oci and git.
+    """
+    def helm(name: str) -> dict[str, Any]:
+        return {"kind": "helm", "repo": f"https://charts.example.invalid/{name}", "chart": name, "version": "1.2.3",
+                "confirmed": "synthetic"}
+
+    privileged = {"pod_security": "privileged", "pod_security_reason": "host networking (synthetic)"}
+    return [
+        entry("metallb", "infrastructure", "networking", provides=["load-balancer"], operator=True, **privileged),
+        entry("ingress-nginx", "infrastructure", "networking", provides=["ingress"], pod_security="baseline",
+              pod_security_reason="binds privileged ports (synthetic)", uses=["load-balancer"],
+              endpoints=[_ui("http", "ingress-nginx-controller", 80, expose=False)]),
+        entry("cert-manager", "infrastructure", "security", provides=["certificates"], operator=True),
+        entry("vault", "infrastructure", "security", provides=["secrets-store"],
+              endpoints=[_ui("api", "vault", 8200)], backup={"method": "velero"}),
+        entry("external-secrets", "infrastructure", "security", provides=["external-secrets"],
+              requires=["secrets-store"], operator=True),
+        entry("keycloak", "infrastructure", "security", provides=["identity-provider"],
+              requires=["sql-database"], endpoints=[_ui("ui", "keycloak-service", 8080)],
+              resources=[{"apiVersion": "k8s.keycloak.org/v2alpha1", "kind": "Keycloak",
+                          "metadata": {"name": "keycloak", "namespace": "keycloak"},
+                          "spec": {"instances": 1, "hostname": {"hostname": "${host:ui}"}}}]),
+        entry("oauth2-proxy", "infrastructure", "security", provides=["auth-proxy"],
+              source={"kind": "oci", "repo": "oci://registry.example.invalid/charts", "chart": "oauth2-proxy",
+                      "version": "7.0.0", "confirmed": "synthetic"},
+              endpoints=[_ui("http", "oauth2-proxy", 80, expose=False)], values={"replicaCount": 1}),
+        entry("kyverno", "infrastructure", "security", provides=["policy-engine"], operator=True,
+              source={"kind": "git", "repo": "https://git.example.invalid/kyverno.git", "path": "config/release",
+                      "version": "v1.0.0", "confirmed": "synthetic"}),
+        entry("minio", "infrastructure", "storage", provides=["object-storage"],
+              endpoints=[_ui("s3", "minio", 9000, expose=False), _ui("console", "minio-console", 9001, "proxy")],
+              metrics={"service": "minio", "port": "http-metrics", "path": "/minio/v2/metrics/cluster"}),
+        entry("cloudnative-pg", "data", "databases", provides=["postgres-operator"], operator=True),
+        entry("postgresql", "data", "databases", provides=["sql-database", "postgresql"],
+              requires=["postgres-operator"], uses=["object-storage", "metrics-store"],
+              source={"kind": "none", "confirmed": "synthetic"},
+              endpoints=[_ui("rw", "postgresql-rw", 5432, expose=False)],
+              metrics={"service": "postgresql-metrics", "port": 9187, "selector": {"cnpg.io/cluster": "postgresql"}},
+              backup={"method": "barman", "schedule": "0 3 * * *"},
+              secrets=[{"name": "postgresql-app", "keys": ["username", "password"]}],
+              resources=[{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+                          "metadata": {"name": "postgresql", "namespace": "postgresql"},
+                          "spec": {"instances": 1, "storage": {"size": "1Gi"}}}]),
+        entry("redis", "data", "caching", provides=["cache"], endpoints=[_ui("redis", "redis-master", 6379,
+                                                                               expose=False)],
+              backup={"method": "velero"}, secrets=[{"name": "redis-auth", "keys": ["password"]}]),
+        entry("prometheus", "application", "monitoring", provides=["metrics-store", "prometheus-operator"],
+              operator=True, endpoints=[_ui("web", "prometheus", 9090, "proxy")],
+              metrics={"service": "prometheus", "port": "web"}),
+        entry("loki", "application", "monitoring", provides=["logs-store"], endpoints=[_ui("http", "loki", 3100,
+                                                                                          expose=False)]),
+        entry("grafana", "application", "monitoring", provides=["dashboards"], requires=["metrics-store"],
+              uses=["logs-store", "identity-provider"], endpoints=[_ui("ui", "grafana", 80, "oidc")],
+              metrics={"service": "grafana", "port": "service"}, backup={"method": "velero"},
+              secrets=[{"name": "grafana-admin", "keys": ["admin-user", "admin-password"]}],
+              values={"replicas": 1, "grafana.ini": {
+                  "server": {"root_url": "https://${host:ui}"},
+                  "auth.generic_oauth": {"auth_url": "${oidc_issuer}/protocol/openid-connect/auth"}}}),
+        entry("argocd", "application", "cicd", provides=["gitops"], source=helm("argo-cd"),
+              endpoints=[_ui("ui", "argocd-server", 80, "oidc")]),
+        entry("velero", "backup", "backup", provides=["cluster-backup"], uses=["object-storage"], operator=True,
+              pod_security="baseline", pod_security_reason="node agent reads pod volumes (synthetic)"),
+        entry("shop", "application", "workloads", provides=["reference-app"], requires=["sql-database", "cache"],
+              endpoints=[_ui("web", "shop", 8000, "proxy")], metrics={"service": "shop", "port": "http"},
+              secrets=[{"name": "shop-db", "keys": ["uri"]}], values={"replicaCount": 1,
+                                                                      "db": "postgresql-rw.${namespace}.svc"}),
+    ]
+
+
+def platform_catalog(root: Path, extra: list[dict[str, Any]] | None = None) -> Path:
+    """`platform_entries()` (+ `extra`) as a catalog whose profile `full` selects all of them."""
+    entries = [*platform_entries(), *(extra or [])]
+    capabilities = yaml.safe_load((data_root() / "capabilities.yaml").read_text())
+    for body in entries:
+        for cap in [*body.get("provides", []), *body.get("requires", []), *body.get("uses", [])]:
+            capabilities.setdefault(cap, {"summary": cap})
+    profiles = {"full": {"summary": "everything", "hardware": "synthetic",
+                         "components": [e["name"] for e in entries]}}
+    return write_catalog(root, entries, profiles, capabilities)

@@ -1,0 +1,152 @@
+"""What every renderer needs for one environment: the plan, hosts, labels and object builders.
+
+Renderers are pure functions `render(ctx) -> list[Obj]`; they never touch the disk. An Obj
+is a Kubernetes object plus where it goes in the tree (`group`, e.g. `data/postgresql`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from homelab.catalog.loader import Catalog
+from homelab.catalog.model import Component, Endpoint
+from homelab.config import Config
+from homelab.plan import Plan, Planned
+
+MANAGED_BY = "homelab"
+PLATFORM_LABEL = "homelab.dev/platform"
+ENV_LABEL = "homelab.dev/env"
+WAVE = "argocd.argoproj.io/sync-wave"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+# Namespaces Kubernetes owns: we never create them, label them or put a default deny in them.
+SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
+# Custom resource kinds we generate -> the capability whose provider installs their CRD.
+KIND_CAPABILITY = {
+    "ExternalSecret": "external-secrets", "ClusterSecretStore": "external-secrets",
+    "Certificate": "certificates", "ClusterIssuer": "certificates", "Issuer": "certificates",
+    "ServiceMonitor": "prometheus-operator", "IPAddressPool": "load-balancer", "L2Advertisement": "load-balancer",
+    "ClusterPolicy": "policy-engine", "Schedule": "cluster-backup", "ScheduledBackup": "postgres-operator",
+    "KeycloakRealmImport": "identity-provider", "HTTPRoute": "gateway-api", "Gateway": "gateway-api",
+}
+CORE_GROUPS = frozenset({"v1", "apps/v1", "networking.k8s.io/v1", "batch/v1", "policy/v1",
+                         "rbac.authorization.k8s.io/v1"})
+
+
+@dataclass
+class Obj:
+    """One Kubernetes object and the folder of the tree it belongs in (layer/component or platform/...)."""
+
+    body: dict[str, Any]
+    group: str
+
+    @property
+    def kind(self) -> str:
+        return str(self.body["kind"])
+
+    @property
+    def name(self) -> str:
+        return str(self.body["metadata"]["name"])
+
+    @property
+    def namespace(self) -> str | None:
+        return self.body["metadata"].get("namespace")
+
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity as kustomize sees it: apiVersion, kind, namespace, name."""
+        return (self.body["apiVersion"], self.kind, self.namespace or "", self.name)
+
+    def filename(self) -> str:
+        return f"{self.group}/{self.kind.lower()}-{self.name}.yaml"
+
+
+@dataclass
+class Context:
+    config: Config
+    catalog: Catalog
+    plan: Plan
+    env: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def platform(self) -> str:
+        return self.config.platform.name
+
+    @property
+    def components(self) -> list[Planned]:
+        return list(self.plan.components.values())
+
+    def component(self, name: str) -> Component:
+        return self.plan.components[name].component
+
+    def provider(self, capability: str) -> Component | None:
+        name = self.plan.provider_of(capability)
+        return self.plan.components[name].component if name else None
+
+    def wave_of(self, name: str) -> int:
+        return self.plan.components[name].wave
+
+    def crd_wave(self, kind: str, floor: int = 0) -> int:
+        """The earliest wave an object of `kind` may sync in: after the provider of its CRD."""
+        cap = KIND_CAPABILITY.get(kind)
+        provider = self.plan.provider_of(cap) if cap else None
+        return max(floor, self.wave_of(provider) + 1) if provider else floor
+
+    def has(self, kind: str) -> bool:
+        """True when the plan installs the CRD of `kind` (core kinds always exist)."""
+        cap = KIND_CAPABILITY.get(kind)
+        return cap is None or self.plan.provider_of(cap) is not None
+
+    def argocd_namespace(self) -> str:
+        gitops = self.provider("gitops")
+        return gitops.namespace if gitops else "argocd"
+
+    def owned_namespaces(self) -> list[str]:
+        """Namespaces we create (and default-deny): every planned component's, minus Kubernetes' own."""
+        return sorted({p.component.namespace for p in self.components} - SYSTEM_NAMESPACES)
+
+    def subdomain(self) -> str:
+        sub = self.config.env(self.env).subdomain
+        return self.env if sub is None else sub
+
+    def host(self, comp: Component, endpoint: Endpoint) -> str:
+        """`<host>.<env>.<domain>`; an empty subdomain (prod) drops the env label."""
+        first = next((e for e in comp.endpoints if e.expose), comp.endpoints[0])
+        label = endpoint.host or (comp.name if endpoint == first else f"{endpoint.name}-{comp.name}")
+        parts = [label, self.subdomain(), self.config.platform.domain]
+        return ".".join(p for p in parts if p)
+
+    def exposed(self) -> list[tuple[Component, Endpoint]]:
+        return [(p.component, e) for p in self.components for e in p.component.endpoints if e.expose]
+
+    def labels(self, name: str, role: str) -> dict[str, str]:
+        """Kubernetes recommended labels plus our ownership label (the env label comes from the overlay)."""
+        return {
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/component": role,
+            "app.kubernetes.io/part-of": self.platform,
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            PLATFORM_LABEL: self.platform,
+        }
+
+    def obj(self, api: str, kind: str, name: str, *, owner: str, role: str, group: str,
+            namespace: str | None = None, wave: int | None = None, spec: dict[str, Any] | None = None,
+            extra: dict[str, Any] | None = None, annotations: dict[str, str] | None = None) -> Obj:
+        """Build an object with our labels; custom resources sync after their CRD's provider."""
+        meta: dict[str, Any] = {"name": name, "labels": self.labels(owner, role)}
+        if namespace:
+            meta["namespace"] = namespace
+        notes = dict(annotations or {})
+        floor = wave if wave is not None else (self.wave_of(owner) if owner in self.plan.components else 0)
+        notes[WAVE] = str(self.crd_wave(kind, floor))
+        if api not in CORE_GROUPS:
+            notes[SYNC_OPTIONS] = "SkipDryRunOnMissingResource=true"
+        meta["annotations"] = notes
+        body: dict[str, Any] = {"apiVersion": api, "kind": kind, "metadata": meta}
+        if spec is not None:
+            body["spec"] = spec
+        body.update(extra or {})
+        return Obj(body, group)
+
+    def group_of(self, comp: Component) -> str:
+        return f"{comp.layer}/{comp.name}"

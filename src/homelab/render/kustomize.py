@@ -1,0 +1,164 @@
+"""Factor the environments into a kustomize base and one overlay each, and build them back.
+
+An object rendered in every environment goes to `base/` as the part all environments share; each
+overlay adds JSON 6902 `add` patches for exactly the fields where its environment differs (a version,
+a hostname, a replica count). Objects only some environments have live in those overlays whole. The
+env label is added by each overlay's `labels` transformer. `sortOptions: fifo` keeps kustomize's
+output in the order we list, so `build` below reproduces `kubectl kustomize <tree>/<env>` exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homelab.errors import InputError, Problem
+from homelab.render.context import ENV_LABEL, Obj
+
+BASE = "base"
+KUSTOMIZATION = "kustomization.yaml"
+KIND_RANK = {"Namespace": 0, "AppProject": 1}
+_MISSING = object()
+
+
+def _common(values: list[Any]) -> Any:
+    """The part every value shares: equal values, or the shared keys of mappings; else _MISSING."""
+    first = values[0]
+    if all(v == first for v in values[1:]):
+        return first
+    if not all(isinstance(v, dict) for v in values):
+        return _MISSING
+    out = {}
+    for key in first:
+        if all(key in v for v in values[1:]):
+            shared = _common([v[key] for v in values])
+            if shared is not _MISSING:
+                out[key] = shared
+    return out
+
+
+def _pointer(path: list[str]) -> str:
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _ops(common: dict[str, Any], body: dict[str, Any], path: list[str]) -> list[dict[str, Any]]:
+    ops = []
+    for key, value in body.items():
+        if key not in common:
+            ops.append({"op": "add", "path": _pointer([*path, key]), "value": value})
+        elif common[key] != value:
+            ops.extend(_ops(common[key], value, [*path, key]))
+    return ops
+
+
+def _target(body: dict[str, Any]) -> dict[str, str]:
+    group, _, version = str(body["apiVersion"]).rpartition("/")
+    meta = body["metadata"]
+    target = {"group": group, "version": version, "kind": body["kind"], "name": meta["name"]}
+    if meta.get("namespace"):
+        target["namespace"] = meta["namespace"]
+    return {k: v for k, v in target.items() if v}
+
+
+def _order(item: tuple[str, Obj]) -> tuple[int, int, str]:
+    filename, obj = item
+    wave = int(obj.body["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", 0))
+    return (KIND_RANK.get(obj.kind, 2), wave, filename)
+
+
+def factor(per_env: dict[str, list[Obj]]) -> dict[str, Any]:
+    """Relative path -> YAML-ready data (a mapping, or a list for patches) for base and every overlay."""
+    envs = list(per_env)
+    files: dict[str, Any] = {}
+    by_key = {env: {o.key(): o for o in objs} for env, objs in per_env.items()}
+    shared = [o for o in per_env[envs[0]] if all(o.key() in by_key[e] for e in envs[1:])]
+    shared_keys = {o.key() for o in shared}
+    base_items = []
+    patches: dict[str, list[dict[str, Any]]] = {env: [] for env in envs}
+    for obj in shared:
+        bodies = [by_key[env][obj.key()].body for env in envs]
+        common = _common(bodies)
+        name = obj.filename()
+        base_items.append((name, Obj(common, obj.group)))
+        for env, body in zip(envs, bodies, strict=True):
+            ops = _ops(common, body, [])
+            if ops:
+                files[f"{env}/patches/{name}"] = ops
+                patches[env].append({"path": f"patches/{name}", "target": _target(body)})
+    base_items.sort(key=_order)
+    for name, obj in base_items:
+        files[f"{BASE}/{name}"] = obj.body
+    files[f"{BASE}/{KUSTOMIZATION}"] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                        "sortOptions": {"order": "fifo"}, "resources": [n for n, _ in base_items]}
+    for env in envs:
+        own = sorted(((o.filename(), o) for o in per_env[env] if o.key() not in shared_keys), key=_order)
+        for name, obj in own:
+            files[f"{env}/{name}"] = obj.body
+        kust: dict[str, Any] = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "sortOptions": {"order": "fifo"},
+            "labels": [{"pairs": {ENV_LABEL: env}, "includeSelectors": False}],
+            "resources": [f"../{BASE}", *(n for n, _ in own)],
+        }
+        if patches[env]:
+            kust["patches"] = sorted(patches[env], key=lambda p: p["path"])
+        files[f"{env}/{KUSTOMIZATION}"] = kust
+    return files
+
+
+def _unpointer(path: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.lstrip("/").split("/")]
+
+
+def _apply(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> None:
+    for op in ops:
+        if op.get("op") != "add":
+            raise InputError([Problem(f"unsupported patch operation {op.get('op')!r}", file=str(where))])
+        *parents, last = _unpointer(op["path"])
+        node = body
+        for part in parents:
+            node = node[part]
+        node[last] = copy.deepcopy(op["value"])
+
+
+def _matches(body: dict[str, Any], target: dict[str, str]) -> bool:
+    t = _target(body)
+    return all(t.get(k) == v for k, v in target.items())
+
+
+def _load(folder: Path) -> list[dict[str, Any]]:
+    kust_file = folder / KUSTOMIZATION
+    kust = yaml.load(kust_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    unknown = set(kust) - {"apiVersion", "kind", "sortOptions", "labels", "resources", "patches"}
+    if unknown:
+        raise InputError([Problem(f"fields this reader does not build: {', '.join(sorted(unknown))}",
+                                  file=str(kust_file), hint="build it with `kubectl kustomize` instead")])
+    objects: list[dict[str, Any]] = []
+    for ref in kust.get("resources", []):
+        path = folder / ref
+        if path.is_dir():
+            objects.extend(_load(path))
+        else:
+            objects.extend(d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+                           if d)
+    for patch in kust.get("patches", []):
+        ops = yaml.load((folder / patch["path"]).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        for body in objects:
+            if _matches(body, patch["target"]):
+                _apply(body, ops, folder / patch["path"])
+    for label in kust.get("labels", []):
+        for body in objects:
+            body["metadata"].setdefault("labels", {}).update(label["pairs"])
+    return objects
+
+
+def build(tree: Path, env: str) -> list[dict[str, Any]]:
+    """Every object of `env` exactly as `kubectl kustomize <tree>/<env>` builds it."""
+    folder = tree / env
+    if not (folder / KUSTOMIZATION).is_file():
+        raise InputError([Problem(f"no rendered environment '{env}' in {tree}", file=str(folder),
+                                  hint="run `homelab render` first, or pick another --env")])
+    return _load(folder)

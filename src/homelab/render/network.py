@@ -1,0 +1,102 @@
+"""NetworkPolicies: default deny in every namespace we create, then exactly the allows the graph implies.
+
+Allows are namespace to namespace: the catalog names Service ports, and a NetworkPolicy matches
+the pod's (target) port, which may differ, so a port list would silently block traffic. The allows:
+- every dependency edge whose provider serves endpoints: consumer namespace -> provider namespace;
+- the ingress path: anywhere -> the ingress controller's namespace -> every exposed endpoint's namespace;
+- metrics: the metrics store's namespace -> every namespace with a metrics endpoint;
+- DNS to kube-dns, and the Kubernetes API (controllers and operators all watch it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from homelab.render import ingress
+from homelab.render.context import Context, Obj
+
+API = "networking.k8s.io/v1"
+NS_LABEL = "kubernetes.io/metadata.name"
+GROUP = "platform/network"
+
+
+@dataclass(frozen=True)
+class Allow:
+    """Traffic from namespace `source` (None = anywhere) to namespace `target`, and why."""
+
+    source: str | None
+    target: str
+    reason: str
+
+
+def allows(ctx: Context) -> set[Allow]:
+    """Every allowed namespace-to-namespace flow of this environment, computed from the plan."""
+    found: set[Allow] = set()
+    for edge in ctx.plan.edges:
+        consumer, provider = ctx.component(edge.consumer), ctx.component(edge.provider)
+        if provider.endpoints and consumer.namespace != provider.namespace:
+            found.add(Allow(consumer.namespace, provider.namespace, f"dependency:{edge.capability}"))
+    entry = ingress.entry_namespace(ctx)
+    if entry:
+        found.add(Allow(None, entry, "ingress:public"))
+        for comp, _ in ctx.exposed():
+            if comp.namespace != entry:
+                found.add(Allow(entry, comp.namespace, "ingress:route"))
+    prometheus = ctx.provider("metrics-store")
+    if prometheus:
+        for planned in ctx.components:
+            ns = planned.component.namespace
+            if planned.component.metrics and ns != prometheus.namespace:
+                found.add(Allow(prometheus.namespace, ns, "metrics:scrape"))
+    return found
+
+
+def _peer(ns: str | None) -> dict[str, Any]:
+    if ns is None:
+        return {"ipBlock": {"cidr": "0.0.0.0/0"}}
+    return {"namespaceSelector": {"matchLabels": {NS_LABEL: ns}}}
+
+
+def _policy(ctx: Context, ns: str, name: str, spec: dict[str, Any], reason: str) -> Obj:
+    wave = min((p.wave for p in ctx.components if p.component.namespace == ns), default=0)
+    return ctx.obj(API, "NetworkPolicy", name, owner=ctx.platform, role="network-policy", group=f"{GROUP}/{ns}",
+                   namespace=ns, wave=wave, spec={"podSelector": {}, **spec},
+                   annotations={"homelab.dev/reason": reason})
+
+
+def render(ctx: Context) -> list[Obj]:
+    owned = ctx.owned_namespaces()
+    flows = allows(ctx)
+    ingress_to: dict[str, list[Allow]] = defaultdict(list)
+    egress_from: dict[str, list[Allow]] = defaultdict(list)
+    for allow in sorted(flows, key=lambda a: (a.target, a.source or "", a.reason)):
+        ingress_to[allow.target].append(allow)
+        if allow.source is not None:
+            egress_from[allow.source].append(allow)
+    out = []
+    for ns in owned:
+        out.append(_policy(ctx, ns, "default-deny", {"policyTypes": ["Ingress", "Egress"]},
+                           "deny everything not allowed below"))
+        out.append(_policy(ctx, ns, "allow-dns", {"policyTypes": ["Egress"], "egress": [{
+            "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: "kube-system"}},
+                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}, "DNS"))
+        out.append(_policy(ctx, ns, "allow-kube-api", {"policyTypes": ["Egress"], "egress": [{
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+            "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}]}, "Kubernetes API"))
+        out.append(_policy(ctx, ns, "allow-same-namespace", {
+            "policyTypes": ["Ingress", "Egress"], "ingress": [{"from": [{"podSelector": {}}]}],
+            "egress": [{"to": [{"podSelector": {}}]}]}, "pods of one namespace talk to each other"))
+        if ingress_to[ns]:
+            reasons = sorted({a.reason for a in ingress_to[ns]})
+            sources = dict.fromkeys(a.source for a in ingress_to[ns])
+            out.append(_policy(ctx, ns, "allow-ingress", {"policyTypes": ["Ingress"], "ingress": [
+                {"from": [_peer(source)]} for source in sources]}, ", ".join(reasons)))
+        if egress_from[ns]:
+            reasons = sorted({a.reason for a in egress_from[ns]})
+            targets = sorted({a.target for a in egress_from[ns]})
+            out.append(_policy(ctx, ns, "allow-egress", {"policyTypes": ["Egress"], "egress": [
+                {"to": [_peer(target)]} for target in targets]}, ", ".join(reasons)))
+    return out

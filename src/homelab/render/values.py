@@ -1,0 +1,117 @@
+"""Helm values per environment: catalog defaults <- homelab.yaml overrides <- the user's overrides/ files.
+
+Placeholders in strings are substituted last, so the user's own files may use them too:
+`${domain}`, `${env}`, `${platform}`, `${namespace}`, `${host:<endpoint>}` (this component's
+published host), `${host:<component>/<endpoint>}` (another component's) and `${oidc_issuer}`.
+Other `${...}` text (shell or chart templating) is left alone.
+
+Layout of the user's files (never written by us): `overrides/all/<component>.yaml` applies to every
+environment, `overrides/<env>/<component>.yaml` to one; later files win, mappings merge key by key.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homelab.catalog.model import Component
+from homelab.errors import CatalogError, InputError, Problem
+from homelab.render.context import Context
+
+OVERRIDES = "overrides"
+PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|host:[^}]*)\}")
+REPLICA_KEYS = ("replicaCount", "replicas")
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge: mappings merge key by key, anything else in `over` replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def read_overrides(tree: Path | None, env: str, name: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The user's override files for `name` in `env`, in the order they apply."""
+    if tree is None:
+        return []
+    found = []
+    for scope in ("all", env):
+        path = tree / OVERRIDES / scope / f"{name}.yaml"
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputError([Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                                      line=mark.line + 1 if mark else None)]) from None
+        if not isinstance(data, dict):
+            raise InputError([Problem("an overrides file must hold a mapping of Helm values", file=str(path),
+                                      line=1)])
+        found.append((path, data))
+    return found
+
+
+def oidc_issuer(ctx: Context) -> str:
+    idp = ctx.provider("identity-provider")
+    exposed = [e for e in idp.endpoints if e.expose] if idp else []
+    if not idp or not exposed:
+        return ""
+    return f"https://{ctx.host(idp, exposed[0])}/realms/{ctx.platform}"
+
+
+def substitute(value: Any, ctx: Context, comp: Component) -> Any:
+    """Replace placeholders in every string of `value` for this component and environment."""
+    if isinstance(value, dict):
+        return {k: substitute(v, ctx, comp) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, ctx, comp) for v in value]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+    return PLACEHOLDER.sub(lambda m: _one(m.group(1), ctx, comp), value)
+
+
+def _one(token: str, ctx: Context, comp: Component) -> str:
+    simple = {"domain": ctx.config.platform.domain, "env": ctx.env, "platform": ctx.platform,
+              "namespace": comp.namespace}
+    if token in simple:
+        return simple[token]
+    if token == "oidc_issuer":
+        return oidc_issuer(ctx)
+    ref = token.removeprefix("host:")
+    owner_name, _, endpoint = ref.rpartition("/")
+    owner = comp
+    if owner_name:
+        if owner_name not in ctx.plan.components:
+            # The other component is not installed in this environment: no host to point at.
+            ctx.warnings.append(f"{comp.name}: ${{{token}}} names '{owner_name}', which is not in the plan")
+            return ""
+        owner = ctx.component(owner_name)
+    for ep in owner.endpoints:
+        if ep.name == endpoint:
+            return ctx.host(owner, ep)
+    raise CatalogError([Problem(f"placeholder ${{{token}}}: '{owner.name}' has no endpoint '{endpoint}'",
+                                file=ctx.catalog.files.get(comp.name), field="values",
+                                hint=f"endpoints: {', '.join(e.name for e in owner.endpoints) or 'none'}")])
+
+
+def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
+    """The values one component's Application carries inline in this environment."""
+    planned = ctx.plan.components[name]
+    comp = planned.component
+    values = copy.deepcopy(comp.values)
+    for key in REPLICA_KEYS:
+        if key in values and planned.replicas != comp.footprint.replicas:
+            values[key] = planned.replicas
+    values = merge(values, ctx.config.env(ctx.env).overrides.values.get(name, {}))
+    for _, data in read_overrides(tree, ctx.env, name):
+        values = merge(values, data)
+    return substitute(values, ctx, comp)
