@@ -118,12 +118,14 @@ def security(plan: Plan, catalog: Catalog, config: Config) -> str:
 def monitoring(plan: Plan, catalog: Catalog, config: Config) -> str:
     scraped = sum(1 for p in plan.components.values() if p.component.metrics)
     Box = tuple[str, str, tuple[str, ...]]
-    sections: list[tuple[str, str, list[Box]]] = [("Collect", "Data Collection", [("Metrics", f"Metrics ({scraped} ServiceMonitors)", ()),
-                                                 ("Logs", "Logs", ("log-collector", "log-processor")),
-                                                 ("Traces", "Traces", ("telemetry-collector",))]),
-                ("Store", "Storage", [("MStore", "", ("metrics-store",)), ("LStore", "", ("logs-store",)),
-                                      ("TStore", "", ("traces-store",))]),
-                ("Show", "Visualization", [("Dash", "", ("dashboards",)), ("LogsUI", "", ("logs-ui",))])]
+    collect: list[Box] = [("Metrics", f"Metrics ({scraped} ServiceMonitors)", ()),
+                          ("Logs", "Logs", ("log-collector", "log-processor")),
+                          ("Traces", "Traces", ("telemetry-collector",))]
+    store: list[Box] = [("MStore", "", ("metrics-store",)), ("LStore", "", ("logs-store",)),
+                        ("TStore", "", ("traces-store",))]
+    show: list[Box] = [("Dash", "", ("dashboards",)), ("LogsUI", "", ("logs-ui",))]
+    sections = [("Collect", "Data Collection", collect), ("Store", "Storage", store),
+                ("Show", "Visualization", show)]
     lines = ["graph TB"]
     present = set()
     for sid, title, boxes in sections:

@@ -1,8 +1,9 @@
 """Factor the environments into a kustomize base and one overlay each, and build them back.
 
-An object rendered in every environment goes to `base/` as the part all environments share; each
-overlay adds JSON 6902 `add` patches for exactly the fields where its environment differs (a version,
-a hostname, a replica count). Objects only some environments have live in those overlays whole. The
+An object rendered in every environment goes to `base/` with the values most environments agree
+on; each overlay adds JSON 6902 `add` patches (add replaces an existing member) for exactly the
+fields where its environment differs (a version, a hostname, a replica count). Objects only
+some environments have live in those overlays whole. The
 env label is added by each overlay's `labels` transformer. `sortOptions: fifo` keeps kustomize's
 output in the order we list, so `build` below reproduces `kubectl kustomize <tree>/<env>` exactly.
 """
@@ -25,11 +26,18 @@ _MISSING = object()
 
 
 def _common(values: list[Any]) -> Any:
-    """The part every value shares: equal values, or the shared keys of mappings; else _MISSING."""
+    """What goes in base: the value most environments agree on, merging mappings key by key.
+
+    A value held by a strict majority is kept (the others patch it), so a change in one
+    environment shows up as a patch of that environment only.
+    """
     first = values[0]
     if all(v == first for v in values[1:]):
         return first
     if not all(isinstance(v, dict) for v in values):
+        for candidate in values:
+            if sum(v == candidate for v in values) * 2 > len(values):
+                return candidate
         return _MISSING
     out = {}
     for key in first:
@@ -47,8 +55,9 @@ def _pointer(path: list[str]) -> str:
 def _ops(common: dict[str, Any], body: dict[str, Any], path: list[str]) -> list[dict[str, Any]]:
     ops = []
     for key, value in body.items():
-        if key not in common:
-            ops.append({"op": "add", "path": _pointer([*path, key]), "value": value})
+        if key not in common or not (isinstance(value, dict) and isinstance(common[key], dict)):
+            if key not in common or common[key] != value:
+                ops.append({"op": "add", "path": _pointer([*path, key]), "value": value})
         elif common[key] != value:
             ops.extend(_ops(common[key], value, [*path, key]))
     return ops

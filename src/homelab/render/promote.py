@@ -1,0 +1,131 @@
+"""`homelab promote SRC DST`: carry SRC's chart versions and Helm values to DST, as a reviewable diff.
+
+What moves: `environments.<SRC>.overrides.versions` and `.values` for every component both
+environments run (a version equal to the catalog's pin drops DST's override), and the user's
+`overrides/<SRC>/<component>.yaml` files, copied byte for byte over DST's. Replicas and the
+component selection stay as DST has them. homelab.yaml is edited with ruamel.yaml's round-trip
+mode, so comments, order and quoting of everything else survive; nothing of DST's is deleted
+unless SRC replaces it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from homelab.catalog.loader import Catalog
+from homelab.config import LoadedConfig
+from homelab.errors import InputError, Problem
+from homelab.plan import make_plan
+from homelab.render.values import OVERRIDES
+
+
+@dataclass
+class Change:
+    """One file's content before and after the promotion."""
+
+    path: Path
+    before: str
+    after: str
+
+    def diff(self) -> str:
+        name = str(self.path)
+        return "".join(difflib.unified_diff(self.before.splitlines(keepends=True),
+                                            self.after.splitlines(keepends=True),
+                                            fromfile=f"a/{name}", tofile=f"b/{name}"))
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def _section(parent: CommentedMap, key: str) -> CommentedMap:
+    if not isinstance(parent.get(key), dict):
+        parent[key] = CommentedMap()
+    return parent[key]
+
+
+def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str) -> Change | None:
+    config, file = loaded.config, loaded.source.file
+    src_plan, dst_plan = make_plan(config, catalog, src, file), make_plan(config, catalog, dst, file)
+    both = [name for name in src_plan.components if name in dst_plan.components]
+    src_over, dst_over = config.env(src).overrides, config.env(dst).overrides
+    versions = {k: v for k, v in dst_over.versions.items() if k not in both}
+    values: dict[str, Any] = {k: v for k, v in dst_over.values.items() if k not in both}
+    for name in both:
+        version = src_plan.components[name].version
+        if version and version != catalog.components[name].source.version:
+            versions[name] = version
+        if name in src_over.values:
+            values[name] = src_over.values[name]
+    if versions == dst_over.versions and values == dst_over.values:
+        return None
+    path = Path(file)
+    before = path.read_text(encoding="utf-8")
+    yaml = _yaml()
+    doc = yaml.load(before)
+    overrides = _section(_section(_section(doc, "environments"), dst), "overrides")
+    for key, new in (("versions", versions), ("values", values)):
+        if new or key in overrides:
+            current = overrides.get(key)
+            if not isinstance(current, dict):
+                overrides[key] = current = CommentedMap()
+            for name in [n for n in current if n not in new]:
+                del current[name]
+            for name in sorted(new):
+                if current.get(name) != new[name]:
+                    current[name] = new[name]
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return Change(path, before, out.getvalue())
+
+
+def _file_changes(tree: Path, catalog: Catalog, src: str, dst: str) -> list[Change]:
+    changes = []
+    folder = tree / OVERRIDES / src
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        target = tree / OVERRIDES / dst / path.name
+        after = path.read_text(encoding="utf-8")
+        before = target.read_text(encoding="utf-8") if target.exists() else ""
+        if path.stem in catalog.components and before != after:
+            changes.append(Change(target, before, after))
+    return changes
+
+
+def plan(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, tree: Path | None) -> list[Change]:
+    """Every file promotion would change; nothing is written."""
+    if loaded.builtin:
+        raise InputError([Problem("promote edits your homelab.yaml, but none was found here",
+                                  hint="run `homelab init` to write one, or pass --config")])
+    if src == dst:
+        raise InputError([Problem("source and destination are the same environment", field="DST")])
+    names = loaded.config.env_names()
+    for which, env in (("SRC", src), ("DST", dst)):
+        if env not in names:
+            raise InputError([Problem(f"unknown environment '{env}'", field=which,
+                                      hint=f"choose one of: {', '.join(names)}")])
+    change = _config_change(loaded, catalog, src, dst)
+    return ([change] if change else []) + (_file_changes(tree, catalog, src, dst) if tree else [])
+
+
+def write(changes: list[Change]) -> None:
+    """Write each changed file atomically (temp file beside it, then rename)."""
+    for change in changes:
+        change.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{change.path.name}.", dir=change.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(change.after)
+        if change.path.exists():
+            os.chmod(tmp, change.path.stat().st_mode & 0o777)
+        os.replace(tmp, change.path)

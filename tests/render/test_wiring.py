@@ -1,0 +1,228 @@
+"""The wiring is what the graph implies: checked against the plan and facets, not against snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from homelab.catalog.loader import Catalog
+from homelab.config import Config
+from homelab.plan import Plan
+from homelab.render import Rendered, env_objects
+
+ENVS = ("dev", "staging", "prod")
+SYSTEM = {"kube-system", "kube-public", "kube-node-lease", "default"}
+
+
+def of(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def named(objects: list[dict[str, Any]], kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    found = [o for o in of(objects, kind) if o["metadata"]["name"] == name
+             and (namespace is None or o["metadata"].get("namespace") == namespace)]
+    assert len(found) == 1, f"expected one {kind} {namespace}/{name}, found {len(found)}"
+    return found[0]
+
+
+def expected_flows(plan: Plan) -> set[tuple[str | None, str]]:
+    """Namespace flows computed straight from the plan: edges, ingress path, metrics scraping."""
+    comps = {n: p.component for n, p in plan.components.items()}
+    flows: set[tuple[str | None, str]] = set()
+    for e in plan.edges:
+        src, dst = comps[e.consumer], comps[e.provider]
+        if dst.endpoints and src.namespace != dst.namespace:
+            flows.add((src.namespace, dst.namespace))
+    ingress = comps[plan.provider_of("ingress")].namespace
+    flows.add((None, ingress))
+    flows |= {(ingress, c.namespace) for c in comps.values() if any(e.expose for e in c.endpoints)
+              and c.namespace != ingress}
+    prometheus = comps[plan.provider_of("metrics-store")].namespace
+    flows |= {(prometheus, c.namespace) for c in comps.values() if c.metrics and c.namespace != prometheus}
+    return flows
+
+
+def peer(rule_peer: dict[str, Any]) -> str | None:
+    if "ipBlock" in rule_peer:
+        assert rule_peer["ipBlock"]["cidr"] == "0.0.0.0/0"
+        return None
+    return rule_peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_network_policies_allow_exactly_the_graph(tree: Path, rendered: Rendered, env: str) -> None:
+    objects = env_objects(tree, env)
+    plan = rendered.plans[env]
+    policies = of(objects, "NetworkPolicy")
+    owned = {p.component.namespace for p in plan.components.values()} - SYSTEM
+    assert {p["metadata"]["namespace"] for p in policies} == owned
+    ingress_seen: set[tuple[str | None, str]] = set()
+    egress_seen: set[tuple[str | None, str]] = set()
+    for policy in policies:
+        ns, name, spec = policy["metadata"]["namespace"], policy["metadata"]["name"], policy["spec"]
+        assert spec["podSelector"] == {}
+        if name == "allow-ingress":
+            ingress_seen |= {(peer(p), ns) for rule in spec["ingress"] for p in rule["from"]}
+        if name == "allow-egress":
+            egress_seen |= {(ns, peer(p)) for rule in spec["egress"] for p in rule["to"]}
+    flows = expected_flows(plan)
+    # every flow is allowed on the receiving side (unless it lands in a namespace we do not police)...
+    assert ingress_seen == {f for f in flows if f[1] in owned}
+    # ...and on the sending side, for every sender we police
+    assert egress_seen == {f for f in flows if f[0] in owned}
+    for ns in owned:
+        deny = named(policies, "NetworkPolicy", "default-deny", ns)["spec"]
+        assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
+        dns = named(policies, "NetworkPolicy", "allow-dns", ns)["spec"]["egress"][0]
+        assert {p["port"] for p in dns["ports"]} == {53}
+        assert dns["to"][0]["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_exposed_ui_has_route_certificate_and_sso(tree: Path, rendered: Rendered, config: Config,
+                                                        env: str) -> None:
+    objects = env_objects(tree, env)
+    plan = rendered.plans[env]
+    realm = named(objects, "KeycloakRealmImport", "lab")
+    clients = {c["clientId"]: c for c in realm["spec"]["realm"]["clients"]}
+    exposed = [(p.component, e) for p in plan.components.values() for e in p.component.endpoints if e.expose]
+    assert exposed
+    for comp, ep in exposed:
+        expected_host = f"{ep.host or comp.name}.{'' if env == 'prod' else env + '.'}{config.platform.domain}"
+        ingress = named(objects, "Ingress", f"{comp.name}-{ep.name}", comp.namespace)
+        assert ingress["spec"]["rules"][0]["host"] == expected_host
+        secret = ingress["spec"]["tls"][0]["secretName"]
+        assert ingress["spec"]["tls"][0]["hosts"] == [expected_host]
+        cert = named(objects, "Certificate", secret, comp.namespace)
+        assert cert["spec"]["secretName"] == secret and cert["spec"]["dnsNames"] == [expected_host]
+        assert cert["spec"]["issuerRef"] == {"kind": "ClusterIssuer", "name": "lab-ca", "group": "cert-manager.io"}
+        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+        if ep.sso == "oidc":
+            assert clients[comp.name]["redirectUris"] == [f"https://{expected_host}/*"]
+            assert backend == {"name": ep.service, "port": {"number": ep.port}}
+        elif ep.sso == "proxy":
+            proxy = named(objects, "Application", backend["name"])
+            args = proxy["spec"]["source"]["helm"]["valuesObject"]["extraArgs"]
+            assert args["upstream"] == f"http://{ep.service}.{comp.namespace}.svc:{ep.port}"
+            assert args["redirect-url"] == f"https://{expected_host}/oauth2/callback"
+            assert proxy["spec"]["source"]["repoURL"] == "oci://registry.example.invalid/charts/oauth2-proxy"
+            assert proxy["spec"]["destination"]["namespace"] == comp.namespace
+            assert backend["name"] in clients or comp.name in clients
+    # client secrets come through placeholders from an ExternalSecret, never as literals
+    for client in clients.values():
+        assert client["secret"].startswith("${CLIENT_SECRET_")
+    assert set(realm["spec"]["placeholders"]) == {c["secret"][2:-1] for c in clients.values()}
+    issuers = {o["metadata"]["name"]: o["spec"] for o in of(objects, "ClusterIssuer")}
+    assert issuers["lab-ca"] == {"ca": {"secretName": "lab-root-ca"}} and "selfSigned" in issuers["lab-selfsigned"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_credential_is_an_external_secret_and_no_secret_has_data(tree: Path, rendered: Rendered,
+                                                                      env: str) -> None:
+    objects = env_objects(tree, env)
+    externals = {(o["metadata"]["namespace"], o["spec"]["target"]["name"]): o for o in of(objects, "ExternalSecret")}
+    for planned in rendered.plans[env].components.values():
+        for secret in planned.component.secrets:
+            ext = externals[(planned.component.namespace, secret.name)]
+            assert ext["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "lab-vault"}
+            assert [d["secretKey"] for d in ext["spec"]["data"]] == secret.keys
+            assert {d["remoteRef"]["key"] for d in ext["spec"]["data"]} == {f"lab/{env}/{planned.name}/{secret.name}"}
+    for obj in objects:
+        assert not (obj["kind"] == "Secret" and ({"data", "stringData"} & set(obj))), obj["metadata"]["name"]
+    store = named(objects, "ClusterSecretStore", "lab-vault")["spec"]["provider"]["vault"]
+    assert store["server"] == "http://vault.vault.svc:8200" and store["version"] == "v2"
+
+
+def test_no_secret_material_in_any_file(rendered: Rendered) -> None:
+    for rel, data in rendered.files.items():
+        text = data.decode()
+        assert "kind: Secret\n" not in text, rel
+        assert "stringData" not in text, rel
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_applications_follow_the_plan(tree: Path, rendered: Rendered, config: Config, catalog: Catalog,
+                                      env: str) -> None:
+    objects = env_objects(tree, env)
+    plan = rendered.plans[env]
+    for planned in plan.components.values():
+        comp = planned.component
+        if comp.source.kind == "none":
+            assert not [a for a in of(objects, "Application") if a["metadata"]["name"] == comp.name]
+            continue
+        app = named(objects, "Application", comp.name, "argocd")
+        assert app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == str(planned.wave)
+        spec = app["spec"]
+        assert spec["project"] == f"lab-{comp.layer}"
+        assert spec["destination"] == {"server": "https://kubernetes.default.svc", "namespace": comp.namespace}
+        assert spec["source"]["targetRevision"] == planned.version
+        assert spec["syncPolicy"]["automated"] == {"enabled": True, "prune": True, "selfHeal": True}
+        assert spec["syncPolicy"]["retry"]["limit"] == config.sync.retries
+        assert "CreateNamespace=false" in spec["syncPolicy"]["syncOptions"]
+        if comp.source.kind == "helm":
+            assert (spec["source"]["repoURL"], spec["source"]["chart"]) == (comp.source.repo, comp.source.chart)
+        if comp.source.kind == "git":
+            assert spec["source"]["path"] == comp.source.path and "helm" not in spec["source"]
+    grafana = named(objects, "Application", "grafana")["spec"]["source"]
+    expected = "grafana.lab.example.net" if env == "prod" else f"grafana.{env}.lab.example.net"
+    assert grafana["helm"]["valuesObject"]["grafana.ini"]["server"]["root_url"] == f"https://{expected}"
+    issuer = f"https://keycloak.{'' if env == 'prod' else env + '.'}lab.example.net/realms/lab"
+    assert grafana["helm"]["valuesObject"]["grafana.ini"]["auth.generic_oauth"]["auth_url"].startswith(issuer)
+    assert grafana["targetRevision"] == ("9.9.9" if env == "prod" else "1.0.0")
+    assert named(objects, "Application", "shop")["spec"]["source"]["helm"]["valuesObject"]["replicaCount"] == (
+        2 if env == "dev" else 1)
+    for project in of(objects, "AppProject"):
+        layer = project["metadata"]["name"].removeprefix("lab-")
+        members = [p.component for p in plan.components.values() if p.component.layer == layer]
+        repos = {config.gitops.repo_url} | {c.source.repo for c in members if c.source.kind in ("helm", "git")}
+        repos |= {f"{c.source.repo}/{c.source.chart}" for c in members if c.source.kind == "oci"}
+        if any(e.sso == "proxy" and e.expose for c in members for e in c.endpoints):
+            repos.add("oci://registry.example.invalid/charts/oauth2-proxy")
+        assert set(project["spec"]["sourceRepos"]) == repos
+        assert {d["namespace"] for d in project["spec"]["destinations"]} == {c.namespace for c in members}
+
+
+def test_root_application_per_environment(rendered: Rendered, config: Config) -> None:
+    import yaml
+
+    for env in ENVS:
+        root = yaml.safe_load(rendered.files[f"bootstrap/{env}.yaml"])
+        assert root["spec"]["source"] == {"repoURL": config.gitops.repo_url, "path": f"clusters/lab/{env}",
+                                          "targetRevision": "main"}
+        assert root["metadata"]["labels"]["homelab.dev/env"] == env
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_labels_namespaces_policies_backups(tree: Path, rendered: Rendered, config: Config, env: str) -> None:
+    objects = env_objects(tree, env)
+    for obj in objects:
+        labels = obj["metadata"]["labels"]
+        assert labels["app.kubernetes.io/managed-by"] == "homelab"
+        assert labels["app.kubernetes.io/part-of"] == labels["homelab.dev/platform"] == "lab"
+        assert labels["homelab.dev/env"] == env
+        assert labels["app.kubernetes.io/name"] and labels["app.kubernetes.io/component"]
+        assert int(obj["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) >= -10
+    plan = rendered.plans[env]
+    for ns in of(objects, "Namespace"):
+        members = [p.component for p in plan.components.values() if p.component.namespace == ns["metadata"]["name"]]
+        level = members[0].pod_security
+        for mode in ("enforce", "audit", "warn"):
+            assert ns["metadata"]["labels"][f"pod-security.kubernetes.io/{mode}"] == level
+        if level != "restricted":
+            assert members[0].pod_security_reason in ns["metadata"]["annotations"]["homelab.dev/pod-security-reason"]
+    actions = {r["validate"]["failureAction"] for p in of(objects, "ClusterPolicy") for r in p["spec"]["rules"]}
+    assert actions == {"Audit" if env == "dev" else "Enforce"}
+    schedules = {s["spec"]["template"]["includedNamespaces"][0] for s in of(objects, "Schedule")}
+    assert schedules == {p.component.namespace for p in plan.components.values()
+                         if p.component.backup.method == "velero"}
+    cluster = named(objects, "Cluster", "postgresql", "postgresql")
+    store = cluster["spec"]["backup"]["barmanObjectStore"]
+    assert store["destinationPath"] == f"s3://lab-{env}-backups/postgresql"
+    assert store["endpointURL"] == "http://minio.minio.svc:9000"
+    assert named(objects, "ScheduledBackup", "postgresql")["spec"]["cluster"] == {"name": "postgresql"}
+    pool = named(objects, "IPAddressPool", "lab-pool")
+    assert pool["spec"]["addresses"] == config.cluster.load_balancer.addresses  # type: ignore[union-attr]
+    monitors = {m["metadata"]["name"] for m in of(objects, "ServiceMonitor")}
+    assert monitors == {p.name for p in plan.components.values() if p.component.metrics}
