@@ -110,7 +110,7 @@ class Metrics(Strict):
     service: str
     port: str | int = Field(description="port name or number on the Service")
     path: str = "/metrics"
-    params: dict[str, list[str]] = Field(default_factory=dict, description="query parameters, e.g. {format: [prometheus]}")
+    params: dict[str, list[str]] = Field(default_factory=dict, description="query parameters: {format: [prometheus]}")
     selector: dict[str, str] = Field(default_factory=dict, description="Service labels the ServiceMonitor selects")
 
 
