@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "homelab.cli.config_cmd",
     "homelab.cli.catalog_cmd",
     "homelab.cli.plan_cmd",
+    "homelab.cli.validate_cmd",
 )
 
 app = typer.Typer(
