@@ -18,11 +18,10 @@ REPO = "https://git.example.net/lab.git"
 
 
 def objects() -> dict[str, list[dict[str, Any]]]:
-    labels = {"app.kubernetes.io/managed-by": "homelab"}
+    labels = {"app.kubernetes.io/managed-by": "homelab", "pod-security.kubernetes.io/enforce": "restricted"}
     return {
         "namespace.yaml": [{"apiVersion": "v1", "kind": "Namespace",
-                            "metadata": {"name": "web", "labels": {**labels,
-                                                                    "pod-security.kubernetes.io/enforce": "restricted"}}}],
+                            "metadata": {"name": "web", "labels": labels}}],
         "netpol.yaml": [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                          "metadata": {"name": "default-deny", "namespace": "web"},
                          "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}],

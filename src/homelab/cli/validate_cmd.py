@@ -30,7 +30,7 @@ def print_report(report: Report, tree: Path) -> None:
             table.add_row(f.rule, f.file, "" if f.index is None else str(f.index), f.path, f.message, f.fix)
         out.print(table)
     for key, count in sorted(report.unverified.items()):
-        out.print(f"[yellow]unverified:[/] {count} × {key} (no CRD at hand; pass --crds or validate on the cluster)")
+        out.print(f"[yellow]unverified:[/] {count} x {key} (no CRD at hand; pass --crds or validate on the cluster)")
     for note in report.notes:
         out.print(f"[yellow]note:[/] {note}")
     verdict = "[green]clean[/]" if not report.findings else f"[red]{len(report.findings)} findings[/]"

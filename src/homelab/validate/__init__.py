@@ -99,7 +99,7 @@ def _read(tree: Path, report: Report) -> list[Doc]:
 def _scopes(docs: list[Doc]) -> dict[str, list[Doc]]:
     """Objects per environment (files under an env folder) plus the shared ones in every scope."""
     by_env: dict[str, list[Doc]] = defaultdict(list)
-    shared = []
+    shared: list[Doc] = []
     for doc in docs:
         env = next((part for part in Path(doc.file).parts[:-1] if part in ENVIRONMENTS), None)
         (by_env[env] if env else shared).append(doc)

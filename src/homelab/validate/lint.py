@@ -155,7 +155,7 @@ def applications_pinned(docs: list[Doc], context: dict[str, Any]) -> Iterator[Fi
         if doc.kind != "Application":
             continue
         spec = doc.obj.get("spec") or {}
-        sources = [(["spec", "source"], spec["source"])] if "source" in spec else []
+        sources: list[tuple[list[Any], dict[str, Any]]] = [(["spec", "source"], spec["source"])] if "source" in spec else []
         sources += [(["spec", "sources", i], s) for i, s in enumerate(spec.get("sources") or [])]
         for path, source in sources:
             if own_repo and source.get("repoURL") == own_repo:
