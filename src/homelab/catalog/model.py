@@ -21,6 +21,8 @@ LAYER_TITLES = {
     "development": "Development Layer",
     "backup": "Backup & Recovery",
 }
+Arch = Literal["amd64", "arm64"]
+ARCHES: tuple[Arch, ...] = ("amd64", "arm64")
 Name = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
 Capability = Annotated[str, Field(pattern=r"^[a-z0-9][-a-z0-9]*$")]
 
@@ -153,7 +155,7 @@ class Component(Strict):
                                    description="optional capabilities: wired when something provides them")
     conflicts: list[Name] = Field(default_factory=list)
     operator: bool = Field(default=False, description="installs CRDs or an operator that others consume")
-    arch: list[Literal["amd64", "arm64"]] = Field(default_factory=lambda: ["amd64", "arm64"])
+    arch: list[Arch] = Field(default_factory=lambda: list(ARCHES))
     footprint: Footprint = Field(default_factory=Footprint)
     pod_security: Literal["restricted", "baseline", "privileged"] = "baseline"
     pod_security_reason: str | None = None
