@@ -110,6 +110,7 @@ class Metrics(Strict):
     service: str
     port: str | int = Field(description="port name or number on the Service")
     path: str = "/metrics"
+    params: dict[str, list[str]] = Field(default_factory=dict, description="query parameters: {format: [prometheus]}")
     selector: dict[str, str] = Field(default_factory=dict, description="Service labels the ServiceMonitor selects")
 
 
@@ -124,6 +125,7 @@ class Secret(Strict):
 
     name: Name
     keys: list[str] = Field(min_length=1)
+    namespace: Name | None = Field(default=None, description="where the Secret is needed, if not the component's own")
 
 
 class Probe(Strict):
