@@ -182,5 +182,6 @@ def platform_catalog(root: Path, extra: list[dict[str, Any]] | None = None) -> P
         for cap in [*body.get("provides", []), *body.get("requires", []), *body.get("uses", [])]:
             capabilities.setdefault(cap, {"summary": cap})
     profiles = {"full": {"summary": "everything", "hardware": "synthetic",
+                         "nodes": [{"name": "n1", "cpu": 64, "memory": "256Gi", "storage": "4Ti"}],
                          "components": [e["name"] for e in entries]}}
     return write_catalog(root, entries, profiles, capabilities)

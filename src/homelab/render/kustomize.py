@@ -22,30 +22,20 @@ from homelab.render.context import ENV_LABEL, Obj
 BASE = "base"
 KUSTOMIZATION = "kustomization.yaml"
 KIND_RANK = {"Namespace": 0, "AppProject": 1}
-_MISSING = object()
 
 
 def _common(values: list[Any]) -> Any:
-    """What goes in base: the value most environments agree on, merging mappings key by key.
+    """What goes in base: the value most environments agree on (else the first's), mappings key by key.
 
-    A value held by a strict majority is kept (the others patch it), so a change in one
-    environment shows up as a patch of that environment only.
+    Base objects are thus whole, valid objects (each field comes from some environment), and a
+    change in one environment shows up as a patch of that environment only.
     """
     first = values[0]
     if all(v == first for v in values[1:]):
         return first
     if not all(isinstance(v, dict) for v in values):
-        for candidate in values:
-            if sum(v == candidate for v in values) * 2 > len(values):
-                return candidate
-        return _MISSING
-    out = {}
-    for key in first:
-        if all(key in v for v in values[1:]):
-            shared = _common([v[key] for v in values])
-            if shared is not _MISSING:
-                out[key] = shared
-    return out
+        return max(values, key=lambda candidate: sum(v == candidate for v in values))
+    return {key: _common([v[key] for v in values]) for key in first if all(key in v for v in values[1:])}
 
 
 def _pointer(path: list[str]) -> str:
