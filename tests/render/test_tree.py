@@ -105,17 +105,24 @@ def test_env_objects_equal_kubectl_kustomize(tree: Path, env: str) -> None:
     assert ours == theirs
 
 
+def patches_of(tree: Path, env: str) -> dict[tuple[str, str], list[dict[str, object]]]:
+    kust = yaml.safe_load((tree / env / "kustomization.yaml").read_text())
+    return {(p["target"]["kind"], p["target"]["name"]): yaml.safe_load(p["patch"]) for p in kust.get("patches", [])}
+
+
 def test_environments_differ_only_where_the_config_says(tree: Path) -> None:
-    dev_patches = {p.relative_to(tree / "dev" / "patches").as_posix() for p in (tree / "dev" / "patches").rglob("*")
-                   if p.is_file()}
-    # replicas of shop differ in dev only; grafana's version in prod only
-    shop = yaml.safe_load((tree / "dev" / "patches" / "application" / "shop" / "application-shop.yaml").read_text())
-    assert {"op": "add", "path": "/spec/source/helm/valuesObject/replicaCount", "value": 2} in shop
-    assert not (tree / "staging" / "patches" / "application" / "shop" / "application-shop.yaml").exists()
-    grafana = yaml.safe_load((tree / "prod" / "patches" / "application" / "grafana" /
-                              "application-grafana.yaml").read_text())
-    assert {"op": "add", "path": "/spec/source/targetRevision", "value": "9.9.9"} in grafana
+    dev, staging, prod = (patches_of(tree, env) for env in ("dev", "staging", "prod"))
+    # shop's replicas differ in dev only: base keeps the value staging and prod share
+    assert dev[("Application", "shop")] == [
+        {"op": "add", "path": "/spec/source/helm/valuesObject/replicaCount", "value": 2}]
+    assert ("Application", "shop") not in staging and ("Application", "shop") not in prod
+    # grafana's chart version differs in prod only (its hostnames differ everywhere)
+    assert {"op": "add", "path": "/spec/source/targetRevision", "value": "9.9.9"} in prod[("Application", "grafana")]
+    assert not [op for op in staging[("Application", "grafana")] if op["path"] == "/spec/source/targetRevision"]
     # loki is removed in prod, so it lives in the dev and staging overlays, not in base
-    assert (tree / "dev" / "application" / "loki" / "application-loki.yaml").is_file()
-    assert not (tree / "base" / "application" / "loki").exists()
-    assert not [p for p in dev_patches if p.startswith("platform/namespaces/")]
+    assert (tree / "dev" / "application" / "loki.yaml").is_file()
+    assert not (tree / "base" / "application" / "loki.yaml").exists()
+    assert not [key for key in dev if key[0] in ("Namespace", "NetworkPolicy")]
+    # one file per component (all its objects) and one per namespace (with its policies)
+    docs = list(yaml.safe_load_all((tree / "base" / "platform" / "namespaces" / "grafana.yaml").read_text()))
+    assert [d["kind"] for d in docs][0] == "Namespace" and {d["kind"] for d in docs[1:]} == {"NetworkPolicy"}

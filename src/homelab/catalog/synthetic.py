@@ -67,8 +67,12 @@ def facets(name: str, i: int) -> dict[str, Any]:
     return out
 
 
-def generate(root: Path, size: int, seed: int = 7) -> Path:
-    """A DAG of `size` components; each requires up to three capabilities of earlier ones."""
+def generate(root: Path, size: int, seed: int = 7, platform: bool = False) -> Path:
+    """A DAG of `size` components; each requires up to three capabilities of earlier ones.
+
+    `platform` adds `platform_entries()` (ingress, TLS, SSO, secrets, metrics, backups) so every
+    synthetic UI, credential and metrics endpoint gets wired the way a real platform would.
+    """
     rng = random.Random(seed)
     entries = []
     for i in range(size):
@@ -79,6 +83,8 @@ def generate(root: Path, size: int, seed: int = 7) -> Path:
                              footprint={"cpu": f"{rng.choice([10, 20, 50])}m",
                                         "memory": f"{rng.choice([16, 32, 64])}Mi"}, **facets(name, i)))
     capabilities = {f"cap-{i}": {"summary": f"capability {i}"} for i in range(size)}
+    if platform:
+        return platform_catalog(root, entries, capabilities)
     profiles = {"full": {"summary": "everything", "hardware": "synthetic",
                          "nodes": [{"name": "n1", "cpu": 64, "memory": "256Gi", "storage": "4Ti"}],
                          "components": [e["name"] for e in entries]}}
@@ -174,10 +180,11 @@ def platform_entries() -> list[dict[str, Any]]:
     ]
 
 
-def platform_catalog(root: Path, extra: list[dict[str, Any]] | None = None) -> Path:
+def platform_catalog(root: Path, extra: list[dict[str, Any]] | None = None,
+                     extra_capabilities: dict[str, Any] | None = None) -> Path:
     """`platform_entries()` (+ `extra`) as a catalog whose profile `full` selects all of them."""
     entries = [*platform_entries(), *(extra or [])]
-    capabilities = yaml.safe_load((data_root() / "capabilities.yaml").read_text())
+    capabilities = yaml.safe_load((data_root() / "capabilities.yaml").read_text()) | (extra_capabilities or {})
     for body in entries:
         for cap in [*body.get("provides", []), *body.get("requires", []), *body.get("uses", [])]:
             capabilities.setdefault(cap, {"summary": cap})

@@ -57,7 +57,8 @@ class Obj:
         return (self.body["apiVersion"], self.kind, self.namespace or "", self.name)
 
     def filename(self) -> str:
-        return f"{self.group}/{self.kind.lower()}-{self.name}.yaml"
+        """Objects of one group share a file: a component's objects, or a namespace and its policies."""
+        return f"{self.group}.yaml"
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Context:
     plan: Plan
     env: str
     warnings: list[str] = field(default_factory=list)
+    _members: dict[str, list[Planned]] = field(default_factory=dict, repr=False)
+    _providers: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @property
     def platform(self) -> str:
@@ -79,9 +82,21 @@ class Context:
     def component(self, name: str) -> Component:
         return self.plan.components[name].component
 
+    def provider_name(self, capability: str) -> str | None:
+        """The plan's provider of `capability` (the plan's own rule), looked up once per environment."""
+        if capability not in self._providers:
+            self._providers[capability] = self.plan.provider_of(capability)
+        return self._providers[capability]
+
     def provider(self, capability: str) -> Component | None:
-        name = self.plan.provider_of(capability)
+        name = self.provider_name(capability)
         return self.plan.components[name].component if name else None
+
+    def identity_provider(self) -> Component | None:
+        """The OIDC provider UIs log in with: one run as a Keycloak resource (the realm import API) if any."""
+        idps = [p.component for p in self.components if "identity-provider" in p.component.provides]
+        keycloak = [c for c in idps if any(r.get("kind") == "Keycloak" for r in c.resources)]
+        return (keycloak or idps or [None])[0]
 
     def wave_of(self, name: str) -> int:
         return self.plan.components[name].wave
@@ -89,21 +104,31 @@ class Context:
     def crd_wave(self, kind: str, floor: int = 0) -> int:
         """The earliest wave an object of `kind` may sync in: after the provider of its CRD."""
         cap = KIND_CAPABILITY.get(kind)
-        provider = self.plan.provider_of(cap) if cap else None
+        provider = self.provider_name(cap) if cap else None
         return max(floor, self.wave_of(provider) + 1) if provider else floor
 
     def has(self, kind: str) -> bool:
         """True when the plan installs the CRD of `kind` (core kinds always exist)."""
         cap = KIND_CAPABILITY.get(kind)
-        return cap is None or self.plan.provider_of(cap) is not None
+        return cap is None or self.provider_name(cap) is not None
 
     def argocd_namespace(self) -> str:
         gitops = self.provider("gitops")
         return gitops.namespace if gitops else "argocd"
 
+    def namespace_members(self) -> dict[str, list[Planned]]:
+        """Planned components by namespace, in install order (computed once per environment)."""
+        if not self._members:
+            for planned in self.components:
+                self._members.setdefault(planned.component.namespace, []).append(planned)
+        return self._members
+
+    def namespace_wave(self, ns: str) -> int:
+        return min((p.wave for p in self.namespace_members().get(ns, [])), default=0)
+
     def owned_namespaces(self) -> list[str]:
         """Namespaces we create (and default-deny): every planned component's, minus Kubernetes' own."""
-        return sorted({p.component.namespace for p in self.components} - SYSTEM_NAMESPACES)
+        return sorted(set(self.namespace_members()) - SYSTEM_NAMESPACES)
 
     def subdomain(self) -> str:
         sub = self.config.env(self.env).subdomain

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from homelab.errors import InputError, Problem
-from homelab.render.context import ENV_LABEL, Obj
+from homelab.render.context import ENV_LABEL, WAVE, Obj
+from homelab.render.yamlout import dump_text
 
 BASE = "base"
 KUSTOMIZATION = "kustomization.yaml"
@@ -62,40 +63,57 @@ def _target(body: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in target.items() if v}
 
 
-def _order(item: tuple[str, Obj]) -> tuple[int, int, str]:
-    filename, obj = item
-    wave = int(obj.body["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", 0))
-    return (KIND_RANK.get(obj.kind, 2), wave, filename)
+class Docs(list[dict[str, Any]]):
+    """The objects of one file, written as a multi-document YAML stream."""
+
+
+def _doc_order(obj: Obj) -> tuple[int, str, str, str]:
+    return (KIND_RANK.get(obj.kind, 2), obj.kind, obj.namespace or "", obj.name)
+
+
+def _files(objs: list[Obj]) -> list[tuple[str, Docs]]:
+    """Objects grouped into their files, files in apply order (namespaces and projects first, then waves)."""
+    grouped: dict[str, list[Obj]] = {}
+    for obj in objs:
+        grouped.setdefault(obj.filename(), []).append(obj)
+
+    def order(item: tuple[str, list[Obj]]) -> tuple[int, int, str]:
+        name, members = item
+        waves = [int(o.body["metadata"].get("annotations", {}).get(WAVE, 0)) for o in members]
+        return (min(KIND_RANK.get(o.kind, 2) for o in members), min(waves), name)
+
+    return [(name, Docs(o.body for o in sorted(members, key=_doc_order)))
+            for name, members in sorted(grouped.items(), key=order)]
 
 
 def factor(per_env: dict[str, list[Obj]]) -> dict[str, Any]:
-    """Relative path -> YAML-ready data (a mapping, or a list for patches) for base and every overlay."""
+    """Relative path -> YAML-ready data (a mapping, or Docs) for base and every overlay.
+
+    Each overlay's kustomization.yaml carries its patches inline, so it lists in one place
+    everything that makes this environment different.
+    """
     envs = list(per_env)
     files: dict[str, Any] = {}
     by_key = {env: {o.key(): o for o in objs} for env, objs in per_env.items()}
     shared = [o for o in per_env[envs[0]] if all(o.key() in by_key[e] for e in envs[1:])]
     shared_keys = {o.key() for o in shared}
-    base_items = []
+    base: list[Obj] = []
     patches: dict[str, list[dict[str, Any]]] = {env: [] for env in envs}
     for obj in shared:
         bodies = [by_key[env][obj.key()].body for env in envs]
         common = _common(bodies)
-        name = obj.filename()
-        base_items.append((name, Obj(common, obj.group)))
+        base.append(Obj(common, obj.group))
         for env, body in zip(envs, bodies, strict=True):
             ops = _ops(common, body, [])
             if ops:
-                files[f"{env}/patches/{name}"] = ops
-                patches[env].append({"path": f"patches/{name}", "target": _target(body)})
-    base_items.sort(key=_order)
-    for name, obj in base_items:
-        files[f"{BASE}/{name}"] = obj.body
+                patches[env].append({"target": _target(body), "patch": dump_text(ops, blocks=False)})
+    base_files = _files(base)
+    files.update((f"{BASE}/{name}", docs) for name, docs in base_files)
     files[f"{BASE}/{KUSTOMIZATION}"] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                                        "sortOptions": {"order": "fifo"}, "resources": [n for n, _ in base_items]}
+                                        "sortOptions": {"order": "fifo"}, "resources": [n for n, _ in base_files]}
     for env in envs:
-        own = sorted(((o.filename(), o) for o in per_env[env] if o.key() not in shared_keys), key=_order)
-        for name, obj in own:
-            files[f"{env}/{name}"] = obj.body
+        own = _files([o for o in per_env[env] if o.key() not in shared_keys])
+        files.update((f"{env}/{name}", docs) for name, docs in own)
         kust: dict[str, Any] = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
             "sortOptions": {"order": "fifo"},
@@ -103,7 +121,7 @@ def factor(per_env: dict[str, list[Obj]]) -> dict[str, Any]:
             "resources": [f"../{BASE}", *(n for n, _ in own)],
         }
         if patches[env]:
-            kust["patches"] = sorted(patches[env], key=lambda p: p["path"])
+            kust["patches"] = sorted(patches[env], key=lambda p: sorted(p["target"].items()))
         files[f"{env}/{KUSTOMIZATION}"] = kust
     return files
 
@@ -144,10 +162,11 @@ def _load(folder: Path) -> list[dict[str, Any]]:
             objects.extend(d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
                            if d)
     for patch in kust.get("patches", []):
-        ops = yaml.load((folder / patch["path"]).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        text = patch["patch"] if "patch" in patch else (folder / patch["path"]).read_text(encoding="utf-8")
+        ops = yaml.load(text, Loader=yaml.CSafeLoader)
         for body in objects:
             if _matches(body, patch["target"]):
-                _apply(body, ops, folder / patch["path"])
+                _apply(body, ops, kust_file)
     for label in kust.get("labels", []):
         for body in objects:
             body["metadata"].setdefault("labels", {}).update(label["pairs"])

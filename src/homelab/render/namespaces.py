@@ -15,13 +15,13 @@ PSA = "pod-security.kubernetes.io"
 def render(ctx: Context) -> list[Obj]:
     out = []
     for ns in ctx.owned_namespaces():
-        members = [p for p in ctx.components if p.component.namespace == ns]
+        members = ctx.namespace_members()[ns]
         level = max((p.component.pod_security for p in members), key=LEVELS.index)
         reasons = [f"{p.name}: {p.component.pod_security_reason}" for p in members
                    if p.component.pod_security == level and p.component.pod_security_reason]
         wave = min(p.wave for p in members)
         owner = members[0].name if len(members) == 1 else ctx.platform
-        obj = ctx.obj("v1", "Namespace", ns, owner=owner, role="namespace", group="platform/namespaces",
+        obj = ctx.obj("v1", "Namespace", ns, owner=owner, role="namespace", group=f"platform/namespaces/{ns}",
                       wave=wave, annotations={"homelab.dev/pod-security-reason": "; ".join(reasons) or
                                               "every component here runs under the restricted profile"})
         labels = obj.body["metadata"]["labels"]

@@ -19,7 +19,7 @@ from homelab.render.context import Context, Obj
 
 API = "networking.k8s.io/v1"
 NS_LABEL = "kubernetes.io/metadata.name"
-GROUP = "platform/network"
+GROUP = "platform/namespaces"
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,8 @@ def _peer(ns: str | None) -> dict[str, Any]:
 
 
 def _policy(ctx: Context, ns: str, name: str, spec: dict[str, Any], reason: str) -> Obj:
-    wave = min((p.wave for p in ctx.components if p.component.namespace == ns), default=0)
     return ctx.obj(API, "NetworkPolicy", name, owner=ctx.platform, role="network-policy", group=f"{GROUP}/{ns}",
-                   namespace=ns, wave=wave, spec={"podSelector": {}, **spec},
+                   namespace=ns, wave=ctx.namespace_wave(ns), spec={"podSelector": {}, **spec},
                    annotations={"homelab.dev/reason": reason})
 
 

@@ -91,10 +91,14 @@ def proxies(ctx: Context) -> list[Obj]:
 
 
 def realm(ctx: Context) -> list[Obj]:
-    idp = ctx.provider("identity-provider")
+    idp = ctx.identity_provider()
     if idp is None:
         if ctx.exposed():
             ctx.warnings.append("no identity-provider in the plan: UIs have no single sign-on")
+        return []
+    if not any(r.get("kind") == "Keycloak" for r in idp.resources):
+        ctx.warnings.append(f"identity provider {idp.name} is not run as a Keycloak resource: register the OIDC "
+                            "clients listed in docs/security.md with it by hand")
         return []
     clients: list[dict[str, Any]] = []
     placeholders: dict[str, Any] = {}

@@ -61,7 +61,7 @@ def read_overrides(tree: Path | None, env: str, name: str) -> list[tuple[Path, d
 
 
 def oidc_issuer(ctx: Context) -> str:
-    idp = ctx.provider("identity-provider")
+    idp = ctx.identity_provider()
     exposed = [e for e in idp.endpoints if e.expose] if idp else []
     if not idp or not exposed:
         return ""

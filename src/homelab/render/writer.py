@@ -67,10 +67,10 @@ def write(out: Path, files: dict[str, bytes]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     moved: list[Path] = []
     try:
+        for folder in sorted({(tmp / rel).parent for rel in files}):
+            folder.mkdir(parents=True, exist_ok=True)
         for rel, data in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            (tmp / rel).write_bytes(data)
         (tmp / MARKER).write_text(HEADER + "".join(f"{rel}\n" for rel in sorted(files)), encoding="utf-8")
         os.chmod(tmp, 0o755)
         for path in foreign:  # the user's files ride along into the new tree, untouched

@@ -1,0 +1,64 @@
+"""Render benchmark: the `full` profile and synthetic catalogs of 100 and 1,000 components, x 3 environments.
+
+Times planning + rendering every file in memory, and writing the tree atomically, separately.
+Targets: `full` x 3 under 1 s, 1,000 components x 3 under 5 s (render + write).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from homelab.catalog.loader import Catalog, load_catalog
+from homelab.catalog.synthetic import big_cluster_config, generate
+from homelab.config import Config, builtin_text
+from homelab.errors import HomelabError
+from homelab.render import render_tree, write_tree
+
+TARGETS = {"full": 1.0, "synthetic 1000": 5.0}
+
+
+def measure(name: str, config: Config, catalog: Catalog, work: Path, table: Table) -> None:
+    start = time.perf_counter()
+    rendered = render_tree(config, catalog)
+    middle = time.perf_counter()
+    write_tree(rendered, work / name.replace(" ", "-"))
+    end = time.perf_counter()
+    total = end - start
+    target = TARGETS.get(name)
+    verdict = "" if target is None else ("[green]ok[/]" if total < target else "[red]over[/]") + f" (< {target:g} s)"
+    components = len(rendered.plans[rendered.envs[-1]].components)
+    table.add_row(name, str(components), str(len(rendered.envs)), f"{middle - start:.3f}", f"{end - middle:.3f}",
+                  f"{total:.3f}", str(len(rendered.files)), f"{len(rendered.files) / total:,.0f}", verdict)
+
+
+def main() -> None:
+    console = Console()
+    table = Table(title="homelab render (plan + render in memory, then atomic write)")
+    for column in ("catalog", "components", "envs", "render s", "write s", "total s", "files", "files/s", "target"):
+        table.add_column(column, justify="left" if column in ("catalog", "target") else "right")
+    notes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        import yaml
+
+        try:
+            measure("full", Config.model_validate(yaml.safe_load(builtin_text())), load_catalog(), work, table)
+        except HomelabError as exc:
+            notes.append(f"full profile not measured: {exc.summary()}")
+        for size in (100, 1000):
+            catalog = load_catalog(generate(work / f"catalog-{size}", size, platform=True))
+            body = big_cluster_config(size + 20)
+            body["cluster"]["load_balancer"] = {"addresses": ["192.168.10.240/28"]}
+            measure(f"synthetic {size}", Config.model_validate(body), catalog, work, table)
+    console.print(table)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+if __name__ == "__main__":
+    main()
