@@ -125,4 +125,4 @@ def test_environments_differ_only_where_the_config_says(tree: Path) -> None:
     assert not [key for key in dev if key[0] in ("Namespace", "NetworkPolicy")]
     # one file per component (all its objects) and one per namespace (with its policies)
     docs = list(yaml.safe_load_all((tree / "base" / "platform" / "namespaces" / "grafana.yaml").read_text()))
-    assert [d["kind"] for d in docs][0] == "Namespace" and {d["kind"] for d in docs[1:]} == {"NetworkPolicy"}
+    assert docs[0]["kind"] == "Namespace" and {d["kind"] for d in docs[1:]} == {"NetworkPolicy"}

@@ -96,7 +96,8 @@ class Context:
         """The OIDC provider UIs log in with: one run as a Keycloak resource (the realm import API) if any."""
         idps = [p.component for p in self.components if "identity-provider" in p.component.provides]
         keycloak = [c for c in idps if any(r.get("kind") == "Keycloak" for r in c.resources)]
-        return (keycloak or idps or [None])[0]
+        chosen = keycloak or idps
+        return chosen[0] if chosen else None
 
     def wave_of(self, name: str) -> int:
         return self.plan.components[name].wave
