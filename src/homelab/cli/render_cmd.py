@@ -18,8 +18,14 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
         env: EnvOption = None,
         output: OutputOption = Path("rendered"),
+        validate: Annotated[bool, typer.Option("--validate/--no-validate",
+                                               help="validate the written tree (schemas, lint, kustomize)")] = True,
+        crds: Annotated[Path | None, typer.Option("--crds", help="CRD folder for validation")] = None,
     ) -> None:
-        """Write the GitOps tree: Argo CD app-of-apps per environment and all the platform's wiring."""
+        """Write the GitOps tree: Argo CD app-of-apps per environment and all the platform's wiring.
+
+        Exit 0 when written (and clean), 1 when validation found problems, 2 on bad input.
+        """
         from rich.progress import BarColumn, Progress, TextColumn
         from rich.table import Table
 
@@ -55,6 +61,15 @@ def register(app: typer.Typer) -> None:
         out.print(table)
         for warning in result.warnings:
             out.print(f"[yellow]warning:[/] {warning}")
+        if validate:
+            from homelab.cli.validate_cmd import print_report, run_validation
+            from homelab.errors import ExitCode
+
+            report = run_validation(output, loaded.config.cluster.kubernetes.version, crds,
+                                    loaded.config.gitops.repo_url)
+            print_report(report, output)
+            if report.findings:
+                raise typer.Exit(ExitCode.FINDINGS)
 
     @app.command()
     def diagram(
@@ -76,8 +91,11 @@ def register(app: typer.Typer) -> None:
         chosen = check_env(loaded, env or loaded.config.env_names()[-1])
         catalog = load_catalog()
         built = diagrams.build(make_plan(loaded.config, catalog, chosen, loaded.source.file), catalog, loaded.config)
-        for key in [name] if name else list(diagrams.NAMES):
-            typer.echo(built[key], nl=False)
+        if name:
+            typer.echo(built[name], nl=False)
+            return
+        for key in diagrams.NAMES:  # all six, each headed by a mermaid comment naming it
+            typer.echo(f"%% {key}\n{built[key]}")
 
     @app.command()
     def promote(

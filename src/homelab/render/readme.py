@@ -25,11 +25,13 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "|---|---|",
         "| `bootstrap/<env>.yaml` | the root Application (app-of-apps) of each environment; "
         "`homelab bootstrap` applies it once |",
-        "| `base/` | everything the environments share, one object per file, folders by layer and component |",
-        "| `base/platform/` | cluster-wide wiring: AppProjects, Namespaces, issuers, secret store, policies, pools |",
-        "| `<env>/kustomization.yaml` | the overlay Argo CD builds: `../base` + this environment's own objects |",
-        "| `<env>/patches/` | JSON patches: exactly where this environment differs (versions, hosts, replicas, "
-        "values) |",
+        "| `base/<layer>/<component>.yaml` | everything of one component the environments share: its Argo CD "
+        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources |",
+        "| `base/platform/namespaces/<ns>.yaml` | a Namespace (Pod Security labels) and its NetworkPolicies |",
+        "| `base/platform/` | cluster-wide wiring: AppProjects, issuers, secret store, policies, address pool, "
+        "backups, SSO realm |",
+        "| `<env>/kustomization.yaml` | the overlay Argo CD builds: `../base`, this environment's own files, and "
+        "inline JSON patches for exactly where it differs (versions, hosts, replicas, values) |",
         "| `manifests/` | packaged kustomizations of `local` components, synced from this repository |",
         "| `docs/` | the design's diagrams, regenerated from the plan |",
         "| `overrides/` | yours, never written by homelab: `overrides/all/<component>.yaml` and "

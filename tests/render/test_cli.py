@@ -1,0 +1,112 @@
+"""`homelab render`, `diagram` and `promote` through the real CLI, on the synthetic platform catalog."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from homelab.catalog.loader import Catalog
+from homelab.cli import app
+from homelab.errors import HomelabError
+from homelab.render.writer import MARKER
+from tests.render.conftest import CONFIG
+
+runner = CliRunner()
+
+
+class Run:
+    """A CLI run as `homelab` main() reports it: expected errors become their exit code and message."""
+
+    def __init__(self, args: list[str]) -> None:
+        result = runner.invoke(app, args)
+        self.output = result.output
+        self.exit_code = result.exit_code
+        if isinstance(result.exception, HomelabError):
+            self.exit_code = int(result.exception.exit_code)
+            self.output += str(result.exception)
+        elif result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with a commented homelab.yaml; the CLI loads the synthetic catalog instead of the packaged one."""
+    import homelab.catalog
+
+    monkeypatch.setattr(homelab.catalog, "load_catalog", lambda root=None: catalog)
+    monkeypatch.chdir(tmp_path)
+    body = copy.deepcopy(CONFIG)
+    body["environments"]["dev"]["overrides"]["versions"] = {"grafana": "2.0.0"}
+    text = "# my homelab\n" + yaml.safe_dump(body, sort_keys=False).replace(
+        "profile: full", "profile: full  # everything")
+    (tmp_path / "homelab.yaml").write_text(text)
+    return tmp_path
+
+
+def test_render_writes_the_tree_and_a_summary(workdir: Path) -> None:
+    result = Run(["render", "-o", "out", "--no-validate"])
+    assert result.exit_code == 0, result.output
+    assert (workdir / "out" / MARKER).is_file()
+    assert (workdir / "out" / "bootstrap" / "prod.yaml").is_file()
+    assert "3 environments" in result.output and "files" in result.output
+    again = Run(["render", "-o", "out", "--no-validate"])
+    assert again.exit_code == 0, again.output
+
+
+def test_render_validates_what_it_wrote(workdir: Path) -> None:
+    result = Run(["render", "-o", "out", "--crds", "/work/shared/crds"]
+                           if Path("/work/shared/crds").is_dir() else ["render", "-o", "out"])
+    assert "objects in" in result.output, result.output
+    assert result.exit_code in (0, 1)
+
+
+def test_render_refuses_a_foreign_directory(workdir: Path) -> None:
+    (workdir / "out").mkdir()
+    (workdir / "out" / "mine.txt").write_text("x")
+    result = Run(["render", "-o", "out"])
+    assert result.exit_code == 2
+    assert "not empty and was not written by homelab render" in result.output
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["mine.txt"]
+
+
+def test_diagram_prints_one_or_all(workdir: Path) -> None:
+    one = Run(["diagram", "interactions"])
+    assert one.exit_code == 0, one.output
+    assert one.output.startswith("sequenceDiagram")
+    everything = Run(["diagram", "--env", "dev"])
+    assert everything.exit_code == 0
+    lines = everything.output.splitlines()
+    assert [line for line in lines if line.startswith("%% ")] == [
+        "%% architecture", "%% interactions", "%% security", "%% monitoring", "%% deployment", "%% data-flow"]
+    assert sum(line.startswith("graph ") for line in lines) == 5 and "sequenceDiagram" in lines
+    bad = Run(["diagram", "nope"])
+    assert bad.exit_code == 2
+
+
+def test_promote_prints_a_diff_then_writes_keeping_comments(workdir: Path) -> None:
+    (workdir / "rendered" / "overrides" / "dev").mkdir(parents=True)
+    (workdir / "rendered" / "overrides" / "dev" / "grafana.yaml").write_text("# tuned in dev\nreplicas: 3\n")
+    before = (workdir / "homelab.yaml").read_text()
+    shown = Run(["promote", "dev", "staging"])
+    assert shown.exit_code == 0, shown.output
+    assert "+        grafana: 2.0.0" in shown.output and "-  staging: {}" in shown.output
+    assert "+replicas: 3" in shown.output
+    assert (workdir / "homelab.yaml").read_text() == before, "promote without --write changed the file"
+    written = Run(["promote", "dev", "staging", "--write"])
+    assert written.exit_code == 0, written.output
+    after = (workdir / "homelab.yaml").read_text()
+    assert after.startswith("# my homelab\n") and "profile: full  # everything" in after
+    data = yaml.safe_load(after)
+    assert data["environments"]["staging"]["overrides"]["versions"] == {"grafana": "2.0.0"}
+    assert data["environments"]["staging"]["overrides"]["values"] == {"grafana": {"env": "dev"}}
+    assert data["environments"]["dev"] == yaml.safe_load(before)["environments"]["dev"]
+    assert (workdir / "rendered" / "overrides" / "staging" / "grafana.yaml").read_text() == (
+        "# tuned in dev\nreplicas: 3\n")
+    nothing = Run(["promote", "dev", "staging"])
+    assert nothing.exit_code == 0 and "nothing to promote" in nothing.output
+    assert Run(["promote", "dev", "dev"]).exit_code == 2
+    assert Run(["promote", "dev", "qa"]).exit_code == 2
