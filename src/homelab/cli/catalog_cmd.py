@@ -80,7 +80,7 @@ def search(text: Annotated[str, typer.Argument(help="words to look for in names,
 
 @catalog_app.command()
 def coverage(
-    design: Annotated[Path | None, typer.Option(help="the design's markdown (default: places the entries record)")] = None,
+    design: Annotated[Path | None, typer.Option(help="the design's markdown (default: entries' places)")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Every system the design names: its entry, maturity, and which profiles deploy it."""
