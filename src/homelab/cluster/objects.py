@@ -81,9 +81,18 @@ def annotations_of(obj: Obj) -> dict[str, str]:
     return dict((obj.get("metadata") or {}).get("annotations") or {})
 
 
+# API groups served by kube-apiserver itself (gateway.networking.k8s.io and friends are CRDs).
+BUILTIN_GROUPS = frozenset({
+    "", "apps", "batch", "autoscaling", "policy", "admissionregistration.k8s.io", "apiextensions.k8s.io",
+    "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
+    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io",
+    "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
+})
+
+
 def is_builtin_group(group: str) -> bool:
-    """Core and *.k8s.io groups (plus the dotless ones like apps, batch) ship with Kubernetes."""
-    return group == "" or "." not in group or group.endswith(".k8s.io")
+    return group in BUILTIN_GROUPS
 
 
 def kind_rank(obj: Obj) -> int:
