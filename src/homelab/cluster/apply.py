@@ -182,5 +182,5 @@ def _partial(exc: Exception, done: list[str], left: list[str]) -> Exception:
         return exc
     summary = (f"stopped after deleting {len(done)} object(s)" + (f" ({', '.join(done)})" if done else "") +
                f"; not deleted: {', '.join(left) if left else 'nothing'}")
-    exc.problems.append(Problem(summary, hint="fix the cause and re-run; it continues where it stopped"))
-    return exc
+    note = Problem(summary, hint="fix the cause and re-run; it continues where it stopped")
+    return HomelabError([*exc.problems, note], exit_code=exc.exit_code)

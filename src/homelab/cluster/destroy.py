@@ -25,9 +25,9 @@ class DestroyPlan:
 
 def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> DestroyPlan:
     """Pure selection: what goes, what stays and why; `claims` are all PVCs in the cluster."""
-    top = [obj for obj in owned if not (obj.get("metadata") or {}).get("ownerReferences")]
+    top = o.delete_order([obj for obj in owned if not (obj.get("metadata") or {}).get("ownerReferences")])
     if delete_data:
-        return DestroyPlan(o.delete_order(top))
+        return DestroyPlan(top)
     holding = {o.ref(c).namespace for c in claims}
     kept, chosen = [], []
     for obj in top:
@@ -38,7 +38,7 @@ def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> 
             kept.append(f"{r} (holds PersistentVolumeClaims)")
         else:
             chosen.append(obj)
-    return DestroyPlan(o.delete_order(chosen), kept)
+    return DestroyPlan(chosen, kept)
 
 
 def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_data: bool = False,
