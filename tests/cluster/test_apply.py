@@ -6,16 +6,14 @@ import copy
 from pathlib import Path
 
 import pytest
-from conftest import load
-from fakeapi import FakeAPI
-from test_errors import FakeClock
 
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.diff import ObjectDiff
 from homelab.cluster.prune import inventory_name
 from homelab.errors import ExitCode, HomelabError
 
-OURS = {"app.kubernetes.io/managed-by": "homelab", "homelab.dev/platform": "homelab", "homelab.dev/env": "dev"}
+from .fakeapi import FakeAPI
+from .helpers import OURS, FakeClock, load
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, load
-from fakeapi import FakeAPI
-from test_errors import FakeClock
 
 from homelab.cluster import argocd
 from homelab.cluster.bootstrap import bootstrap, entry_objects
 from homelab.cluster.kube import builtin_kind
 from homelab.errors import ExitCode, HomelabError, InputError
+
+from .fakeapi import FakeAPI
+from .helpers import FIXTURES, FakeClock, load
 
 MANIFEST = (FIXTURES / "argocd-install.yaml").read_bytes()
 DIGEST = hashlib.sha256(MANIFEST).hexdigest()

@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import load
-from fakeapi import FakeAPI, status_response
-from test_apply import OURS
-from test_errors import FakeClock
 
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.destroy import DestroyPlan, destroy, plan_destroy
 from homelab.cluster.objects import ref
 from homelab.cluster.prune import inventory_name
 from homelab.errors import ExitCode, HomelabError
+
+from .fakeapi import FakeAPI, status_response
+from .helpers import OURS, FakeClock, load
 
 CLAIM = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
          "metadata": {"name": "data-web-0", "namespace": "demo", "labels": dict(OURS)},

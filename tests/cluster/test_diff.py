@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from conftest import load
-
 from homelab.cluster.diff import REDACTED_CHANGED, diff_deleted, diff_object, normalize
+
+from .helpers import load
 
 
 def test_server_fields_are_ignored() -> None:

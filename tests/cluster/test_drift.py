@@ -5,13 +5,11 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from conftest import load
-from fakeapi import FakeAPI
-from test_apply import OURS
-from test_errors import FakeClock
-
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.drift import diff_tree
+
+from .fakeapi import FakeAPI
+from .helpers import OURS, FakeClock, load
 
 ARGOCD_NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}}
 

@@ -7,24 +7,13 @@ from pathlib import Path
 import httpx2
 import pytest
 import yaml
-from conftest import load
-from fakeapi import KUBECONFIG, FakeAPI, status_response
 
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.kube import Kube
-from homelab.cluster.wait import Clock
 from homelab.errors import ExitCode, HomelabError, InputError
 
-
-class FakeClock(Clock):
-    """Time moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        super().__init__(now=lambda: self.t, sleep=self._sleep, interval=5)
-
-    def _sleep(self, seconds: float) -> None:
-        self.t += seconds
+from .fakeapi import KUBECONFIG, FakeAPI, status_response
+from .helpers import FakeClock, load
 
 
 def test_unreachable_api_server(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import load
-
 from homelab.cluster import objects as o
+
+from .helpers import load
 
 
 def kinds(objects: list[dict]) -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 
-from conftest import load
-
 from homelab.catalog.model import Component
 from homelab.catalog.synthetic import entry
 from homelab.cluster import preflight
 from homelab.plan.model import NodeFit, Plan, Planned
+
+from .helpers import load
 
 GI = 2**30
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from conftest import load
-
 from homelab.cluster import objects as o
 from homelab.cluster.prune import inventory_kinds, inventory_object, kinds_of, select_prune
+
+from .helpers import load
 
 
 def live_of(tree: list[dict]) -> list[dict]:

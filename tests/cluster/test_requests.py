@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import load
-from fakeapi import FakeAPI
-
 from homelab.cluster.kube import learn_tree
 from homelab.cluster.objects import Ref
+
+from .fakeapi import FakeAPI
+from .helpers import load
 
 APPLY_PATCH = "application/apply-patch+yaml"
 

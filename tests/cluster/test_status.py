@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import load
-from fakeapi import FakeAPI
-
 from homelab.cluster.status import chart_of, component_status, read_status
+
+from .fakeapi import FakeAPI
+from .helpers import load
 
 
 def test_component_row_from_recorded_objects() -> None:
