@@ -62,6 +62,7 @@ def owned_live(kube: Kube, platform: str, env: str, kinds: set[tuple[str, str]])
     """Every live object of these kinds that carries our labels (kinds the cluster no longer knows are skipped)."""
     found: list[o.Obj] = []
     selector = o.ownership_selector(platform, env)
+    kube.refresh_crds()  # CRDs come and go during apply and destroy; list only kinds served right now
     for api_version, kind in sorted(kinds):
         if kube.served(api_version, kind):
             found.extend(kube.list(api_version, kind, labels=selector))
