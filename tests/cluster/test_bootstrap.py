@@ -122,3 +122,13 @@ def test_entry_objects_need_exactly_one_root() -> None:
     with pytest.raises(InputError) as err:
         entry_objects(load("tree.yaml"))
     assert "0 root Applications" in str(err.value)
+
+
+def test_force_conflicts_applies_only_to_argo_cd_objects(api: FakeAPI, tmp_path: Path) -> None:
+    manifest = argocd.manifest_objects(MANIFEST, namespaced)
+    bootstrap(api.kube(tmp_path), env_objects(), manifest, platform="homelab", env="dev", repo_url=REPO,
+              clock=FakeClock(), force_argocd=True)
+    forced = [r.url.path.rsplit("/", 1)[1] for r in api.requests
+              if r.method == "PATCH" and r.url.params.get("force") == "true"]
+    assert forced == api.applied_names()[:len(manifest)]
+    assert "homelab-dev" in api.applied_names() and "homelab-dev" not in forced

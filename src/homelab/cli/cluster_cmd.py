@@ -108,6 +108,8 @@ def register(app: typer.Typer) -> None:
                                                                                        "manifest")] = None,
         trust_on_first_use: Annotated[bool, typer.Option("--trust-on-first-use", help="record the first "
                                                          "download's sha256 when none is verified")] = False,
+        force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="take over Argo CD's fields from "
+                                                      "an earlier client-side install")] = False,
         timeout: TimeoutOption = 900,
     ) -> None:
         """Preflight, install Argo CD from its pinned manifest, then the AppProjects and the root Application."""
@@ -144,7 +146,8 @@ def register(app: typer.Typer) -> None:
             mode = "handover" if handover else "local" if local else "git"
             with RichProgress() as progress:
                 result = run(kube, objects, manifest, platform=loaded.config.platform.name, env=name,
-                             repo_url=loaded.config.gitops.repo_url, mode=mode, timeout=timeout, progress=progress)
+                             repo_url=loaded.config.gitops.repo_url, mode=mode, timeout=timeout, progress=progress,
+                             force_argocd=force_conflicts)
         finally:
             kube.close()
         applied = len(result.applied.applied) if result.applied else 0

@@ -69,15 +69,18 @@ class BootstrapResult:
     deferred: list[str] = field(default_factory=list)
 
 
-def _waves(kube: Kube, objects: list[o.Obj], timeout: float, progress: Progress, clock: Clock) -> ApplyResult:
-    applied, count = apply_waves(kube, objects, timeout=timeout, force=False, progress=progress, clock=clock)
+def _waves(kube: Kube, objects: list[o.Obj], timeout: float, progress: Progress, clock: Clock,
+           force: bool = False) -> ApplyResult:
+    applied, count = apply_waves(kube, objects, timeout=timeout, force=force, progress=progress, clock=clock)
     return ApplyResult(applied=applied, waves=count)
 
 
 def bootstrap(kube: Kube, env_objects: list[o.Obj], manifest: list[o.Obj], *, platform: str, env: str,
               repo_url: str, mode: str = "git", timeout: float = 900, progress: Progress | None = None,
-              clock: Clock | None = None) -> BootstrapResult:
-    """Install Argo CD and the environment's entry point; `mode` is "git", "local" or "handover"."""
+              clock: Clock | None = None, force_argocd: bool = False) -> BootstrapResult:
+    """Install Argo CD and the environment's entry point; `mode` is "git", "local" or "handover".
+
+    `force_argocd` takes over Argo CD's fields from an earlier client-side install."""
     progress, clock = progress or Quiet(), clock or Clock()
     result = BootstrapResult()
     if mode == "handover":
@@ -85,7 +88,7 @@ def bootstrap(kube: Kube, env_objects: list[o.Obj], manifest: list[o.Obj], *, pl
         result.applied = _waves(kube, root, timeout, progress, clock)
         return result
     # Argo CD's own objects carry no ownership labels: prune and destroy leave Argo CD alone.
-    result.argocd = _waves(kube, manifest, timeout, progress, clock).applied
+    result.argocd = _waves(kube, manifest, timeout, progress, clock, force=force_argocd).applied
     if mode == "local":
         tree = [obj for obj in env_objects if not is_root(obj)]
         result.deferred = [str(o.ref(a)) for a in tree if a.get("kind") == "Application" and sourced_from(a, repo_url)]

@@ -84,9 +84,10 @@ class Kube:
         self.context = str(config.context_name)
         self.server = str(config.cluster.server)
         limit = httpx2.Timeout(timeout)
+        trust_env = transport is None  # honour HTTPS_PROXY like kubectl, except under a test transport
         self.client = Client(config, timeout=limit, field_manager=FIELD_MANAGER, transport=transport,
-                             trust_env=False)
-        params = client_adapter.ConnectionParams(timeout=limit, transport=transport, trust_env=False)
+                             trust_env=trust_env)
+        params = client_adapter.ConnectionParams(timeout=limit, transport=transport, trust_env=trust_env)
         self.http = client_adapter.Client(config, params)
         self._kinds: dict[tuple[str, str], KindInfo] = {}
         self._served: set[tuple[str, str]] | None = None
