@@ -20,7 +20,7 @@ KubeconfigOption = Annotated[Path | None, typer.Option("--kubeconfig", help="kub
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to wait for each wave to become ready")]
 STATE_DIR = Path(".homelab/state")
-DEFAULT_TREE = Path("gitops")
+DEFAULT_TREE = Path("rendered")  # the same default as `homelab validate`
 
 
 class RichProgress:
