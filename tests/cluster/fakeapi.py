@@ -59,6 +59,7 @@ class FakeAPI:
         self.scripts: dict[tuple[str, str], list[Obj]] = {}  # (kind, name) -> statuses served on successive reads
         self.failures: list[tuple[Callable[[httpx2.Request], bool], httpx2.Response]] = []
         self.auto_ready = True
+        self.stuck: set[str] = set()  # names whose deletion hangs on a finalizer
         self.version = VERSION
         self._rv = 100
 
@@ -170,7 +171,11 @@ class FakeAPI:
     def _delete(self, request: httpx2.Request, key: Key) -> httpx2.Response:
         if key not in self.objects:
             return status_response(404, "NotFound", f'{key[1]} "{key[3]}" not found')
-        if request.url.params.get("dryRun") != "All":
+        if request.url.params.get("dryRun") == "All":
+            pass
+        elif key[3] in self.stuck:
+            self.objects[key]["metadata"]["deletionTimestamp"] = "2026-11-26T12:00:00Z"
+        else:
             del self.objects[key]
         return httpx2.Response(200, json={"kind": "Status", "apiVersion": "v1", "status": "Success"})
 

@@ -86,3 +86,14 @@ def test_a_failure_midway_says_what_was_and_was_not_deleted(installed: FakeAPI, 
     assert "stopped after deleting 3 object(s) (Widget/demo/blue, Application/argocd/widgets, Deployment/demo/web)" \
         in text
     assert "not deleted: ConfigMap/demo/web-config" in text and "Namespace" not in text.split("not deleted:")[0]
+
+
+def test_a_stuck_finalizer_times_out_and_stops_before_the_next_wave(installed: FakeAPI, tmp_path: Path) -> None:
+    installed.stuck.add("blue")
+    with pytest.raises(HomelabError) as err:
+        destroy(installed.kube(tmp_path), [], "homelab", "dev", timeout=30, clock=FakeClock())
+    text = str(err.value)
+    assert err.value.exit_code == ExitCode.TIMEOUT
+    assert "waiting for Widget/demo/blue to be deleted" in text and "finalizer" in text
+    assert installed.deleted_names() == ["blue", "widgets"], "wave 0 is untouched while wave 1 is still deleting"
+    assert "not deleted: Deployment/demo/web" in text

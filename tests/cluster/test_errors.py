@@ -99,3 +99,22 @@ def test_unknown_context_is_bad_input(tmp_path: Path) -> None:
         Kube.connect("homelab-dev", path)
     assert err.value.exit_code == ExitCode.BAD_INPUT
     assert "Context 'homelab-dev' not found" in str(err.value)
+
+
+def test_applications_without_argo_cd_name_the_fix(api: FakeAPI, tmp_path: Path) -> None:
+    app = next(x for x in load("tree.yaml") if x["kind"] == "Application")
+    with pytest.raises(HomelabError) as err:
+        apply_tree(api.kube(tmp_path), [app], "homelab", "dev", timeout=20, clock=FakeClock(), prune=False)
+    assert err.value.exit_code == ExitCode.TIMEOUT
+    assert "the CRD for Application (argoproj.io/v1alpha1) never became established" in str(err.value)
+    assert "homelab bootstrap" in str(err.value)
+
+
+def test_other_refusals_quote_the_server(api: FakeAPI, tmp_path: Path) -> None:
+    api.fail(lambda r: r.method == "PATCH", status_response(
+        422, "Invalid", 'Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: Required value'))
+    deployment = next(x for x in load("tree.yaml") if x["kind"] == "Deployment")
+    with pytest.raises(HomelabError) as err:
+        api.kube(tmp_path).apply(deployment)
+    assert err.value.exit_code == ExitCode.FINDINGS
+    assert "refused applying Deployment/demo/web (422: Deployment.apps \"web\" is invalid" in str(err.value)

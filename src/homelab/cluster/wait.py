@@ -72,9 +72,10 @@ def until_kind(kube: Kube, api_version: str, kind: str, timeout: float, clock: C
     deadline = clock.now() + timeout
     while kube.kind(api_version, kind) is None:
         if clock.now() >= deadline:
+            hint = ("Argo CD is not installed: run `homelab bootstrap` first" if api_version.startswith("argoproj.io/")
+                    else "the component that installs it is not healthy; see `homelab status`")
             raise cluster_error(ExitCode.TIMEOUT, f"the CRD for {kind} ({api_version}) never became established "
-                                f"within {timeout:.0f}s",
-                                "the component that installs it is not healthy; see `homelab status`")
+                                f"within {timeout:.0f}s", hint)
         clock.sleep(clock.interval)
 
 
