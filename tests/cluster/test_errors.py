@@ -118,3 +118,10 @@ def test_other_refusals_quote_the_server(api: FakeAPI, tmp_path: Path) -> None:
         api.kube(tmp_path).apply(deployment)
     assert err.value.exit_code == ExitCode.FINDINGS
     assert "refused applying Deployment/demo/web (422: Deployment.apps \"web\" is invalid" in str(err.value)
+
+
+def test_kubeconfig_list_uses_the_first_existing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "real"
+    path.write_text(yaml.safe_dump(KUBECONFIG))
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'absent'}:{path}")
+    assert Kube.connect("lab").server == "https://lab.test:6443"

@@ -98,7 +98,10 @@ class Kube:
         """Open the kubeconfig (`kubeconfig`, else $KUBECONFIG, else ~/.kube/config) at `context`."""
         import os
 
-        path = kubeconfig or Path(os.environ.get("KUBECONFIG", "~/.kube/config")).expanduser()
+        # $KUBECONFIG may list several files; like kubectl we take contexts from the first that exists
+        # (lightkube reads one file, so contexts spread over several files are not merged).
+        candidates = [Path(p).expanduser() for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+        path = kubeconfig or next((p for p in candidates if p.is_file()), None) or Path("~/.kube/config").expanduser()
         try:
             config = KubeConfig.from_file(path).get(context_name=context)
         except ConfigError as exc:
