@@ -54,7 +54,7 @@ class ApplyResult:
     waves: int = 0
 
 
-def _inventory_ref(platform: str, env: str) -> o.Ref:
+def inventory_ref(platform: str, env: str) -> o.Ref:
     return o.Ref("v1", "ConfigMap", INVENTORY_NAMESPACE, inventory_name(platform, env))
 
 
@@ -70,7 +70,7 @@ def owned_live(kube: Kube, platform: str, env: str, kinds: set[tuple[str, str]])
 
 
 def remembered_kinds(kube: Kube, platform: str, env: str) -> set[tuple[str, str]]:
-    return inventory_kinds(kube.get(_inventory_ref(platform, env)))
+    return inventory_kinds(kube.get(inventory_ref(platform, env)))
 
 
 def prune_preview(kube: Kube, tree: list[o.Obj], platform: str, env: str) -> list[o.Obj]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from homelab.cluster import objects as o
-from homelab.cluster.apply import Progress, Quiet, _inventory_ref, delete_in_order, owned_live, remembered_kinds
+from homelab.cluster.apply import Progress, Quiet, delete_in_order, inventory_ref, owned_live, remembered_kinds
 from homelab.cluster.kube import Kube
 from homelab.cluster.prune import kinds_of
 from homelab.cluster.wait import Clock
@@ -48,12 +48,12 @@ def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_da
     progress, clock = progress or Quiet(), clock or Clock()
     kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
     owned = [obj for obj in owned_live(kube, platform, env, kinds)
-             if o.ref(obj) != _inventory_ref(platform, env)]
+             if o.ref(obj) != inventory_ref(platform, env)]
     claims = [] if delete_data else kube.list("v1", "PersistentVolumeClaim")
     plan = plan_destroy(owned, claims, delete_data)
     if not confirm(plan):
         raise cluster_error(ExitCode.ABORTED, "nothing deleted: destroy was declined")
     delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy")
     if not plan.kept:
-        kube.delete(_inventory_ref(platform, env))
+        kube.delete(inventory_ref(platform, env))
     return plan
