@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from homelab.cli import cluster_view
 from homelab.cli.common import ConfigOption, EnvOption, JsonOption, check_env, console, load_config
 
 if TYPE_CHECKING:
@@ -21,44 +21,6 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for con
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to wait for each wave to become ready")]
 STATE_DIR = Path(".homelab/state")
 DEFAULT_TREE = Path("rendered")  # the same default as `homelab validate`
-
-
-class RichProgress:
-    """Rich progress bars for waves; one bar per task, notes printed above them."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("[dim]{task.fields[detail]}"), TimeElapsedColumn(),
-                             console=console(stderr=True), transient=False)
-        self.current: Any = None
-
-    def __enter__(self) -> RichProgress:
-        self.bars.start()
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.bars.stop()
-
-    def task(self, title: str, total: int) -> None:
-        self.current = self.bars.add_task(title, total=max(total, 0), detail="")
-
-    def advance(self, detail: str) -> None:
-        if self.current is not None:
-            self.bars.update(self.current, advance=1, detail=detail)
-
-    def note(self, text: str) -> None:
-        self.bars.console.print(text)
-
-
-def _confirm(question: str, yes: bool) -> bool:
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        sys.stderr.write(f"{question} [needs --yes when not run from a terminal]\n")
-        return False
-    return typer.confirm(question, default=False)
 
 
 def _connect(loaded: LoadedConfig, env: str, kubeconfig: Path | None) -> Kube:
@@ -81,15 +43,6 @@ def _env_objects(tree: Path, env: str) -> list[dict[str, Any]]:
                                   hint="install a homelab version with `homelab render`")]) from None
     objects: list[dict[str, Any]] = env_objects(tree, env)
     return objects
-
-
-def _print_diffs(diffs: list[Any]) -> None:
-    from rich.syntax import Syntax
-
-    out = console()
-    for d in diffs:
-        out.print(f"[bold]{d.action}[/] {d.name}")
-        out.print(Syntax(d.text, "diff", theme="ansi_dark", background_color="default"))
 
 
 def register(app: typer.Typer) -> None:
@@ -144,7 +97,7 @@ def register(app: typer.Typer) -> None:
 
                 manifest = argocd.manifest_objects(data, namespaced)
             mode = "handover" if handover else "local" if local else "git"
-            with RichProgress() as progress:
+            with cluster_view.RichProgress() as progress:
                 result = run(kube, objects, manifest, platform=loaded.config.platform.name, env=name,
                              repo_url=loaded.config.gitops.repo_url, mode=mode, timeout=timeout, progress=progress,
                              force_argocd=force_conflicts)
@@ -179,11 +132,11 @@ def register(app: typer.Typer) -> None:
         def confirm(diffs: list[Any]) -> bool:
             console(stderr=True).print(f"[bold]{len(diffs)} object(s) we own are gone from the tree and would be "
                                        "pruned:[/]")
-            _print_diffs(diffs)
-            return _confirm(f"Prune these {len(diffs)} object(s)?", yes)
+            cluster_view.print_diffs(diffs)
+            return cluster_view.confirm(f"Prune these {len(diffs)} object(s)?", yes)
 
         try:
-            with RichProgress() as progress:
+            with cluster_view.RichProgress() as progress:
                 result = apply_tree(kube, objects, loaded.config.platform.name, name, timeout=timeout,
                                     force=force_conflicts, confirm_prune=confirm, progress=progress, prune=prune)
         finally:
@@ -213,7 +166,7 @@ def register(app: typer.Typer) -> None:
         if json_out:
             typer.echo(json.dumps(report, indent=2))
             return
-        _print_status(report)
+        cluster_view.print_status(report)
 
     @app.command()
     def diff(
@@ -235,7 +188,7 @@ def register(app: typer.Typer) -> None:
             diffs = diff_tree(kube, objects, loaded.config.platform.name, name)
         finally:
             kube.close()
-        _print_diffs(diffs)
+        cluster_view.print_diffs(diffs)
         console(stderr=True).print(f"{len(diffs)} object(s) differ" if diffs else "no differences")
         if diffs and exit_code:
             raise typer.Exit(int(ExitCode.FINDINGS))
@@ -269,31 +222,12 @@ def register(app: typer.Typer) -> None:
                 out.print(f"  - {ref(obj)}")
             for kept in plan.kept:
                 out.print(f"  [green]keep[/] {kept}")
-            return _confirm(f"Delete these {len(plan.delete)} object(s) from {name}?", yes)
+            return cluster_view.confirm(f"Delete these {len(plan.delete)} object(s) from {name}?", yes)
 
         try:
-            with RichProgress() as progress:
+            with cluster_view.RichProgress() as progress:
                 plan = run(kube, objects, loaded.config.platform.name, name, delete_data=delete_data,
                            confirm=confirm, timeout=timeout, progress=progress)
         finally:
             kube.close()
         out.print(f"[green]deleted {len(plan.delete)} objects[/]" + (f", kept {len(plan.kept)}" if plan.kept else ""))
-
-
-def _print_status(report: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    out = console()
-    if not report["argocd"]:
-        out.print(f"Argo CD is not installed on context {report['context']}; run `homelab bootstrap` first")
-        return
-    table = Table(title=f"{report['env']} on {report['context']}")
-    for column in ("component", "wave", "sync", "health", "chart", "pods", "drift", "verify"):
-        table.add_column(column)
-    for c in report["components"]:
-        colour = "green" if c["sync"] == "Synced" and c["health"] == "Healthy" else "yellow"
-        verify = "-" if c["verify"] is None else ("[green]ok[/]" if c["verify"]["ok"] else "[red]failed[/]")
-        table.add_row(c["name"], str(c["wave"]), f"[{colour}]{c['sync']}[/]", f"[{colour}]{c['health']}[/]",
-                      f"{c['chart'] or '-'} {c['version'] or ''}".strip(), f"{c['pods_ready']}/{c['pods_total']}",
-                      ", ".join(c["drift"]) or "-", verify)
-    out.print(table)
