@@ -91,3 +91,14 @@ def test_a_custom_resource_in_an_earlier_wave_than_its_crd_is_refused(argocd: Fa
         apply_tree(argocd.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock())
     assert err.value.exit_code == ExitCode.BAD_INPUT
     assert argocd.requests == []
+
+
+def test_rich_progress_bars_follow_the_waves(argocd: FakeAPI, tmp_path: Path) -> None:
+    from homelab.cli.cluster_view import RichProgress
+
+    with RichProgress() as progress:
+        apply_tree(argocd.kube(tmp_path), load("tree.yaml"), "homelab", "dev", clock=FakeClock(), progress=progress)
+        tasks = {t.description: (t.completed, t.total) for t in progress.bars.tasks}
+    assert tasks["wave 0: apply 8 objects"] == (8, 8)
+    assert tasks["wave 1: wait until ready"] == (2, 2)
+    assert len(tasks) == 6
