@@ -242,7 +242,9 @@ def _user_path(data: Any, prefix: yamlsrc.PathKey, loc: tuple[Any, ...]) -> yaml
         current = current.get(part) if isinstance(current, dict) else None
     path: list[str | int] = []
     for part in loc:
-        if (isinstance(current, dict) and part in current) or (isinstance(current, list) and isinstance(part, int) and part < len(current)):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if in_dict or in_list:
             current = current[part]
         elif isinstance(part, str) and _VALIDATOR_STEP.match(part):
             continue
