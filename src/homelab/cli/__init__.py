@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "homelab.cli.plan_cmd",
     "homelab.cli.render_cmd",
     "homelab.cli.validate_cmd",
+    "homelab.cli.cluster_cmd",
 )
 
 app = typer.Typer(
