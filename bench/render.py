@@ -37,7 +37,7 @@ def measure(name: str, config: Config, catalog: Catalog, work: Path, table: Tabl
 
 
 def main() -> None:
-    console = Console()
+    console = Console(width=120)
     table = Table(title="homelab render (plan + render in memory, then atomic write)")
     for column in ("catalog", "components", "envs", "render s", "write s", "total s", "files", "files/s", "target"):
         table.add_column(column, justify="left" if column in ("catalog", "target") else "right")

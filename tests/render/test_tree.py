@@ -124,5 +124,6 @@ def test_environments_differ_only_where_the_config_says(tree: Path) -> None:
     assert not (tree / "base" / "application" / "loki.yaml").exists()
     assert not [key for key in dev if key[0] in ("Namespace", "NetworkPolicy")]
     # one file per component (all its objects) and one per namespace (with its policies)
-    docs = list(yaml.safe_load_all((tree / "base" / "platform" / "namespaces" / "grafana.yaml").read_text()))
-    assert docs[0]["kind"] == "Namespace" and {d["kind"] for d in docs[1:]} == {"NetworkPolicy"}
+    docs = list(yaml.safe_load_all((tree / "base" / "application" / "grafana.yaml").read_text()))
+    assert docs[0]["kind"] == "Namespace" and docs[0]["metadata"]["name"] == "grafana"
+    assert {d["kind"] for d in docs} >= {"Namespace", "NetworkPolicy", "Application", "ExternalSecret", "Ingress"}

@@ -124,6 +124,11 @@ class Context:
                 self._members.setdefault(planned.component.namespace, []).append(planned)
         return self._members
 
+    def namespace_group(self, ns: str) -> str:
+        """A namespace (and its policies) shares its component's file when it has one component only."""
+        members = self.namespace_members().get(ns, [])
+        return self.group_of(members[0].component) if len(members) == 1 else f"platform/namespaces/{ns}"
+
     def namespace_wave(self, ns: str) -> int:
         return min((p.wave for p in self.namespace_members().get(ns, [])), default=0)
 

@@ -21,7 +21,7 @@ def render(ctx: Context) -> list[Obj]:
                    if p.component.pod_security == level and p.component.pod_security_reason]
         wave = min(p.wave for p in members)
         owner = members[0].name if len(members) == 1 else ctx.platform
-        obj = ctx.obj("v1", "Namespace", ns, owner=owner, role="namespace", group=f"platform/namespaces/{ns}",
+        obj = ctx.obj("v1", "Namespace", ns, owner=owner, role="namespace", group=ctx.namespace_group(ns),
                       wave=wave, annotations={"homelab.dev/pod-security-reason": "; ".join(reasons) or
                                               "every component here runs under the restricted profile"})
         labels = obj.body["metadata"]["labels"]

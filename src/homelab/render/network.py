@@ -6,6 +6,8 @@ the pod's (target) port, which may differ, so a port list would silently block t
 - the ingress path: anywhere -> the ingress controller's namespace -> every exposed endpoint's namespace;
 - metrics: the metrics store's namespace -> every namespace with a metrics endpoint;
 - DNS to kube-dns, and the Kubernetes API (controllers and operators all watch it).
+Per namespace: `default-deny`, and one `allow` policy whose rules are, in order: same namespace,
+DNS, Kubernetes API, then the graph's flows (one rule each way, the peers listed).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from homelab.render.context import Context, Obj
 
 API = "networking.k8s.io/v1"
 NS_LABEL = "kubernetes.io/metadata.name"
-GROUP = "platform/namespaces"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _peer(ns: str | None) -> dict[str, Any]:
 
 
 def _policy(ctx: Context, ns: str, name: str, spec: dict[str, Any], reason: str) -> Obj:
-    return ctx.obj(API, "NetworkPolicy", name, owner=ctx.platform, role="network-policy", group=f"{GROUP}/{ns}",
+    return ctx.obj(API, "NetworkPolicy", name, owner=ctx.platform, role="network-policy", group=ctx.namespace_group(ns),
                    namespace=ns, wave=ctx.namespace_wave(ns), spec={"podSelector": {}, **spec},
                    annotations={"homelab.dev/reason": reason})
 
@@ -77,25 +78,23 @@ def render(ctx: Context) -> list[Obj]:
     out = []
     for ns in owned:
         out.append(_policy(ctx, ns, "default-deny", {"policyTypes": ["Ingress", "Egress"]},
-                           "deny everything not allowed below"))
-        out.append(_policy(ctx, ns, "allow-dns", {"policyTypes": ["Egress"], "egress": [{
-            "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: "kube-system"}},
-                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}, "DNS"))
-        out.append(_policy(ctx, ns, "allow-kube-api", {"policyTypes": ["Egress"], "egress": [{
-            "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
-            "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}]}, "Kubernetes API"))
-        out.append(_policy(ctx, ns, "allow-same-namespace", {
-            "policyTypes": ["Ingress", "Egress"], "ingress": [{"from": [{"podSelector": {}}]}],
-            "egress": [{"to": [{"podSelector": {}}]}]}, "pods of one namespace talk to each other"))
+                           "deny everything the allow policy does not allow"))
+        ingress: list[dict[str, Any]] = [{"from": [{"podSelector": {}}]}]
+        egress: list[dict[str, Any]] = [
+            {"to": [{"podSelector": {}}]},
+            {"to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: "kube-system"}},
+                     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+             "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]},
+        ]
+        reasons = ["same namespace", "DNS", "Kubernetes API"]
         if ingress_to[ns]:
-            reasons = sorted({a.reason for a in ingress_to[ns]})
-            sources = dict.fromkeys(a.source for a in ingress_to[ns])
-            out.append(_policy(ctx, ns, "allow-ingress", {"policyTypes": ["Ingress"], "ingress": [
-                {"from": [_peer(source)]} for source in sources]}, ", ".join(reasons)))
+            ingress.append({"from": [_peer(source) for source in dict.fromkeys(a.source for a in ingress_to[ns])]})
+            reasons += sorted({f"in: {a.reason}" for a in ingress_to[ns]})
         if egress_from[ns]:
-            reasons = sorted({a.reason for a in egress_from[ns]})
-            targets = sorted({a.target for a in egress_from[ns]})
-            out.append(_policy(ctx, ns, "allow-egress", {"policyTypes": ["Egress"], "egress": [
-                {"to": [_peer(target)]} for target in targets]}, ", ".join(reasons)))
+            egress.append({"to": [_peer(target) for target in sorted({a.target for a in egress_from[ns]})]})
+            reasons += sorted({f"out: {a.reason}" for a in egress_from[ns]})
+        out.append(_policy(ctx, ns, "allow", {"policyTypes": ["Ingress", "Egress"], "ingress": ingress,
+                                              "egress": egress}, "; ".join(reasons)))
     return out

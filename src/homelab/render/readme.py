@@ -26,8 +26,9 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "| `bootstrap/<env>.yaml` | the root Application (app-of-apps) of each environment; "
         "`homelab bootstrap` applies it once |",
         "| `base/<layer>/<component>.yaml` | everything of one component the environments share: its Argo CD "
-        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources |",
-        "| `base/platform/namespaces/<ns>.yaml` | a Namespace (Pod Security labels) and its NetworkPolicies |",
+        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources, and "
+        "its Namespace (Pod Security labels) with its NetworkPolicies when it has a namespace of its own |",
+        "| `base/platform/namespaces/<ns>.yaml` | a Namespace several components share, with its NetworkPolicies |",
         "| `base/platform/` | cluster-wide wiring: AppProjects, issuers, secret store, policies, address pool, "
         "backups, SSO realm |",
         "| `<env>/kustomization.yaml` | the overlay Argo CD builds: `../base`, this environment's own files, and "

@@ -43,19 +43,28 @@ def store(ctx: Context) -> list[Obj]:
 
 
 def external_secrets(ctx: Context) -> list[Obj]:
-    out = []
+    """One ExternalSecret per Secret name in a namespace.
+
+    Components sharing a namespace may name the same Secret (a server and its runner sharing an RPC
+    secret): it is one Secret, with the union of their keys, under the first declaring component's path.
+    """
+    shared: dict[tuple[str, str], tuple[str, list[str]]] = {}
     for planned in ctx.components:
         comp = planned.component
         for secret in comp.secrets:
-            path = vault_path(ctx, comp.name, secret.name)
-            spec = {
-                "refreshInterval": "1h",
-                "secretStoreRef": {"kind": "ClusterSecretStore", "name": store_name(ctx)},
-                "target": {"name": secret.name, "creationPolicy": "Owner"},
-                "data": [{"secretKey": key, "remoteRef": {"key": path, "property": key}} for key in secret.keys],
-            }
-            out.append(ctx.obj(API, "ExternalSecret", secret.name, owner=comp.name, role="secrets",
-                               group=ctx.group_of(comp), namespace=comp.namespace, spec=spec))
+            owner, keys = shared.setdefault((comp.namespace, secret.name), (comp.name, []))
+            keys.extend(k for k in secret.keys if k not in keys)
+    out = []
+    for (namespace, name), (owner, keys) in shared.items():
+        path = vault_path(ctx, owner, name)
+        spec = {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store_name(ctx)},
+            "target": {"name": name, "creationPolicy": "Owner"},
+            "data": [{"secretKey": key, "remoteRef": {"key": path, "property": key}} for key in keys],
+        }
+        out.append(ctx.obj(API, "ExternalSecret", name, owner=owner, role="secrets",
+                           group=ctx.group_of(ctx.component(owner)), namespace=namespace, spec=spec))
     return out
 
 
