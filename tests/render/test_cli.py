@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.render.conftest import CONFIG
 from typer.testing import CliRunner
 
 from homelab.catalog.loader import Catalog
 from homelab.cli import app
 from homelab.errors import HomelabError
 from homelab.render.writer import MARKER
-from tests.render.conftest import CONFIG
 
 runner = CliRunner()
 
