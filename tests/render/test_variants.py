@@ -110,3 +110,12 @@ def test_diagrams_name_the_planned_providers(catalog: Catalog, config: Config) -
     assert "Loki" not in built["monitoring"]  # removed in prod
     assert "E_staging -->|homelab promote| E_prod" in built["deployment"]
     assert "Auth -->|oidc| c_grafana" in built["security"] and "Proxy -->|proxy| c_shop" in built["security"]
+
+
+def test_replicas_without_a_replica_key_are_reported(catalog: Catalog) -> None:
+    config = make_config(environments={"dev": {"overrides": {"replicas": {"vault": 3, "shop": 3}}}})
+    ctx, objs = render_env(config, catalog, "dev")
+    assert any(w.startswith("vault: replicas 3 not applied") for w in ctx.warnings)
+    assert not any(w.startswith("shop:") for w in ctx.warnings)
+    shop = next(o.body for o in objs if o.kind == "Application" and o.name == "shop")
+    assert shop["spec"]["source"]["helm"]["valuesObject"]["replicaCount"] == 3

@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def render(
         config: ConfigOption = None,
-        env: EnvOption = None,
+        env: Annotated[str | None, typer.Option("--env", "-e", help="render only this environment (the tree then "
+                                                                   "holds only it)")] = None,
         output: OutputOption = Path("rendered"),
         validate: Annotated[bool, typer.Option("--validate/--no-validate",
                                                help="validate the written tree (schemas, lint, kustomize)")] = True,

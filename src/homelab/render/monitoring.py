@@ -55,8 +55,9 @@ def datasources(ctx: Context) -> list[Obj]:
             continue
         ep = store.endpoints[0]
         url = f"http://{ep.service}.{store.namespace}.svc:{ep.port}"
-        sources.append({"name": f"{title} ({store.title})", "type": kind, "uid": store.name, "access": "proxy",
-                        "url": url, "isDefault": cap == STORES[0][0]})
+        # never the default and a uid of our own: the chart's values may provision their own default
+        sources.append({"name": f"{title} ({store.title})", "type": kind, "uid": f"{ctx.platform}-{store.name}",
+                        "access": "proxy", "url": url, "isDefault": False})
     if not sources:
         return []
     obj = ctx.obj("v1", "ConfigMap", f"{ctx.platform}-datasources", owner=grafana.name, role="monitoring",

@@ -71,7 +71,7 @@ def oidc_issuer(ctx: Context) -> str:
 def substitute(value: Any, ctx: Context, comp: Component) -> Any:
     """Replace placeholders in every string of `value` for this component and environment."""
     if isinstance(value, dict):
-        return {k: substitute(v, ctx, comp) for k, v in value.items()}
+        return {substitute(k, ctx, comp): substitute(v, ctx, comp) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, ctx, comp) for v in value]
     if not isinstance(value, str) or "${" not in value:
@@ -108,9 +108,13 @@ def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
     planned = ctx.plan.components[name]
     comp = planned.component
     values = copy.deepcopy(comp.values)
-    for key in REPLICA_KEYS:
-        if key in values and planned.replicas != comp.footprint.replicas:
+    if planned.replicas != comp.footprint.replicas:
+        keys = [key for key in REPLICA_KEYS if key in values]
+        for key in keys:
             values[key] = planned.replicas
+        if not keys:
+            ctx.warnings.append(f"{name}: replicas {planned.replicas} not applied: its catalog values have no "
+                                f"top-level {' or '.join(REPLICA_KEYS)}; set the chart's key in overrides.values")
     values = merge(values, ctx.config.env(ctx.env).overrides.values.get(name, {}))
     for _, data in read_overrides(tree, ctx.env, name):
         values = merge(values, data)
