@@ -13,7 +13,7 @@ from homelab.catalog.synthetic import entry, platform_catalog, platform_entries
 from homelab.config import Config
 from homelab.errors import InputError
 from homelab.plan import make_plan
-from homelab.render import diagrams, render_env
+from homelab.render import Rendered, diagrams, render_env
 
 
 def bodies(config: Config, catalog: Catalog, env: str = "dev") -> list[dict[str, Any]]:
@@ -119,3 +119,39 @@ def test_replicas_without_a_replica_key_are_reported(catalog: Catalog) -> None:
     assert not any(w.startswith("shop:") for w in ctx.warnings)
     shop = next(o.body for o in objs if o.kind == "Application" and o.name == "shop")
     assert shop["spec"]["source"]["helm"]["valuesObject"]["replicaCount"] == 3
+
+
+def test_handbook_lists_every_vault_entry_and_client(rendered: Rendered) -> None:
+    vault = rendered.files["docs/vault.md"].decode()
+    for env, objs in rendered.objects.items():
+        section = vault.split(f"## {env}\n", 1)[1].split("\n## ", 1)[0]
+        for obj in objs:
+            if obj.kind == "ExternalSecret":
+                for item in obj.body["spec"]["data"]:
+                    row = next(line for line in section.splitlines() if f"`{item['remoteRef']['key']}`" in line)
+                    assert f"`{item['remoteRef']['property']}`" in row
+    sso = rendered.files["docs/sso.md"].decode()
+    assert "| `grafana` | https://grafana.dev.lab.example.net/* |" in sso
+    assert "| `grafana` | https://grafana.lab.example.net/* |" in sso
+
+
+def test_local_sources_sync_the_copied_manifests_from_the_users_repository(tmp_path: Path) -> None:
+    from homelab.catalog.loader import data_root
+    from homelab.errors import CatalogError
+    from homelab.render import render_tree
+
+    packaged = data_root().parent.parent / "manifests" / "memcached"
+    local = {"kind": "local", "chart": "memcached", "version": "1.6.39", "confirmed": "synthetic"}
+    catalog = load_catalog(platform_catalog(tmp_path / "cat", [entry("memcached", "data", "caching",
+                                                                     provides=["memcache"], source=local)]))
+    result = render_tree(make_config(), catalog)
+    for path in packaged.rglob("*"):
+        if path.is_file():
+            assert result.files[f"manifests/memcached/{path.relative_to(packaged).as_posix()}"] == path.read_bytes()
+    app = next(o.body for o in result.objects["dev"] if o.kind == "Application" and o.name == "memcached")
+    assert app["spec"]["source"] == {"repoURL": "https://git.lab.example.net/lab/platform.git",
+                                     "path": "clusters/lab/manifests/memcached", "targetRevision": "main"}
+    missing = {**local, "chart": "no-such-folder"}
+    broken = load_catalog(platform_catalog(tmp_path / "cat2", [entry("memcached", "data", "caching", source=missing)]))
+    with pytest.raises(CatalogError, match="no-such-folder"):
+        render_tree(make_config(), broken)

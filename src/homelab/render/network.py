@@ -68,6 +68,9 @@ def _policy(ctx: Context, ns: str, name: str, spec: dict[str, Any], reason: str)
 
 def render(ctx: Context) -> list[Obj]:
     owned = ctx.owned_namespaces()
+    if owned and ctx.provider("network-policy") is None:
+        ctx.warnings.append("no network-policy provider in the plan: NetworkPolicies are rendered but the CNI "
+                            "may not enforce them")
     flows = allows(ctx)
     ingress_to: dict[str, list[Allow]] = defaultdict(list)
     egress_from: dict[str, list[Allow]] = defaultdict(list)

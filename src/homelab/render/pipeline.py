@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
@@ -94,15 +95,17 @@ def local_manifests(plans: dict[str, Plan]) -> dict[str, bytes]:
 def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None, tree: Path | None = None,
                 progress: Callable[[str], None] | None = None, file: str = "homelab.yaml") -> Rendered:
     """Render `envs` (default: all configured) into file bytes. `tree` is where overrides/ are read from."""
-    from homelab.render import diagrams, readme
+    from homelab.render import diagrams, handbook, readme
 
     names = envs or config.env_names()
     per_env: dict[str, list[Obj]] = {}
     plans: dict[str, Plan] = {}
     files: dict[str, bytes] = {}
     warnings: list[str] = []
+    clients: dict[str, list[dict[str, Any]]] = {}
     for env in names:
         ctx, objects = render_env(config, catalog, env, tree, file)
+        clients[env] = sso.clients(ctx)
         per_env[env], plans[env] = objects, ctx.plan
         root = argocd.root(ctx)
         root.body["metadata"]["labels"][ENV_LABEL] = env
@@ -116,6 +119,8 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     last = plans[names[-1]]
     for name, text in diagrams.build(last, catalog, config).items():
         files[f"docs/{name}.md"] = diagrams.page(name, text, last.env).encode("utf-8")
+    files["docs/vault.md"] = handbook.vault(per_env).encode("utf-8")
+    files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
     files["README.md"] = readme.render(config, catalog, plans, files).encode("utf-8")
     if progress:
         progress("files")

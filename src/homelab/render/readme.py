@@ -34,7 +34,8 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "| `<env>/kustomization.yaml` | the overlay Argo CD builds: `../base`, this environment's own files, and "
         "inline JSON patches for exactly where it differs (versions, hosts, replicas, values) |",
         "| `manifests/` | packaged kustomizations of `local` components, synced from this repository |",
-        "| `docs/` | the design's diagrams, regenerated from the plan |",
+        "| `docs/` | the design's diagrams regenerated from the plan; `vault.md`: every Vault path and property "
+        "the ExternalSecrets read (fill them before the first sync); `sso.md`: every OIDC client |",
         "| `overrides/` | yours, never written by homelab: `overrides/all/<component>.yaml` and "
         "`overrides/<env>/<component>.yaml` hold Helm values merged over the rendered ones |",
         "",
@@ -53,7 +54,12 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
                 version = " / ".join(dict.fromkeys(str(plans[e].components[p.name].version or "-") for e in envs
                                                    if p.name in plans[e].components))
                 lines.append(f"| {info.title} | {p.name} | {p.component.namespace} | {p.wave} | {version} |")
-    lines += ["", "## Diagrams", ""]
+    lines += ["", "## Sync order", "",
+              "Every object carries `argocd.argoproj.io/sync-wave` from the plan: operators and CRDs first, their "
+              "users after; custom resources sync after the component that installs their CRD. For the root "
+              "application to wait on each child's health between waves, give Argo CD a health check for "
+              "`argoproj.io/Application` (`resource.customizations.health.argoproj.io_Application` in argocd-cm); "
+              "`homelab apply` waits wave by wave by itself.", "", "## Diagrams", ""]
     lines.extend(f"- [{TITLES[name]}](docs/{name}.md)" for name in NAMES)
     lines += ["", f"{len(files) + 2} files in this tree.", ""]
     return "\n".join(lines)

@@ -90,35 +90,42 @@ def proxies(ctx: Context) -> list[Obj]:
     return out
 
 
-def realm(ctx: Context) -> list[Obj]:
-    idp = ctx.identity_provider()
-    if idp is None:
-        if ctx.exposed():
-            ctx.warnings.append("no identity-provider in the plan: UIs have no single sign-on")
-        return []
-    if not any(r.get("kind") == "Keycloak" for r in idp.resources):
-        ctx.warnings.append(f"identity provider {idp.name} is not run as a Keycloak resource: register the OIDC "
-                            "clients listed in docs/security.md with it by hand")
-        return []
-    clients: list[dict[str, Any]] = []
-    placeholders: dict[str, Any] = {}
-    data: dict[str, tuple[str, str]] = {}
+def clients(ctx: Context) -> list[dict[str, Any]]:
+    """The OIDC client of every UI that logs in through the identity provider (itself or via a proxy)."""
+    out = []
     for comp, endpoint in ctx.exposed():
         if endpoint.sso == "oidc" or protected(ctx, endpoint):
             cid = client_id(comp, endpoint)
-            var = "CLIENT_SECRET_" + cid.upper().replace("-", "_")
             host = ctx.host(comp, endpoint)
-            clients.append({"clientId": cid, "name": comp.title, "enabled": True, "protocol": "openid-connect",
-                            "publicClient": False, "standardFlowEnabled": True, "secret": f"${{{var}}}",
-                            "redirectUris": [f"https://{host}/*"], "webOrigins": [f"https://{host}"]})
-            placeholders[var] = {"secret": {"name": f"{ctx.platform}-oidc-clients", "key": cid}}
-            data[cid] = (_client_path(ctx, comp), "client-secret")
-    if not clients:
+            out.append({"clientId": cid, "name": comp.title, "enabled": True, "protocol": "openid-connect",
+                        "publicClient": False, "standardFlowEnabled": True,
+                        "secret": "${CLIENT_SECRET_" + cid.upper().replace("-", "_") + "}",
+                        "redirectUris": [f"https://{host}/*"], "webOrigins": [f"https://{host}"]})
+    return out
+
+
+def realm(ctx: Context) -> list[Obj]:
+    idp = ctx.identity_provider()
+    wanted = clients(ctx)
+    if idp is None:
+        if wanted:
+            ctx.warnings.append("no identity-provider in the plan: UIs have no single sign-on")
         return []
+    if not wanted:
+        return []
+    if not any(r.get("kind") == "Keycloak" for r in idp.resources):
+        ctx.warnings.append(f"identity provider {idp.name} is not run as a Keycloak resource: register the OIDC "
+                            "clients listed in docs/sso.md with it by hand")
+        return []
+    names = {c["clientId"]: c for c in wanted}
+    owners = {client_id(comp, ep): comp for comp, ep in ctx.exposed()}
+    placeholders = {c["secret"][2:-1]: {"secret": {"name": f"{ctx.platform}-oidc-clients", "key": cid}}
+                    for cid, c in names.items()}
+    data = {cid: (_client_path(ctx, owners[cid]), "client-secret") for cid in names}
     keycloak = next((r["metadata"]["name"] for r in idp.resources if r.get("kind") == "Keycloak"), idp.name)
     spec = {"keycloakCRName": keycloak, "placeholders": placeholders,
             "realm": {"realm": ctx.platform, "enabled": True, "displayName": f"{ctx.platform} ({ctx.env})",
-                      "clients": clients}}
+                      "clients": wanted}}
     return [_secret(ctx, idp, f"{ctx.platform}-oidc-clients", idp.namespace, data),
             ctx.obj(REALM_API, "KeycloakRealmImport", ctx.platform, owner=idp.name, role="sso", group="platform/sso",
                     namespace=idp.namespace, wave=ctx.wave_of(idp.name), spec=spec)]
