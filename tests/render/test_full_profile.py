@@ -1,0 +1,74 @@
+"""The built-in example (profile `full`, the real catalog) renders the whole design, wired and valid."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from homelab.catalog.loader import load_catalog
+from homelab.config import Config, builtin_text
+from homelab.errors import PlanError
+from homelab.render import Rendered, env_objects, render_tree, write_tree
+from tests.render.test_crds import CRDS, check
+
+
+@pytest.fixture(scope="module")
+def full() -> Rendered:
+    catalog = load_catalog()
+    config = Config.model_validate(yaml.safe_load(builtin_text()))
+    if config.profile not in catalog.profiles:
+        pytest.skip(f"the packaged catalog has no profile '{config.profile}' yet")
+    try:
+        return render_tree(config, catalog)
+    except PlanError as exc:  # the catalog is data other people change; say what broke
+        pytest.fail(f"the built-in example no longer plans: {exc.summary()}")
+
+
+def test_full_profile_is_wired(full: Rendered) -> None:
+    assert not [w for w in full.warnings if "in the plan" in w], full.warnings
+    for env, objs in full.objects.items():
+        kinds = {(o.kind, o.namespace, o.name) for o in objs}
+        secrets = {(o.namespace, o.body["spec"]["target"]["name"]) for o in objs if o.kind == "ExternalSecret"}
+        realm = [o.body for o in objs if o.kind == "KeycloakRealmImport"]
+        clients = {c["clientId"] for r in realm for c in r["spec"]["realm"]["clients"]}
+        for planned in full.plans[env].components.values():
+            comp = planned.component
+            for secret in comp.secrets:
+                assert (comp.namespace, secret.name) in secrets
+            for ep in comp.endpoints:
+                if ep.expose:
+                    assert ("Ingress", comp.namespace, f"{comp.name}-{ep.name}") in kinds or (
+                        "HTTPRoute", comp.namespace, f"{comp.name}-{ep.name}") in kinds
+                    assert ("Certificate", comp.namespace, f"{comp.name}-{ep.name}-tls") in kinds or any(
+                        k[0] == "Certificate" and k[2] == f"{comp.name}-{ep.name}-tls" for k in kinds)
+                    if ep.sso != "none":
+                        assert comp.name in clients or f"{comp.name}-{ep.name}" in clients
+            if comp.source.kind != "none":
+                assert ("Application", "argocd", comp.name) in kinds
+
+
+@pytest.mark.skipif(not CRDS.is_dir(), reason=f"upstream CRDs not present at {CRDS}")
+def test_full_profile_glue_validates_against_upstream_crds(full: Rendered) -> None:
+    problems = []
+    for env, objs in full.objects.items():
+        for obj in objs:
+            labels = obj.body["metadata"]["labels"]
+            # the catalog's own custom resources are its authors' to check (issue 5 validates everything)
+            if labels.get("app.kubernetes.io/component") == "resource" or "/" not in obj.body["apiVersion"] or (
+                    obj.body["apiVersion"].split("/")[0] in ("apps", "networking.k8s.io")):
+                continue
+            problems += [f"{env}: {p}" for p in check(obj.body)]
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
+def test_full_profile_overlays_build_with_kubectl(full: Rendered, tmp_path: Path) -> None:
+    write_tree(full, tmp_path / "tree")
+    for env in full.envs:
+        built = subprocess.run(["kubectl", "kustomize", str(tmp_path / "tree" / env)], capture_output=True,
+                               text=True, check=True)
+        assert [d for d in yaml.safe_load_all(built.stdout) if d] == env_objects(tmp_path / "tree", env)
