@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.render.test_crds import CRDS, check
 
 from homelab.catalog.loader import load_catalog
 from homelab.config import Config, builtin_text
 from homelab.errors import PlanError
 from homelab.render import Rendered, env_objects, render_tree, write_tree
-from tests.render.test_crds import CRDS, check
 
 
 @pytest.fixture(scope="module")
