@@ -51,7 +51,7 @@ def test_render_writes_the_tree_and_a_summary(workdir: Path) -> None:
     result = Run(["render", "-o", "out", "--no-validate"])
     assert result.exit_code == 0, result.output
     assert (workdir / "out" / MARKER).is_file()
-    assert (workdir / "out" / "bootstrap" / "prod.yaml").is_file()
+    assert (workdir / "out" / "prod" / "platform" / "root.yaml").is_file()
     assert "3 environments" in result.output and "files" in result.output
     again = Run(["render", "-o", "out", "--no-validate"])
     assert again.exit_code == 0, again.output

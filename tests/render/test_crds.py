@@ -60,9 +60,6 @@ def test_custom_resources_validate_against_upstream_crds(rendered: Rendered) -> 
                 continue
             kinds.add(obj.kind)
             problems += [f"{env}: {p}" for p in check(obj.body)]
-    for rel, data in rendered.files.items():
-        if rel.startswith("bootstrap/"):
-            problems += check(yaml.safe_load(data))
     assert not problems, "\n".join(problems[:20])
     assert {"Application", "AppProject", "ExternalSecret", "ClusterSecretStore", "Certificate", "ClusterIssuer",
             "ServiceMonitor", "IPAddressPool", "L2Advertisement", "ClusterPolicy", "Schedule", "ScheduledBackup",

@@ -185,11 +185,13 @@ def test_applications_follow_the_plan(tree: Path, rendered: Rendered, config: Co
         assert {d["namespace"] for d in project["spec"]["destinations"]} == {c.namespace for c in members}
 
 
-def test_root_application_per_environment(rendered: Rendered, config: Config) -> None:
-    import yaml
-
+def test_root_application_per_environment(tree: Path, config: Config) -> None:
     for env in ENVS:
-        root = yaml.safe_load(rendered.files[f"bootstrap/{env}.yaml"])
+        roots = [o for o in env_objects(tree, env) if o["kind"] == "Application"
+                 and o["metadata"]["labels"]["app.kubernetes.io/component"] == "root-application"]
+        assert len(roots) == 1, "the cluster stage expects exactly one root Application per environment"
+        root = roots[0]
+        assert root["metadata"]["name"] == f"lab-{env}"
         assert root["spec"]["source"] == {"repoURL": config.gitops.repo_url, "path": f"clusters/lab/{env}",
                                           "targetRevision": "main"}
         assert root["metadata"]["labels"]["homelab.dev/env"] == env

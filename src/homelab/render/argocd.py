@@ -114,7 +114,10 @@ def projects(ctx: Context) -> list[Obj]:
 
 
 def root(ctx: Context) -> Obj:
-    """The app-of-apps: syncs this environment's folder of the GitOps repository."""
+    """The app-of-apps: syncs this environment's folder of the GitOps repository, itself included.
+
+    It lives in the overlay it syncs (so Git manages it too); `homelab bootstrap` applies it first.
+    """
     gitops = ctx.config.gitops
     name = f"{ctx.platform}-{ctx.env}"
     spec = {
@@ -123,7 +126,7 @@ def root(ctx: Context) -> Obj:
         "destination": {"server": IN_CLUSTER, "namespace": ctx.argocd_namespace()},
         "syncPolicy": sync_policy(ctx),
     }
-    return ctx.obj(API, "Application", name, owner=ctx.platform, role="root-application", group="bootstrap",
+    return ctx.obj(API, "Application", name, owner=ctx.platform, role="root-application", group="platform/root",
                    namespace=ctx.argocd_namespace(), wave=0, spec=spec)
 
 

@@ -27,13 +27,13 @@ from homelab.render import (
     writer,
 )
 from homelab.render import resources as custom
-from homelab.render.context import ENV_LABEL, Context, Obj
+from homelab.render.context import Context, Obj
 from homelab.render.yamlout import dump
 
 Renderer = Callable[[Context, Path | None], list[Obj]]
 CONCERNS: list[tuple[str, Renderer]] = [
     ("namespaces", lambda ctx, _: namespaces.render(ctx)),
-    ("argocd", argocd.render),
+    ("argocd", lambda ctx, tree: [argocd.root(ctx), *argocd.render(ctx, tree)]),
     ("secrets", lambda ctx, _: secrets.render(ctx)),
     ("network", lambda ctx, _: network.render(ctx)),
     ("ingress", lambda ctx, _: ingress.render(ctx)),
@@ -107,9 +107,6 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         ctx, objects = render_env(config, catalog, env, tree, file)
         clients[env] = sso.clients(ctx)
         per_env[env], plans[env] = objects, ctx.plan
-        root = argocd.root(ctx)
-        root.body["metadata"]["labels"][ENV_LABEL] = env
-        files[f"bootstrap/{env}.yaml"] = dump(root.body)
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:
             progress(env)

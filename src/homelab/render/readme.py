@@ -23,8 +23,8 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "",
         "| path | what |",
         "|---|---|",
-        "| `bootstrap/<env>.yaml` | the root Application (app-of-apps) of each environment; "
-        "`homelab bootstrap` applies it once |",
+        "| `<env>/platform/root.yaml` | the root Application (app-of-apps) of each environment, syncing its "
+        "own folder (itself included); `homelab bootstrap` applies it once |",
         "| `base/<layer>/<component>.yaml` | everything of one component the environments share: its Argo CD "
         "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources, and "
         "its Namespace (Pod Security labels) with its NetworkPolicies when it has a namespace of its own |",
@@ -45,7 +45,7 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "|---|---|---|---|",
     ]
     for env, plan in plans.items():
-        lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | `bootstrap/{env}.yaml` |")
+        lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | `{env}/platform/root.yaml` |")
     lines += ["", "## Components", "", "| layer | component | namespace | wave | version |", "|---|---|---|---|---|"]
     last = plans[envs[-1]]
     for layer, info in catalog.layers.items():
