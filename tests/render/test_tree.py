@@ -47,6 +47,11 @@ def test_refuses_a_foreign_non_empty_directory(rendered: Rendered, tmp_path: Pat
     empty.mkdir()
     write_tree(rendered, empty)
     assert (empty / MARKER).is_file()
+    first = tmp_path / "overrides-first"
+    (first / "overrides" / "all").mkdir(parents=True)
+    (first / "overrides" / "all" / "grafana.yaml").write_text("a: 1\n")
+    write_tree(rendered, first)
+    assert (first / "overrides" / "all" / "grafana.yaml").read_text() == "a: 1\n" and (first / MARKER).is_file()
 
 
 def test_user_files_survive_and_overrides_are_merged(catalog: Catalog, config: Config, rendered: Rendered,

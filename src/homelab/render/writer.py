@@ -3,7 +3,7 @@
 The whole tree is written to a temporary folder beside the output and swapped in by rename. A
 marker file lists every file we wrote; anything else already in the output (the user's
 `overrides/`, a `.git`, notes) is carried into the new tree untouched. A non-empty folder without
-our marker is refused: it is someone else's.
+our marker is refused (it is someone else's), unless all it holds is the user's `overrides/`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError([Problem(f"{out} exists and is not a directory", field="--output",
                                   hint="choose another output directory with -o")])
-    if out.is_dir() and any(out.iterdir()) and ours(out) is None:
+    # a folder holding only the user's overrides/ (written before the first render) is welcome
+    if out.is_dir() and any(e.name != "overrides" for e in out.iterdir()) and ours(out) is None:
         raise InputError([Problem(f"{out} is not empty and was not written by homelab render (no {MARKER})",
                                   field="--output", hint="choose an empty or new directory with -o")])
 
