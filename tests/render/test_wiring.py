@@ -110,7 +110,12 @@ def test_every_exposed_ui_has_route_certificate_and_sso(tree: Path, rendered: Re
             assert args["redirect-url"] == f"https://{expected_host}/oauth2/callback"
             assert proxy["spec"]["source"]["repoURL"] == "oci://registry.example.invalid/charts/oauth2-proxy"
             assert proxy["spec"]["destination"]["namespace"] == comp.namespace
-            assert backend["name"] in clients or comp.name in clients
+            cid = comp.name if ep == next(e for e in comp.endpoints if e.expose) else f"{comp.name}-{ep.name}"
+            assert cid in clients
+            creds = named(objects, "ExternalSecret", backend["name"], comp.namespace)["spec"]
+            assert creds["target"]["template"]["data"] == {"client-id": cid}  # the realm's client, by name
+            assert {d["secretKey"] for d in creds["data"]} == {"client-secret", "cookie-secret"}
+            assert {d["remoteRef"]["key"] for d in creds["data"]} == {f"lab/{env}/{comp.name}/oidc-client"}
     # client secrets come through placeholders from an ExternalSecret, never as literals
     for client in clients.values():
         assert client["secret"].startswith("${CLIENT_SECRET_")

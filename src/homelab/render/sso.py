@@ -42,11 +42,15 @@ def client_id(comp: Component, endpoint: Endpoint) -> str:
     return comp.name if endpoint == next(e for e in comp.endpoints if e.expose) else f"{comp.name}-{endpoint.name}"
 
 
-def _secret(ctx: Context, owner: Component, name: str, namespace: str, data: dict[str, tuple[str, str]]) -> Obj:
-    """An ExternalSecret: Secret key -> (Vault path, property)."""
+def _secret(ctx: Context, owner: Component, name: str, namespace: str, data: dict[str, tuple[str, str]],
+            plain: dict[str, str] | None = None) -> Obj:
+    """An ExternalSecret: Secret key -> (Vault path, property); `plain` adds non-secret keys (a client id)."""
+    target: dict[str, Any] = {"name": name, "creationPolicy": "Owner"}
+    if plain:
+        target["template"] = {"engineVersion": "v2", "mergePolicy": "Merge", "data": plain}
     spec = {"refreshInterval": "1h",
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": secrets.store_name(ctx)},
-            "target": {"name": name, "creationPolicy": "Owner"},
+            "target": target,
             "data": [{"secretKey": key, "remoteRef": {"key": path, "property": prop}}
                      for key, (path, prop) in sorted(data.items())]}
     return ctx.obj(secrets.API, "ExternalSecret", name, owner=owner.name, role="sso", group=ctx.group_of(owner),
@@ -69,8 +73,8 @@ def proxies(ctx: Context) -> list[Obj]:
         name = proxy_name(comp, endpoint, proxy)
         path = _client_path(ctx, comp)
         out.append(_secret(ctx, comp, name, comp.namespace, {
-            "client-id": (path, "client-id"), "client-secret": (path, "client-secret"),
-            "cookie-secret": (path, "cookie-secret")}))
+            "client-secret": (path, "client-secret"), "cookie-secret": (path, "cookie-secret")},
+            plain={"client-id": client_id(comp, endpoint)}))
         values = merge(substitute(proxy.values, ctx, proxy), {
             "config": {"existingSecret": name},
             "extraArgs": {"provider": "oidc", "oidc-issuer-url": issuer, "email-domain": "*",
