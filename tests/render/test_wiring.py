@@ -177,6 +177,7 @@ def test_applications_follow_the_plan(tree: Path, rendered: Rendered, config: Co
     issuer = f"https://keycloak.{'' if env == 'prod' else env + '.'}lab.example.net/realms/lab"
     assert grafana["helm"]["valuesObject"]["grafana.ini"]["auth.generic_oauth"]["auth_url"].startswith(issuer)
     assert grafana["targetRevision"] == ("9.9.9" if env == "prod" else "1.0.0")
+    assert grafana["helm"]["valuesObject"].get("env") == ("dev" if env == "dev" else None)  # overrides.values
     assert named(objects, "Application", "shop")["spec"]["source"]["helm"]["valuesObject"]["replicaCount"] == (
         2 if env == "dev" else 1)
     for project in of(objects, "AppProject"):

@@ -5,7 +5,9 @@ the pod's (target) port, which may differ, so a port list would silently block t
 - every dependency edge whose provider serves endpoints: consumer namespace -> provider namespace;
 - the ingress path: anywhere -> the ingress controller's namespace -> every exposed endpoint's namespace;
 - metrics: the metrics store's namespace -> every namespace with a metrics endpoint;
-- DNS to kube-dns, and the Kubernetes API (controllers and operators all watch it).
+- DNS to kube-dns, and the Kubernetes API (controllers and operators all watch it). homelab.yaml does
+  not hold the API server's address, so that rule is TCP 443/6443 to any address, which also lets
+  pods reach HTTPS outside the cluster (chart repositories, ACME, identity providers).
 Per namespace: `default-deny`, and one `allow` policy whose rules are, in order: same namespace,
 DNS, Kubernetes API, then the graph's flows (one rule each way, the peers listed).
 """
