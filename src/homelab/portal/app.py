@@ -1,0 +1,153 @@
+"""The portal's web app: HTML pages and the JSON API behind them, from one plan and live state.
+
+`create_app(config, catalog, env)` takes its inputs instead of loading them, so tests and the
+benchmark control exactly what it shows. The pages and the API use the same view models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from homelab.catalog.loader import Catalog
+from homelab.config import Config
+from homelab.plan import make_plan
+from homelab.portal import diagrams, view
+from homelab.portal.auth import OidcSettings, install
+from homelab.portal.security import SecurityMiddleware
+from homelab.portal.state import StateReader
+from homelab.portal.view import ComponentView, Overview
+
+PACKAGE = resources.files("homelab.portal")
+LayerQuery = Annotated[str | None, Query(description="only this layer, e.g. data")]
+StateQuery = Annotated[str | None, Query(description=f"only this state: {', '.join(view.FILTER_STATES)}")]
+TextQuery = Annotated[str | None, Query(description="words that must all appear in name, title, summary, "
+                                                    "categories, namespace or capabilities", max_length=200)]
+
+
+@dataclass
+class Diagram:
+    name: str
+    title: str
+    mermaid: str
+
+
+@dataclass
+class Portal:
+    """Everything the app shows; the plan part is computed once, live state on each request."""
+
+    config: Config
+    catalog: Catalog
+    env: str
+    reader: StateReader
+    builder: diagrams.Builder = field(default_factory=diagrams.builder)
+
+    @cached_property
+    def plan(self) -> Any:
+        return make_plan(self.config, self.catalog, self.env)
+
+    @cached_property
+    def views(self) -> list[ComponentView]:
+        return view.plan_views(self.plan, self.catalog, self.config)
+
+    @cached_property
+    def diagrams(self) -> dict[str, Diagram]:
+        built = self.builder(self.plan, self.catalog, self.config)
+        return {name: Diagram(name, diagrams.title_of(name), text) for name, text in built.items()}
+
+    def overview(self, layer: str | None = None, state: str | None = None, text: str | None = None) -> Overview:
+        live = self.reader.read()
+        current = view.with_live(self.views, live)
+        shown = [v for v in current if view.matches(v, layer, state, text)]
+        return Overview(platform=self.config.platform.name, env=self.env, domain=self.config.platform.domain,
+                        profile=self.config.profile, counts=view.counts(current), status_at=live.status_at,
+                        verify_at=live.verify_at, problems=live.problems, layers=view.layered(shown, self.catalog))
+
+    def component(self, name: str) -> ComponentView:
+        for current in view.with_live([v for v in self.views if v.name == name], self.reader.read()):
+            return current
+        raise HTTPException(status_code=404, detail=f"no component named {name!r} in the {self.env} plan")
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("homelab.portal", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["layer_states"] = view.FILTER_STATES
+    return env
+
+
+def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path | None = None,
+               oidc: OidcSettings | None = None, builder: diagrams.Builder | None = None) -> FastAPI:
+    """The portal for one environment. `state_root` holds .homelab/state (default: the working directory)."""
+    portal = Portal(config, catalog, env, StateReader(env, state_root))
+    if builder is not None:
+        portal.builder = builder
+    portal.views  # noqa: B018 - plan now, so a bad config fails at start-up, not on the first request
+    pages = _templates()
+    app = FastAPI(title="homelab portal", version="1", docs_url=None, redoc_url=None,
+                  description="Read-only view of the homelab platform: the plan laid out as the design draws it, "
+                              "with live status and verify results. Every endpoint is GET.")
+    app.state.portal = portal
+    app.mount("/static", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
+
+    def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        user = request.scope.get("session", {}).get("user") if "session" in request.scope else None
+        html = pages.get_template(template).render(env=env, platform=config.platform.name, user=user,
+                                                   diagram_names=list(portal.diagrams), **values)
+        return HTMLResponse(html, status_code=status)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request, layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None) -> Any:
+        overview = portal.overview(layer, state, q)
+        return page(request, "index.html", overview=overview, layers=catalog.layers, layer=layer or "",
+                    state=state or "", q=q or "")
+
+    @app.get("/components/{name}", response_class=HTMLResponse, include_in_schema=False)
+    def component_page(request: Request, name: str) -> Any:
+        try:
+            return page(request, "component.html", c=portal.component(name))
+        except HTTPException as exc:
+            return page(request, "missing.html", status=404, message=exc.detail)
+
+    @app.get("/diagrams", response_class=HTMLResponse, include_in_schema=False)
+    def diagrams_page(request: Request) -> Any:
+        return page(request, "diagrams.html", diagrams=list(portal.diagrams.values()))
+
+    @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
+    def api_page(request: Request) -> Any:
+        return page(request, "api.html", spec=app.openapi())
+
+    @app.get("/api/overview", response_model=Overview, tags=["portal"])
+    def api_overview(layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None) -> Overview:
+        """Every layer and category of the design with the matching components and their live state."""
+        return portal.overview(layer, state, q)
+
+    @app.get("/api/components", response_model=list[ComponentView], tags=["portal"])
+    def api_components(layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None) -> Any:
+        """The planned components that match the filters, in the design's order."""
+        live = view.with_live(portal.views, portal.reader.read())
+        return [v for v in live if view.matches(v, layer, state, q)]
+
+    @app.get("/api/components/{name}", response_model=ComponentView, tags=["portal"],
+             responses={404: {"description": "not in this environment's plan"}})
+    def api_component(name: str) -> ComponentView:
+        """One component: what it requires and provides, why it is planned, endpoints, probe and last results."""
+        return portal.component(name)
+
+    @app.get("/api/diagrams", tags=["portal"])
+    def api_diagrams() -> dict[str, dict[str, str]]:
+        """The design's diagrams for this plan as mermaid text, by name."""
+        return {d.name: {"title": d.title, "mermaid": d.mermaid} for d in portal.diagrams.values()}
+
+    if oidc is not None:
+        install(app, oidc)
+    app.add_middleware(SecurityMiddleware)
+    return app
