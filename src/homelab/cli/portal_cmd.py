@@ -57,15 +57,15 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="address to listen on (loopback unless you mean it)")] = "127.0.0.1",
         port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8080,
         oidc_issuer: Annotated[str | None, typer.Option(
-            envvar="HOMELAB_PORTAL_OIDC_ISSUER", help="OIDC issuer URL of the platform's Keycloak realm or Dex")] = None,
+            envvar="HOMELAB_PORTAL_OIDC_ISSUER", help="OIDC issuer URL of the platform's Keycloak or Dex")] = None,
         oidc_client_id: Annotated[str | None, typer.Option(
             envvar="HOMELAB_PORTAL_OIDC_CLIENT_ID", help="OIDC client id registered for the portal")] = None,
         oidc_client_secret_env: Annotated[str, typer.Option(
             help="name of the environment variable that holds the OIDC client secret")] = SECRET_ENV,
         public_url: Annotated[str | None, typer.Option(
-            envvar="HOMELAB_PORTAL_PUBLIC_URL", help="the portal's URL as browsers see it (for the login redirect)")] = None,
+            envvar="HOMELAB_PORTAL_PUBLIC_URL", help="the portal's URL as browsers see it (login redirect)")] = None,
         insecure_no_auth: Annotated[bool, typer.Option(
-            "--insecure-no-auth", help="serve beyond loopback without login (anyone who reaches it can read it)")] = False,
+            "--insecure-no-auth", help="serve beyond loopback without any login (anyone can read it)")] = False,
     ) -> None:
         """Serve the portal: the design's architecture, live, at http://HOST:PORT (read-only)."""
         import uvicorn

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
-from homelab.plan import make_plan
+from homelab.plan import Plan, make_plan
 from homelab.portal import diagrams, view
 from homelab.portal.auth import OidcSettings, install
 from homelab.portal.security import SecurityMiddleware
@@ -51,7 +51,7 @@ class Portal:
     builder: diagrams.Builder = field(default_factory=diagrams.builder)
 
     @cached_property
-    def plan(self) -> Any:
+    def plan(self) -> Plan:
         return make_plan(self.config, self.catalog, self.env)
 
     @cached_property

@@ -207,7 +207,7 @@ def layered(views: list[ComponentView], catalog: Catalog) -> list[LayerView]:
 
 
 def counts(views: list[ComponentView]) -> dict[str, int]:
-    out = {state: 0 for state in STATES}
+    out: dict[str, int] = {state: 0 for state in STATES}
     for view in views:
         out[view.state] += 1
     out["warning"] = sum(1 for v in views if v.warnings)
