@@ -1,8 +1,8 @@
 """Read-only and locked-down responses: every request goes through here first.
 
-Only GET and HEAD exist (anything else is 405, on any path), and every response carries a
-Content-Security-Policy that allows this origin's own files only: no inline script or style,
-no other origin, no framing. Diagrams are SVG images the page builds itself (`blob:` URLs).
+Only GET and HEAD exist (anything else is 405, on any path; HEAD runs GET and drops the body),
+and every response carries a Content-Security-Policy that allows this origin's own files only:
+no inline script or style, no other origin, no framing. Diagrams are SVG images the page builds itself (`blob:` URLs).
 """
 
 from __future__ import annotations
@@ -61,5 +61,17 @@ class SecurityMiddleware:
                 (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                 (b"allow", b", ".join(m.encode() for m in ALLOWED_METHODS))]})
             await send({"type": "http.response.body", "body": body})
+            return
+        if scope["method"] == "HEAD":  # FastAPI routes answer GET only; HEAD is GET without the body
+            scope = {**scope, "method": "GET"}
+
+            async def send_head(message: Message) -> None:
+                if message["type"] == "http.response.body":
+                    if message.get("more_body", False):
+                        return
+                    message = {"type": "http.response.body", "body": b""}
+                await send_with_headers(message)
+
+            await self.app(scope, receive, send_head)
             return
         await self.app(scope, receive, send_with_headers)
