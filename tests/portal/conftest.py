@@ -8,7 +8,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +96,24 @@ def state_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def write_state(root: Path, env: str, status: Any = None, verify: Any = None) -> None:
-    base = root / ".homelab" / "state"
-    if status is not None:
-        (base / f"status-{env}.json").write_text(json.dumps(status))
-    if verify is not None:
-        (base / f"verify-{env}.json").write_text(json.dumps(verify))
+@pytest.fixture
+def write_state(state_dir: Path) -> Callable[..., None]:
+    """Write status and/or verify state files as `homelab status` and `homelab verify` would."""
+
+    def write(status: Any = None, verify: Any = None, env: str = "dev") -> None:
+        base = state_dir / ".homelab" / "state"
+        if status is not None:
+            (base / f"status-{env}.json").write_text(json.dumps(status))
+        if verify is not None:
+            (base / f"verify-{env}.json").write_text(json.dumps(verify))
+
+    return write
+
+
+@pytest.fixture
+def evil() -> str:
+    """The markup a hostile or careless catalog entry carries in its title and summary."""
+    return EVIL
 
 
 @pytest.fixture
@@ -175,8 +187,14 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def screenshot(tab: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    """Save a full-page screenshot under test-artifacts/portal/ (kept by CI as an artifact)."""
+
+    def take(tab: Any, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
