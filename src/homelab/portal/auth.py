@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-OPEN_PATHS = ("/login", "/auth/callback", "/logout", "/static/", "/favicon.svg")
+OPEN_PATHS = ("/login", "/auth/callback", "/logout", "/static/")
 
 
 @dataclass(frozen=True)
