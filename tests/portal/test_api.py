@@ -150,3 +150,15 @@ def test_static_files_are_served_and_mermaid_is_vendored(client: TestClient) -> 
     assert js.status_code == 200 and len(js.content) > 1_000_000
     assert "javascript" in js.headers["content-type"]
     assert client.get("/static/vendor/mermaid.LICENSE").text.startswith("The MIT License")
+
+
+def test_only_changed_components_are_redrawn(client: TestClient, write_state: WriteState) -> None:
+    portal = client.app.state.portal  # type: ignore[attr-defined]
+    write_state(verify=[{"name": "redis", "kind": "redis", "ok": True}])
+    before = portal.current().cards
+    assert 'data-name="redis"' in before["redis"] and "verify passed" in before["redis"]
+    write_state(verify=[{"name": "redis", "kind": "redis", "ok": False, "reason": "timeout"}])
+    after = portal.current().cards
+    assert "verify failed" in after["redis"] and "state-failing" in after["redis"]
+    assert after["grafana"] is before["grafana"]  # unchanged live data: the same rendered card is reused
+    assert '<article class="card state-failing" data-name="redis"' in client.get("/").text

@@ -15,7 +15,7 @@ from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Endpoint
 from homelab.config import Config
 from homelab.plan import Plan
-from homelab.portal.state import LiveState
+from homelab.portal.state import ComponentStatus, ProbeResult
 
 State = Literal["ok", "failing", "pending", "planned"]
 STATES: tuple[State, ...] = ("ok", "failing", "pending", "planned")
@@ -167,32 +167,29 @@ def state_of(status: StatusView | None, verify: VerifyView | None) -> State:
     return "ok" if verify is not None else "planned"
 
 
-def with_live(views: list[ComponentView], live: LiveState) -> list[ComponentView]:
-    """The plan's views with this moment's status and verify results merged in."""
-    if not live.status and not live.verify:
-        return views
-    out = []
-    for view in views:
-        st, pr = live.status.get(view.name), live.verify.get(view.name)
-        status = StatusView(sync=st.sync, health=st.health, version=st.version, pods=st.pods, drift=st.drift) \
-            if st else None
-        verify = VerifyView(ok=pr.ok, kind=pr.kind, seconds=pr.seconds, reason=pr.reason, steps=pr.steps) \
-            if pr else None
-        out.append(view.model_copy(update={"status": status, "verify": verify, "state": state_of(status, verify)}))
-    return out
+def with_live(view: ComponentView, st: ComponentStatus | None, pr: ProbeResult | None) -> ComponentView:
+    """One planned component with this moment's status and verify result merged in."""
+    if st is None and pr is None:
+        return view
+    status = StatusView(sync=st.sync, health=st.health, version=st.version, pods=st.pods, drift=st.drift) \
+        if st else None
+    verify = VerifyView(ok=pr.ok, kind=pr.kind, seconds=pr.seconds, reason=pr.reason, steps=pr.steps) \
+        if pr else None
+    return view.model_copy(update={"status": status, "verify": verify, "state": state_of(status, verify)})
 
 
-def matches(view: ComponentView, layer: str | None, state: str | None, text: str | None) -> bool:
-    """The page's and the API's filter: layer, state (or 'warning'), and free text."""
+def search_text(view: ComponentView) -> str:
+    """What free-text search looks in (lower case), computed once per component."""
+    return " ".join([view.name, view.title, view.summary, view.namespace, *view.categories, *view.provides]).lower()
+
+
+def matches(view: ComponentView, layer: str | None, state: str | None, words: list[str], haystack: str) -> bool:
+    """The page's and the API's filter: layer, state (or 'warning'), and words that must all appear."""
     if layer and view.layer != layer:
         return False
     if state and not (bool(view.warnings) if state == "warning" else view.state == state):
         return False
-    if text:
-        haystack = " ".join([view.name, view.title, view.summary, view.namespace, *view.categories,
-                             *view.provides]).lower()
-        return all(word in haystack for word in text.lower().split())
-    return True
+    return all(word in haystack for word in words)
 
 
 def layered(views: list[ComponentView], catalog: Catalog) -> list[LayerView]:
