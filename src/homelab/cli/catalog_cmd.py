@@ -8,7 +8,7 @@ import typer
 
 from homelab.cli.common import JsonOption, console
 
-catalog_app = typer.Typer(help="Browse the catalog of deployable systems.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Browse the catalog of deployable systems.", no_args_is_help=True, rich_markup_mode=None)
 
 
 if TYPE_CHECKING:

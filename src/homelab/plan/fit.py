@@ -7,6 +7,8 @@ nodes, and never placing an image on a node whose architecture it does not publi
 
 from __future__ import annotations
 
+from collections import Counter
+
 from homelab.config import Node
 from homelab.errors import PlanError, Problem
 from homelab.plan.model import NodeFit, Planned
@@ -49,14 +51,14 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
         node.storage_used += disk
         node.placed.append(name)
 
-    items: list[tuple[str, int, int, int, list[str]]] = []
+    items: list[tuple[str, int, int, int, set[str]]] = []
     problems = []
     total_cpu = sum(room[n.name][0] for n in fits) or 1
     total_mem = sum(room[n.name][1] for n in fits) or 1
     for p in planned:
         cpu, mem, disk = p.requests()
         fp = p.component.footprint
-        eligible = [n.name for n in fits if n.arch in p.component.arch]
+        eligible = {n.name for n in fits if n.arch in p.component.arch}
         if fp.per_node:
             per = (fp.cpu, fp.memory, fp.storage)
             for node in fits:
@@ -69,12 +71,15 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
         for _ in range(count):
             items.append((p.name, cpu // count, mem // count, disk // count, eligible))
     items.sort(key=lambda i: (-max(i[1] / total_cpu, i[2] / total_mem), i[0]))
+    copies: Counter[tuple[str, str]] = Counter()  # (node, component) -> replicas placed there
     for name, cpu, mem, disk, eligible in items:
         candidates = [n for n in fits if n.name in eligible and fits_on(n, cpu, mem, disk)]
         if not candidates:
             problems.append(_no_room(name, (cpu, mem, disk), None, room, fits))
             continue
-        put(min(candidates, key=lambda n: n.placed.count(name)), name, cpu, mem, disk)
+        target = min(candidates, key=lambda n: copies[(n.name, name)])
+        put(target, name, cpu, mem, disk)
+        copies[(target.name, name)] += 1
     if problems:
         raise PlanError(problems[:10] + ([Problem(f"... and {len(problems) - 10} more that do not fit")]
                                          if len(problems) > 10 else []))

@@ -7,6 +7,7 @@ catalog; anything else is an error that lists the candidates.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from homelab.catalog.loader import Catalog
@@ -71,12 +72,15 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
     replaced = {name for cap, pick in chosen.items() if catalog.capabilities[cap].exclusive
                 for name in catalog.providers.get(cap, []) if name != pick}
     sel = Selection()
-    queue: list[str] = []
+    queue: deque[str] = deque()
+    providing: dict[str, list[str]] = {}  # capability -> selected components that provide it
 
     def include(name: str, reason: str) -> None:
         if name not in sel.reasons:
             sel.reasons[name] = []
             queue.append(name)
+            for cap in catalog.components[name].provides:
+                providing.setdefault(cap, []).append(name)
         sel.reasons[name].append(reason)
 
     for name in profile.components:
@@ -90,7 +94,7 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
     def resolve(consumer: str, cap: str) -> str:
         if cap in chosen:
             return chosen[cap]
-        selected = [n for n in sel.reasons if cap in catalog.components[n].provides]
+        selected = providing.get(cap, [])
         if len(selected) == 1:
             return selected[0]
         default = profile.defaults.get(cap)
@@ -110,7 +114,7 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
                                  hint=f"pick one: choices: {{{cap}: {pool[0]}}} (candidates: {', '.join(pool)})")])
 
     while queue:
-        name = queue.pop(0)
+        name = queue.popleft()
         comp = catalog.components[name]
         for cap in comp.requires:
             provider = resolve(name, cap)
@@ -120,23 +124,21 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
 
     for name in sel.reasons:
         for cap in catalog.components[name].uses:
-            for provider in sel.reasons:
-                if provider != name and cap in catalog.components[provider].provides:
+            for provider in providing.get(cap, []):
+                if provider != name:
                     sel.edges.append(Edge(name, cap, provider, optional=True))
 
-    _check_exclusive(sel, catalog, file)
+    _check_exclusive(providing, catalog, file)
     _check_conflicts(sel, catalog, file)
     _check_maturity(sel, catalog, config, file)
     return sel
 
 
-def _check_exclusive(sel: Selection, catalog: Catalog, file: str) -> None:
+def _check_exclusive(providing: dict[str, list[str]], catalog: Catalog, file: str) -> None:
     problems = []
-    for cap, info in catalog.capabilities.items():
-        if not info.exclusive:
-            continue
-        holders = [n for n in sel.reasons if cap in catalog.components[n].provides]
-        if len(holders) > 1:
+    for cap, holders in providing.items():
+        if len(holders) > 1 and catalog.capabilities[cap].exclusive:
+            holders = sorted(holders)
             problems.append(Problem(f"only one component may provide '{cap}', but the plan has "
                                     f"{', '.join(holders)}", file=file, field=f"choices.{cap}",
                                     hint=f"keep one: choices: {{{cap}: {holders[0]}}}, or remove the others"))
