@@ -71,6 +71,7 @@ PROFILE = ["minio", "ingress-nginx", "keycloak", "postgresql", "redis", "grafana
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     root = tmp_path_factory.mktemp("catalog")
     profiles = {"small": {"summary": "test", "hardware": "one node", "components": PROFILE,
+                          "nodes": [{"name": "n1", "cpu": 16, "memory": "64Gi", "storage": "1Ti"}],
                           "defaults": {"object-storage": "minio"}}}
     return load_catalog(write_catalog(root / "data", ENTRIES, profiles, CAPS))
 
