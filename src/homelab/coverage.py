@@ -94,12 +94,12 @@ def coverage(catalog: Catalog, markdown: str | None = None) -> list[dict[str, An
     rows = []
     for item in wanted:
         entry = places.get((item.name, item.layer, _category_title(item.category)))
-        comp = catalog.components.get(entry) if entry else None
+        found = catalog.components.get(entry) if entry else None
         rows.append({
             "name": item.name, "layer": item.layer, "category": _category_title(item.category),
             "entry": entry,
-            "maturity": comp.maturity.status if comp else None,
-            "replacement": comp.maturity.replacement if comp else None,
+            "maturity": found.maturity.status if found else None,
+            "replacement": found.maturity.replacement if found else None,
             "profiles": deploying.get(entry, []) if entry else [],
         })
     return rows
