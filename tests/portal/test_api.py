@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
-from homelab.portal import create_app
+from homelab.portal import create_app, diagrams
 
 WriteState = Callable[..., Any]
 STATUS = {"env": "dev", "finished_at": "2026-11-26T12:00:00+00:00", "components": [
@@ -115,7 +118,6 @@ def test_script_in_catalog_strings_is_text_everywhere(client: TestClient, evil: 
         html = client.get(path).text
         assert "<script>alert" not in html and "<b>bold</b>" not in html
         assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in html
-    assert "<script>" not in client.get("/api/diagrams").json()["architecture"]["mermaid"]
 
 
 def test_query_strings_are_escaped(client: TestClient) -> None:
@@ -124,15 +126,25 @@ def test_query_strings_are_escaped(client: TestClient) -> None:
     assert "<script>x()" not in html and "&#34;&gt;&lt;script&gt;x()" in html
 
 
-def test_diagrams_api_and_page(client: TestClient) -> None:
-    diagrams = client.get("/api/diagrams").json()
-    arch = diagrams["architecture"]
+def test_plan_only_architecture_diagram(config: Config, catalog: Catalog, state_dir: Path, evil: str) -> None:
+    client = TestClient(create_app(config, catalog, "dev", state_root=state_dir, builder=diagrams.architecture))
+    arch = client.get("/api/diagrams").json()["architecture"]
     assert arch["title"] == "System architecture"
     assert arch["mermaid"].startswith("graph TB")
     for title in ("Infrastructure Layer", "Data Layer", "Application Layer", "Development Layer", "Backup & Recovery"):
         assert f'["{title}"]' in arch["mermaid"]
+    assert '["Grafana"]' in arch["mermaid"] and evil not in arch["mermaid"]
     html = client.get("/diagrams").text
     assert 'src="/static/vendor/mermaid.min.js"' in html and 'id="diagram-architecture"' in html
+
+
+def test_render_stage_builder_is_used_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType(diagrams.RENDER_MODULE)
+    module.build = lambda plan, catalog, config: {"data-flow": "graph LR\n  A --> B\n"}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, diagrams.RENDER_MODULE, module)
+    assert diagrams.builder() is module.build  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, diagrams.RENDER_MODULE, None)  # importing it now raises ModuleNotFoundError
+    assert diagrams.builder() is diagrams.architecture
 
 
 def test_openapi_documents_the_api_and_docs_page_is_offline(client: TestClient) -> None:

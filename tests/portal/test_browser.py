@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from homelab.catalog import load_catalog
 from homelab.catalog.loader import Catalog
+from homelab.config import load
+from homelab.portal import create_app
+
+from .conftest import LiveServer
 
 Shot = Callable[[Any, str], Any]
 
@@ -92,3 +97,47 @@ def test_script_in_a_component_shows_as_text(page: Any, live: Any, evil: str, sc
     page.locator('.drawing[data-name="architecture"] img').wait_for(timeout=30_000)
     screenshot(page, "escaped")
     assert dialogs == [] and page.evaluate("() => document.querySelectorAll('script:not([src])').length") == 0
+
+
+SIX = {
+    "architecture": 'graph TB\n  K8S[Kubernetes Cluster]\n  subgraph IL["Infrastructure Layer"]\n'
+                    '    m["MinIO<br/>archived"]\n  end\n  K8S --> IL\n',
+    "interactions": "sequenceDiagram\n  participant User\n  participant Ingress\n  User->>Ingress: Request\n"
+                    "  Ingress-->>User: Response\n",
+    "security": 'graph TB\n  subgraph S["Security Layer"]\n    Auth[Authentication] --> Authz[Authorization]\n  end\n',
+    "monitoring": "graph TB\n  Metrics --> Prometheus --> Grafana\n",
+    "deployment": 'graph TB\n  dev["dev: *.dev.example.net<br/>context homelab-dev"] -->|homelab promote| prod\n',
+    "data-flow": "graph LR\n  Apps --> Stream --> DB[(Databases)]\n",
+}
+
+
+def test_all_six_diagram_kinds_are_drawn(page: Any, config: Any, catalog: Catalog, state_dir: Any,
+                                         screenshot: Shot) -> None:
+    app = create_app(config, catalog, "dev", state_root=state_dir, builder=lambda plan, cat, cfg: SIX)
+    with LiveServer(app) as server:
+        page.goto(server.url + "/diagrams")
+        page.wait_for_function("() => [...document.querySelectorAll('.drawing')].every(d => d.dataset.drawn)",
+                               timeout=60_000)
+        for name in SIX:
+            drawing = page.locator(f'.drawing[data-name="{name}"]')
+            assert drawing.get_attribute("data-drawn") == "true", name
+            width = drawing.locator("img").evaluate("img => img.complete && img.naturalWidth")
+            assert width > 50, (name, width)
+        screenshot(page, "six-diagrams")
+
+
+def test_builtin_design_in_the_browser(page: Any, screenshot: Shot) -> None:
+    """The built-in example on the real catalog: the whole design, as a new user first sees it."""
+    real = load_catalog()
+    app = create_app(load().config, real, "dev")
+    with LiveServer(app) as server:
+        page.goto(server.url + "/")
+        for name, info in real.layers.items():
+            assert page.locator(f"#layer-{name} h2").inner_text() == info.title
+        assert page.locator("article.card").count() == len(app.state.portal.views) > 50
+        screenshot(page, "builtin-overview")
+        page.goto(server.url + "/diagrams")
+        page.wait_for_function("() => [...document.querySelectorAll('.drawing')].every(d => d.dataset.drawn)",
+                               timeout=60_000)
+        assert page.locator('.drawing[data-drawn="true"]').count() == page.locator(".drawing").count() >= 1
+        screenshot(page, "builtin-diagrams")

@@ -4,7 +4,7 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", async () => {
   const mermaid = globalThis.mermaid;
-  mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default",
+  mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default", htmlLabels: false,
                        flowchart: { htmlLabels: false }, maxTextSize: 500000, maxEdges: 20000 });
   const parser = new DOMParser();
   let index = 0;
@@ -12,20 +12,21 @@ document.addEventListener("DOMContentLoaded", async () => {
     const source = holder.parentElement.querySelector(".mermaid-source").textContent;
     try {
       const { svg } = await mermaid.render(`diagram-svg-${index++}`, source);
-      const doc = parser.parseFromString(svg, "image/svg+xml");
-      const root = doc.documentElement;
+      // mermaid returns HTML serialization (e.g. <br> in labels): parse it as HTML, write it out as XML
+      const root = parser.parseFromString(svg, "text/html").querySelector("svg");
       const box = (root.getAttribute("viewBox") || "").split(/\s+/).map(Number);
       if (box.length === 4) {
         root.setAttribute("width", String(Math.ceil(box[2])));
         root.setAttribute("height", String(Math.ceil(box[3])));
       }
-      const blob = new Blob([new XMLSerializer().serializeToString(doc)], { type: "image/svg+xml" });
+      const blob = new Blob([new XMLSerializer().serializeToString(root)], { type: "image/svg+xml" });
       const img = document.createElement("img");
       img.alt = `${holder.dataset.name} diagram`;
       img.className = "diagram-image";
+      img.addEventListener("load", () => { holder.dataset.drawn = "true"; });
+      img.addEventListener("error", () => { holder.dataset.drawn = "error"; });
       img.src = URL.createObjectURL(blob);
       holder.replaceChildren(img);
-      holder.dataset.drawn = "true";
     } catch (error) {
       holder.textContent = `could not draw this diagram: ${error.message || error}`;
       holder.dataset.drawn = "error";
