@@ -174,3 +174,18 @@ def test_only_changed_components_are_redrawn(client: TestClient, write_state: Wr
     assert "verify failed" in after["redis"] and "state-failing" in after["redis"]
     assert after["grafana"] is before["grafana"]  # unchanged live data: the same rendered card is reused
     assert '<article class="card state-failing" data-name="redis"' in client.get("/").text
+
+
+def test_reads_the_report_homelab_status_writes(client: TestClient, write_state: WriteState) -> None:
+    report = {"env": "dev", "context": "homelab-dev", "read_at": 1795000000, "argocd": True, "components": [
+        {"name": "grafana", "namespace": "grafana", "wave": 2, "sync": "OutOfSync", "health": "Healthy",
+         "chart": "grafana", "version": "10.1.4", "revision": "abc", "pods_ready": 1, "pods_total": 2,
+         "drift": ["Deployment/grafana", "ConfigMap/grafana"], "verify": None}]}
+    write_state(report)
+    grafana = client.get("/api/components/grafana").json()
+    assert grafana["status"] == {"sync": "OutOfSync", "health": "Healthy", "version": "10.1.4", "pods": "1/2",
+                                 "drift": ["Deployment/grafana", "ConfigMap/grafana"]}
+    assert grafana["state"] == "failing"
+    assert client.get("/api/overview").json()["status_at"] == "2026-11-18T11:06:40+00:00"
+    page = client.get("/components/grafana").text
+    assert "pods 1/2; drifted: Deployment/grafana, ConfigMap/grafana" in page

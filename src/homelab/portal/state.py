@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ class ComponentStatus:
     health: str | None = None
     version: str | None = None
     pods: str | None = None
-    drift: bool | None = None
+    drift: tuple[str, ...] = ()  # resources out of sync, e.g. "Deployment/grafana"
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,35 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _pods(value: Any) -> str | None:
+def _pods(item: dict[str, Any]) -> str | None:
+    if "pods_ready" in item:
+        return f"{item['pods_ready']}/{item.get('pods_total', '?')}"
+    value = item.get("pods")
     if isinstance(value, dict):
         return f"{value.get('ready', '?')}/{value.get('total', value.get('desired', '?'))}"
     return _text(value)
 
 
+def _drift(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return ("(resources not named)",) if value else ()
+
+
+def _when(body: Any, *keys: str) -> str | None:
+    """The report's time: an ISO string as written, or epoch seconds shown as UTC ISO."""
+    for key in keys:
+        value = body.get(key) if isinstance(body, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC).isoformat(timespec="seconds")
+        if value:
+            return str(value)
+    return None
+
+
 def parse_status(body: Any) -> tuple[dict[str, ComponentStatus], str | None]:
-    """Accept `{components: [..] | {name: ..}}` or a bare list of per-component records."""
-    at = body.get("finished_at") or body.get("at") if isinstance(body, dict) else None
+    """`homelab status`'s report (`{read_at, components: [..]}`), a `{name: record}` map, or a bare list."""
+    at = _when(body, "read_at", "finished_at")
     items = body.get("components", []) if isinstance(body, dict) else body
     if isinstance(items, dict):
         items = [{"name": name, **(value or {})} for name, value in items.items()]
@@ -67,16 +88,15 @@ def parse_status(body: Any) -> tuple[dict[str, ComponentStatus], str | None]:
     for item in items or []:
         if not isinstance(item, dict) or "name" not in item:
             raise ValueError("every component record needs a 'name'")
-        drift = item.get("drift")
         out[str(item["name"])] = ComponentStatus(
             sync=_text(item.get("sync")), health=_text(item.get("health")), version=_text(item.get("version")),
-            pods=_pods(item.get("pods")), drift=bool(drift) if drift is not None else None)
-    return out, _text(at)
+            pods=_pods(item), drift=_drift(item.get("drift")))
+    return out, at
 
 
 def parse_verify(body: Any) -> tuple[dict[str, ProbeResult], str | None]:
     """Accept verify's state file (`{results: [...]}`) or its `--json` output (a bare list)."""
-    at = body.get("finished_at") if isinstance(body, dict) else None
+    at = _when(body, "finished_at")
     items = body.get("results", []) if isinstance(body, dict) else body
     out: dict[str, ProbeResult] = {}
     for item in items or []:
@@ -89,7 +109,7 @@ def parse_verify(body: Any) -> tuple[dict[str, ProbeResult], str | None]:
             reason=str(item.get("reason") or ""),
             steps=[{"name": str(s.get("name", "")), "ok": bool(s.get("ok", True)), "seconds": s.get("seconds"),
                     "detail": str(s.get("detail") or "")} for s in item.get("steps") or [] if isinstance(s, dict)])
-    return out, _text(at)
+    return out, at
 
 
 class StateReader:

@@ -48,7 +48,7 @@ class StatusView(BaseModel):
     health: str | None = None
     version: str | None = None
     pods: str | None = None
-    drift: bool | None = None
+    drift: list[str] = []
 
 
 class VerifyView(BaseModel):
@@ -171,7 +171,7 @@ def with_live(view: ComponentView, st: ComponentStatus | None, pr: ProbeResult |
     """One planned component with this moment's status and verify result merged in."""
     if st is None and pr is None:
         return view
-    status = StatusView(sync=st.sync, health=st.health, version=st.version, pods=st.pods, drift=st.drift) \
+    status = StatusView(sync=st.sync, health=st.health, version=st.version, pods=st.pods, drift=list(st.drift)) \
         if st else None
     verify = VerifyView(ok=pr.ok, kind=pr.kind, seconds=pr.seconds, reason=pr.reason, steps=pr.steps) \
         if pr else None
