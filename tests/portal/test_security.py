@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+from homelab.catalog.loader import Catalog
+from homelab.cli.portal_cmd import allowed_hosts
+from homelab.config import Config
+from homelab.portal import create_app
 
 PAGES = ["/", "/components/grafana", "/diagrams", "/api", "/components/nope"]
 
@@ -43,3 +49,18 @@ def test_pages_have_no_inline_script_or_style(client: TestClient, path: str) -> 
         assert 'src="/static/' in attrs and body.strip() == ""
     assert "<style" not in html and not re.search(r"\sstyle=", html)
     assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
+
+
+def test_host_header_is_checked_against_dns_rebinding(config: Config, catalog: Catalog, state_dir: Path) -> None:
+    app = create_app(config, catalog, "dev", state_root=state_dir, allowed_hosts=allowed_hosts("127.0.0.1", None))
+    client = TestClient(app, base_url="http://127.0.0.1:8080")
+    assert client.get("/api/overview").status_code == 200
+    assert client.get("/api/overview", headers={"host": "localhost:8080"}).status_code == 200
+    rebound = client.get("/api/overview", headers={"host": "attacker.example:8080"})
+    assert rebound.status_code == 400 and "content-security-policy" in rebound.headers
+
+
+def test_allowed_hosts_follow_the_binding() -> None:
+    assert "portal.example.net" in allowed_hosts("10.0.0.5", "https://portal.example.net")
+    assert "10.0.0.5" in allowed_hosts("10.0.0.5", None) and "localhost" not in allowed_hosts("10.0.0.5", None)
+    assert allowed_hosts("0.0.0.0", None) == ["*"]

@@ -25,6 +25,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def allowed_hosts(host: str, public_url: str | None) -> list[str]:
+    """Host headers to answer: the loopback names, the bound address, and the public URL's host."""
+    from urllib.parse import urlsplit
+
+    loopback = {"127.0.0.1", "localhost", "::1", "[::1]"}
+    if public_url:
+        return sorted({*loopback, urlsplit(public_url).hostname or host, host})
+    if host in {"0.0.0.0", "::"}:
+        return ["*"]  # every address of the machine, and no public URL to say which name browsers use
+    return sorted(loopback if is_loopback(host) else {host, f"[{host}]"})
+
+
 def oidc_settings(host: str, port: int, issuer: str | None, client_id: str | None, secret_env: str,
                   public_url: str | None, insecure_no_auth: bool) -> OidcSettings | None:
     """Login is required beyond loopback unless --insecure-no-auth says otherwise, explicitly."""
@@ -77,7 +89,8 @@ def register(app: typer.Typer) -> None:
                              insecure_no_auth)
         loaded = load_config(config)
         name = check_env(loaded, env)
-        web = create_app(loaded.config, load_catalog(), name, oidc=oidc)
+        web = create_app(loaded.config, load_catalog(), name, oidc=oidc,
+                         allowed_hosts=allowed_hosts(host, public_url))
         typer.echo(f"homelab portal for {name} at http://{host}:{port}/"
                    + (" (OIDC login)" if oidc else "") + "  (Ctrl-C stops it)", err=True)
         uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)

@@ -17,6 +17,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
@@ -134,8 +135,13 @@ def _templates() -> jinja2.Environment:
 
 
 def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path | None = None,
-               oidc: OidcSettings | None = None, builder: diagrams.Builder | None = None) -> FastAPI:
-    """The portal for one environment. `state_root` holds .homelab/state (default: the working directory)."""
+               oidc: OidcSettings | None = None, builder: diagrams.Builder | None = None,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The portal for one environment. `state_root` holds .homelab/state (default: the working directory).
+
+    `allowed_hosts` are the Host header values to answer (others get 400), which stops a web page
+    from reading a loopback portal through DNS rebinding.
+    """
     portal = Portal(config, catalog, env, StateReader(env, state_root))
     if builder is not None:
         portal.builder = builder
@@ -197,5 +203,7 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
 
     if oidc is not None:
         install(app, oidc)
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.add_middleware(SecurityMiddleware)
     return app

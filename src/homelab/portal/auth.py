@@ -8,10 +8,10 @@ gate that sends anyone without a session to /login (pages) or answers 401 (API).
 from __future__ import annotations
 
 import secrets
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, FastAPI, Request
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -62,6 +62,10 @@ class LoginGate:
 
 def install(app: FastAPI, settings: OidcSettings) -> None:
     """Add the login routes and the gate; middleware added last runs first, so sessions wrap the gate."""
+    with warnings.catch_warnings():  # authlib announces its move to httpx2; nothing for a user to act on
+        warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+        from authlib.integrations.starlette_client import OAuth, OAuthError
+
     oauth = OAuth()
     oauth.register("platform", client_id=settings.client_id, client_secret=settings.client_secret,
                    server_metadata_url=settings.metadata_url,
