@@ -189,3 +189,14 @@ def test_reads_the_report_homelab_status_writes(client: TestClient, write_state:
     assert client.get("/api/overview").json()["status_at"] == "2026-11-18T11:06:40+00:00"
     page = client.get("/components/grafana").text
     assert "pods 1/2; drifted: Deployment/grafana, ConfigMap/grafana" in page
+
+
+def test_cluster_fit_and_state_filter_validation(client: TestClient) -> None:
+    overview = client.get("/api/overview").json()
+    assert overview["cluster"].startswith("1 node; requests cpu ") and "of 16" in overview["cluster"]
+    assert "Kubernetes cluster" in client.get("/").text
+    bad = client.get("/api/components", params={"state": "bogus"})
+    assert bad.status_code == 422
+    spec = client.get("/openapi.json").json()
+    state = next(p for p in spec["paths"]["/api/components"]["get"]["parameters"] if p["name"] == "state")
+    assert "warning" in str(state["schema"])

@@ -31,7 +31,8 @@ from homelab.portal.view import ComponentView, Overview
 PACKAGE = resources.files("homelab.portal")
 COMPONENT_LIST = TypeAdapter(list[ComponentView])
 LayerQuery = Annotated[str | None, Query(description="only this layer, e.g. data")]
-StateQuery = Annotated[str | None, Query(description=f"only this state: {', '.join(view.FILTER_STATES)}")]
+StateQuery = Annotated[view.FilterState | None, Query(description="only components in this state "
+                                                                "('warning': with a maturity warning)")]
 TextQuery = Annotated[str | None, Query(description="words that must all appear in name, title, summary, "
                                                     "categories, namespace or capabilities", max_length=200)]
 
@@ -86,6 +87,10 @@ class Portal:
         return {name: Diagram(name, diagrams.title_of(name), text) for name, text in built.items()}
 
     @cached_property
+    def cluster(self) -> str:
+        return view.cluster_line(self.plan)
+
+    @cached_property
     def texts(self) -> dict[str, str]:
         return {v.name: view.search_text(v) for v in self.views}
 
@@ -116,8 +121,8 @@ class Portal:
         merged = self.current()
         live = merged.live
         return Overview(platform=self.config.platform.name, env=self.env, domain=self.config.platform.domain,
-                        profile=self.config.profile, counts=merged.counts, status_at=live.status_at,
-                        verify_at=live.verify_at, problems=live.problems,
+                        profile=self.config.profile, cluster=self.cluster, counts=merged.counts,
+                        status_at=live.status_at, verify_at=live.verify_at, problems=live.problems,
                         layers=view.layered(self.select(layer, state, text), self.catalog))
 
     def component(self, name: str) -> ComponentView:

@@ -16,10 +16,12 @@ from homelab.catalog.model import Component, Endpoint
 from homelab.config import Config
 from homelab.plan import Plan
 from homelab.portal.state import ComponentStatus, ProbeResult
+from homelab.quantity import format_bytes, format_cpu
 
 State = Literal["ok", "failing", "pending", "planned"]
 STATES: tuple[State, ...] = ("ok", "failing", "pending", "planned")
-FILTER_STATES = (*STATES, "warning")
+FilterState = Literal["ok", "failing", "pending", "planned", "warning"]
+FILTER_STATES: tuple[FilterState, ...] = (*STATES, "warning")
 
 
 class EndpointView(BaseModel):
@@ -107,6 +109,7 @@ class Overview(BaseModel):
     env: str
     domain: str
     profile: str
+    cluster: str  # nodes and the plan's total requests, for the diagram's Kubernetes box
     counts: dict[str, int]
     status_at: str | None
     verify_at: str | None
@@ -201,6 +204,16 @@ def layered(views: list[ComponentView], catalog: Catalog) -> list[LayerView]:
                       categories=[CategoryView(slug=slug, title=title, components=by_place.get((name, slug), []))
                                   for slug, title in info.categories.items()])
             for name, info in catalog.layers.items()]
+
+
+def cluster_line(plan: Plan) -> str:
+    """'6 nodes; requests cpu 57.8 of 96, memory 130Gi of 384Gi': the plan's fit in one line."""
+    cpu, memory, storage = plan.totals()
+    nodes = plan.nodes
+    return (f"{len(nodes)} node{'s' if len(nodes) != 1 else ''}; requests cpu {format_cpu(cpu)} of "
+            f"{format_cpu(sum(n.cpu_total for n in nodes))}, memory {format_bytes(memory)} of "
+            f"{format_bytes(sum(n.memory_total for n in nodes))}, storage {format_bytes(storage)} of "
+            f"{format_bytes(sum(n.storage_total for n in nodes))}")
 
 
 def counts(views: list[ComponentView]) -> dict[str, int]:
