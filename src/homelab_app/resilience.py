@@ -16,7 +16,7 @@ from tenacity import (
     retry_if_exception_type,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 T = TypeVar("T")
@@ -33,13 +33,15 @@ def _log_retry(what: str) -> Callable[[RetryCallState], None]:
 
 async def connect_with_backoff(what: str, connect: Callable[[], Awaitable[T]], timeout: float) -> T:
     """Call `connect` until it succeeds or `timeout` seconds have passed (then raise its last error)."""
-    retry = AsyncRetrying(stop=stop_after_delay(timeout), wait=wait_exponential_jitter(initial=0.2, max=5),
-                          retry=retry_if_exception_type(Exception), reraise=True,
+    retry = AsyncRetrying(stop=stop_after_delay(timeout),
+                          wait=wait_random_exponential(multiplier=0.2, max=5), reraise=True,
+                          retry=retry_if_exception_type(Exception),
                           before_sleep=_log_retry(what))
     return await retry(connect)
 
 
 def retrying(what: str, attempts: int, errors: tuple[type[BaseException], ...]) -> AsyncRetrying:
     """A retry policy for one idempotent operation: `await retrying(...)(fn, *args)`."""
-    return AsyncRetrying(stop=stop_after_attempt(attempts), wait=wait_exponential_jitter(initial=0.05, max=2),
-                         retry=retry_if_exception_type(errors), reraise=True, before_sleep=_log_retry(what))
+    return AsyncRetrying(stop=stop_after_attempt(attempts),
+                         wait=wait_random_exponential(multiplier=0.05, max=2), reraise=True,
+                         retry=retry_if_exception_type(errors), before_sleep=_log_retry(what))

@@ -103,4 +103,4 @@ class NatsBroker:
 
     async def close(self) -> None:
         if self._nc is not None:
-            await self._nc.drain()
+            await self._nc.close()

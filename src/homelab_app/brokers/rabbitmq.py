@@ -80,8 +80,10 @@ class RabbitBroker:
             await asyncio.wait(in_flight, timeout=self.settings.shutdown_seconds)
 
     async def depth(self) -> int:
-        queue = await self.channel.declare_queue(self.settings.queue_name, passive=True)
-        return queue.declaration_result.message_count or 0
+        # The robust channel caches declarations; ask the broker itself for the current count.
+        underlay = await self.channel.get_underlay_channel()
+        declared = await underlay.queue_declare(self.settings.queue_name, passive=True)
+        return declared.message_count or 0
 
     async def ping(self) -> None:
         await asyncio.wait_for(self.depth(), timeout=2)
