@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from homelab_app import metrics
 from homelab_app.brokers import make_broker
 from homelab_app.cache import Cache
+from homelab_app.resilience import retrying
 from homelab_app.settings import Settings
 from homelab_app.store import Store
 from homelab_app.tasks import Task
@@ -135,8 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics.CACHE_HITS.inc()
             request.state.source = source
         task = Task(key=key, value=value, trace=inject_context())
-        with tracer.start_as_current_span("queue publish"):
-            await broker.publish(task)
+        try:
+            with tracer.start_as_current_span("queue publish"):
+                await retrying("queue", settings.operation_attempts, broker.transient)(broker.publish, task)
+        except broker.transient as exc:
+            raise HTTPException(503, f"the queue did not take the task: {exc!r}") from exc
         metrics.TASKS_PUBLISHED.inc()
         return ItemOut(key=key, value=value, source=source, task_id=task.task_id)
 

@@ -1,11 +1,13 @@
-"""A private Redis is killed and restarted under a running app: reads degrade to the database, then recover.
+"""Dependencies killed and restarted under a running app: it degrades honestly, then recovers by itself.
 
-The machine's shared Redis is never touched; this test starts its own redis-server on a free port.
+The machine's shared servers are never touched: these tests start private redis-server and nats-server
+processes on free ports.
 """
 
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from homelab_app.web import create_app
-from tests.app.conftest import free_port, settings_from
+from tests.app.conftest import free_port, settings_from, wait_done
 from tests.app.test_request_path import metric
 
 pytestmark = pytest.mark.servers
@@ -79,3 +81,63 @@ def test_app_rides_out_a_redis_restart(app_env, private_redis: PrivateRedis) -> 
         assert client.get("/items/k").json() | {"task_id": None} == {
             "key": "k", "value": "w", "source": "database", "task_id": None}
         assert client.get("/items/k").json()["source"] == "cache"
+
+
+class PrivateNats:
+    """nats-server with JetStream on a free port and its own store, so killing it harms nobody else."""
+
+    def __init__(self, port: int, store: str) -> None:
+        self.port, self.store = port, store
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = ["nats-server", "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", self.store]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("private nats-server did not start") from None
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def private_nats(tmp_path) -> Iterator[PrivateNats]:
+    if shutil.which("nats-server") is None:
+        pytest.skip("nats-server is not installed (apt-get install nats-server)")
+    server = PrivateNats(free_port(), str(tmp_path / "jetstream"))
+    server.start()
+    yield server
+    if server.proc and server.proc.poll() is None:
+        server.kill()
+
+
+def test_web_and_worker_ride_out_a_nats_restart(app_env, workers, private_nats: PrivateNats) -> None:
+    env = app_env("nats", queue_url=f"nats://127.0.0.1:{private_nats.port}")
+    with TestClient(create_app(settings_from(env))) as client:
+        worker = workers(env)
+        client.put("/items/n", json={"value": "before"})
+        wait_done(client, client.get("/items/n").json()["task_id"])
+
+        private_nats.kill()
+        ready = client.get("/readyz")
+        assert (ready.status_code, list(ready.json()["failed"])) == (503, ["queue"])
+        private_nats.start()  # same port and store: the stream and the durable consumer survive
+
+        deadline = time.monotonic() + 20
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "the app never reconnected to NATS"
+            time.sleep(0.2)
+        answer = client.get("/items/n")
+        assert answer.status_code == 200
+        done = wait_done(client, answer.json()["task_id"])
+        assert done["worker"] == worker.worker_id  # the same worker process reconnected too
+        assert worker.stop() == 0

@@ -21,6 +21,9 @@ log = logging.getLogger("homelab_app.broker")
 class Broker(Protocol):
     """What the web service and the worker need from a queue."""
 
+    transient: tuple[type[BaseException], ...]
+    """Errors of a broker that is restarting or unreachable: worth a retry, then a 503."""
+
     async def connect(self) -> None:
         """Connect (with backoff) and declare the queue, stream or topic if missing."""
 

@@ -24,6 +24,8 @@ GROUP = "request-path-workers"
 
 
 class KafkaBroker:
+    transient: tuple[type[BaseException], ...] = (KafkaException,)
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.topic = settings.queue_name
@@ -114,5 +116,7 @@ class KafkaBroker:
     async def close(self) -> None:
         if self._producer is not None:
             await asyncio.to_thread(self._producer.flush, 5)
+            self._producer = None  # librdkafka stops its threads when the handle is freed
         if self._offsets is not None:
             await asyncio.to_thread(self._offsets.close)
+            self._offsets = None

@@ -27,6 +27,8 @@ DURABLE = "workers"
 
 
 class NatsBroker:
+    transient: tuple[type[BaseException], ...] = (nats.errors.Error, ConnectionError, TimeoutError)
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.stream = settings.queue_name

@@ -26,6 +26,9 @@ log = logging.getLogger("homelab_app.rabbitmq")
 
 
 class RabbitBroker:
+    transient: tuple[type[BaseException], ...] = (*aio_pika.exceptions.CONNECTION_EXCEPTIONS,
+                                                  asyncio.TimeoutError)
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._connection: AbstractRobustConnection | None = None
