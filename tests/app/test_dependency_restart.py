@@ -1,17 +1,22 @@
 """Dependencies killed and restarted under a running app: it degrades honestly, then recovers by itself.
 
 The machine's shared servers are never touched: these tests start private redis-server and nats-server
-processes on free ports.
+and postgres processes on free ports.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -140,4 +145,77 @@ def test_web_and_worker_ride_out_a_nats_restart(app_env, workers, private_nats: 
         assert answer.status_code == 200
         done = wait_done(client, answer.json()["task_id"])
         assert done["worker"] == worker.worker_id  # the same worker process reconnected too
+        assert worker.stop() == 0
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster (initdb, trust auth) on a free port, run as the postgres user."""
+
+    def __init__(self, port: int, data: Path) -> None:
+        self.port, self.data = port, data
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        as_postgres = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
+        self.prefix = as_postgres if os.geteuid() == 0 else []
+        if self.prefix:
+            shutil.chown(data.parent, "postgres")
+        initdb = [str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
+        subprocess.run([*self.prefix, *initdb], check=True, capture_output=True)
+
+    def start(self) -> None:
+        command = [str(self.bin / "postgres"), "-D", str(self.data), "-k", str(self.data),
+                   "-c", "listen_addresses=127.0.0.1", "-p", str(self.port)]
+        self.proc = subprocess.Popen([*self.prefix, *command], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                psycopg.connect(self.url, connect_timeout=1).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("private postgres did not start") from None
+                time.sleep(0.1)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGQUIT)  # immediate shutdown: crash recovery at the next start
+        self.proc.wait(timeout=20)
+
+
+@pytest.fixture
+def private_postgres(tmp_path) -> Iterator[PrivatePostgres]:
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    data = Path(tempfile.mkdtemp(prefix="homelab-app-pg-")) / "data"  # a folder postgres can reach
+    server = PrivatePostgres(free_port(), data)
+    server.start()
+    yield server
+    if server.proc and server.proc.poll() is None:
+        server.kill()
+    shutil.rmtree(data.parent, ignore_errors=True)
+
+
+def test_app_rides_out_a_postgres_restart(app_env, workers, private_postgres: PrivatePostgres) -> None:
+    env = app_env(database_url=private_postgres.url)
+    with TestClient(create_app(settings_from(env))) as client:
+        worker = workers(env)
+        client.put("/items/p", json={"value": "persisted"})
+        wait_done(client, client.get("/items/p").json()["task_id"])
+        client.put("/items/p", json={"value": "again"})  # drops the cached copy: the next read needs the db
+
+        private_postgres.kill()
+        ready = client.get("/readyz")
+        assert (ready.status_code, list(ready.json()["failed"])) == (503, ["postgresql"])
+        private_postgres.start()
+
+        answer = client.get("/items/p")  # the pool's dead connections are replaced under the retry
+        assert answer.status_code == 200
+        assert (answer.json()["source"], answer.json()["value"]) == ("database", "again")
+        done = wait_done(client, answer.json()["task_id"])
+        assert done["worker"] == worker.worker_id  # the worker's pool recovered as well
         assert worker.stop() == 0
