@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from homelab import yamlsrc
+from homelab.catalog import synthetic
+from homelab.catalog.loader import load_catalog
 from homelab.catalog.model import Component
 from homelab_app.settings import Settings
 
@@ -45,6 +47,16 @@ def test_entry_is_valid_and_uses_declared_capabilities(entry: Component) -> None
     for cap in [*entry.provides, *entry.requires, *entry.uses]:
         assert cap in declared, cap
     assert entry.pod_security == "restricted"
+
+
+def test_entry_loads_with_the_catalog_loader_beside_providers(tmp_path: Path) -> None:
+    """The loader's own place and cross-reference checks, with stand-in providers of what it requires
+    (the real PostgreSQL, Redis and broker entries come from the data layer's catalog files)."""
+    body = yaml.safe_load(ENTRY.read_text())
+    providers = [synthetic.entry(f"stand-in-{cap}", provides=[cap]) for cap in body["requires"]]
+    capabilities = yaml.safe_load((ROOT / "src/homelab/catalog/data/capabilities.yaml").read_text())
+    catalog = load_catalog(synthetic.write_catalog(tmp_path, [body, *providers], {}, capabilities))
+    assert catalog.providers["reference-app"] == ["request-path-app"]
 
 
 def test_pods_are_restricted_with_probes_and_resources(objects: Objects) -> None:
@@ -107,3 +119,12 @@ def test_readme_documents_every_setting() -> None:
     readme = (APP / "README.md").read_text()
     missing = [f"APP_{name.upper()}" for name in Settings.model_fields if f"APP_{name.upper()}" not in readme]
     assert not missing
+
+
+def test_manifests_pass_the_platforms_own_validation() -> None:
+    """Kubernetes schemas (kubernetes-validate) and the platform's lint rules, as `homelab validate` runs them."""
+    from homelab.validate import crds_for, validate_tree
+
+    report = validate_tree(MANIFESTS, "1.31.0", crds_for(None))
+    assert report.objects == 5
+    assert report.findings == []
