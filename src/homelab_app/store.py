@@ -20,7 +20,7 @@ from homelab_app.settings import Settings
 from homelab_app.tasks import Task
 
 log = logging.getLogger("homelab_app.store")
-_ERRORS = (psycopg.OperationalError, PoolTimeout)
+DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
 
 
 class Store:
@@ -44,7 +44,7 @@ class Store:
                                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (task_id) DO NOTHING").format(tasks)
         self._result = sql.SQL("SELECT result, worker FROM {} WHERE task_id = %s").format(tasks)
         self.pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=max_size, open=False,
-                                        kwargs={"autocommit": True}, timeout=5, reconnect_timeout=0)
+                                        kwargs={"autocommit": True}, timeout=2, reconnect_timeout=0)
 
     async def open(self) -> None:
         """Wait for the database, create the tables if missing, then open the pool."""
@@ -65,7 +65,7 @@ class Store:
             async with self.pool.connection() as conn:
                 cursor = await conn.execute(query, params)
                 return await cursor.fetchall() if cursor.description else []
-        return await retrying("postgresql", self.settings.operation_attempts, _ERRORS)(once)
+        return await retrying("postgresql", self.settings.operation_attempts, DATABASE_ERRORS)(once)
 
     async def ping(self) -> None:
         async with self.pool.connection(timeout=2) as conn:
@@ -82,7 +82,7 @@ class Store:
         async def once() -> int:
             async with self.pool.connection() as conn:
                 return (await conn.execute(self._delete, (key,))).rowcount
-        return await retrying("postgresql", self.settings.operation_attempts, _ERRORS)(once) > 0
+        return await retrying("postgresql", self.settings.operation_attempts, DATABASE_ERRORS)(once) > 0
 
     async def record_result(self, task: Task, result: dict[str, Any], worker: str) -> None:
         """Write a task's result once; a redelivered task's second write is ignored."""

@@ -26,7 +26,7 @@ from homelab_app.brokers import make_broker
 from homelab_app.cache import Cache
 from homelab_app.resilience import retrying
 from homelab_app.settings import Settings
-from homelab_app.store import Store
+from homelab_app.store import DATABASE_ERRORS, Store
 from homelab_app.tasks import Task
 from homelab_app.telemetry import inject_context, setup_tracing, tracer
 
@@ -95,6 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                            tracer_provider=provider)
 
     app.add_middleware(RequestTimer)
+
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        """PostgreSQL still away after the retries: a 503 the client may retry, not a 500 bug."""
+        log.warning("database unavailable", extra={"error": repr(exc)})
+        return JSONResponse({"detail": f"database unavailable: {exc!r}"}, status_code=503)
+
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, database_unavailable)
 
     async def cached(key: str) -> str | None:
         """The cached value, or None on a miss or when the cache is down (the database still answers)."""

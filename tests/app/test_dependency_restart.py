@@ -201,7 +201,7 @@ def private_postgres(tmp_path) -> Iterator[PrivatePostgres]:
 
 
 def test_app_rides_out_a_postgres_restart(app_env, workers, private_postgres: PrivatePostgres) -> None:
-    env = app_env(database_url=private_postgres.url)
+    env = app_env(database_url=private_postgres.url, operation_attempts=2)
     with TestClient(create_app(settings_from(env))) as client:
         worker = workers(env)
         client.put("/items/p", json={"value": "persisted"})
@@ -211,6 +211,9 @@ def test_app_rides_out_a_postgres_restart(app_env, workers, private_postgres: Pr
         private_postgres.kill()
         ready = client.get("/readyz")
         assert (ready.status_code, list(ready.json()["failed"])) == (503, ["postgresql"])
+        unavailable = client.get("/items/p")  # not cached, database away: a 503 to retry, not a 500
+        assert unavailable.status_code == 503
+        assert "database unavailable" in unavailable.json()["detail"]
         private_postgres.start()
 
         answer = client.get("/items/p")  # the pool's dead connections are replaced under the retry
