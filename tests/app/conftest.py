@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import queue
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 import redis
@@ -190,3 +195,100 @@ def wait_done(client: Any, task_id: str, timeout: float = 30) -> dict[str, Any]:
             return body
         time.sleep(0.2)
     raise AssertionError(f"task {task_id} still pending after {timeout}s")
+
+
+def metric(text: str, name: str) -> float:
+    """One unlabelled sample from Prometheus text."""
+    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
+    assert match, f"{name} missing from /metrics"
+    return float(match.group(1))
+
+
+class PrivateRedis:
+    """redis-server on a free port, for tests that kill, pause or restart it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+                                      "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise AssertionError("private redis-server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = PrivateRedis(free_port())
+    server.start()
+    yield server
+    if server.proc and server.proc.poll() is None:
+        server.kill()
+
+
+
+
+class WebProcess:
+    """`python -m homelab_app web` under uvicorn in a subprocess, ready when /healthz answers."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.base = f"http://127.0.0.1:{free_port()}"
+        full = {**os.environ, **env, "APP_PORT": self.base.rsplit(":", 1)[1]}
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="homelab-app-web-", suffix=".log")  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "-m", "homelab_app", "web"], env=full,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{self.base}/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.proc.kill()
+                    raise
+                time.sleep(0.1)
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM, then insist the shutdown was the graceful one (the lifespan closed every pool).
+
+        uvicorn re-raises the signal once it has shut down, so the exit status is -SIGTERM, not 0.
+        """
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        status = self.proc.wait(timeout=timeout)
+        self.log.seek(0)
+        messages = [json.loads(line).get("message") for line in self.log if line.startswith("{")]
+        self.log.close()
+        assert status in (0, -signal.SIGTERM), status
+        assert "stopped" in messages, messages  # logged after the broker, cache and database closed
+
+
+@pytest.fixture
+def webs() -> Iterator[Callable[[dict[str, str]], WebProcess]]:
+    """Start web processes; any still running at teardown (a failed test) is killed."""
+    started: list[WebProcess] = []
+
+    def start(env: dict[str, str]) -> WebProcess:
+        started.append(WebProcess(env))
+        return started[-1]
+
+    yield start
+    for web in started:
+        if web.proc.poll() is None:
+            web.proc.kill()
+            web.proc.wait(timeout=10)

@@ -18,49 +18,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from homelab_app.web import create_app
-from tests.app.conftest import free_port, settings_from, wait_done
-from tests.app.test_request_path import metric
+from tests.app.conftest import PrivateRedis, free_port, metric, settings_from, wait_done
 
 pytestmark = pytest.mark.servers
-
-
-class PrivateRedis:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
-                                      "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise AssertionError("private redis-server did not start")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = PrivateRedis(free_port())
-    server.start()
-    yield server
-    if server.proc and server.proc.poll() is None:
-        server.kill()
 
 
 def test_app_rides_out_a_redis_restart(app_env, private_redis: PrivateRedis) -> None:

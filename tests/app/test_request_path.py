@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 
 from homelab_app.web import create_app
-from tests.app.conftest import settings_from
+from tests.app.conftest import metric, settings_from
 
 pytestmark = pytest.mark.servers
-
-
-def metric(text: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
-    assert match, f"{name} missing from /metrics"
-    return float(match.group(1))
 
 
 def test_cache_miss_then_hit_then_invalidation(app_env) -> None:

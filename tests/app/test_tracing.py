@@ -7,19 +7,13 @@ batch processor and propagation all run, in real web and worker processes.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-from tests.app.conftest import free_port
 
 pytestmark = pytest.mark.servers
 Span = tuple[str, str, str]  # service name, span name, trace id (hex)
@@ -50,33 +44,19 @@ def receiver() -> Iterator[tuple[str, list[Span]]]:
     server.shutdown()
 
 
-def test_request_and_task_share_one_trace(app_env, workers, receiver) -> None:
+def test_request_and_task_share_one_trace(app_env, workers, webs, receiver) -> None:
     endpoint, spans = receiver
     env = app_env()
     env.update({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"})
-    port = free_port()
-    web = subprocess.Popen([sys.executable, "-m", "homelab_app", "web"], env={**os.environ, **env,
-                           "APP_PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or web.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        httpx.put(f"{base}/items/traced", json={"value": "follow me"})
-        task_id = httpx.get(f"{base}/items/traced").json()["task_id"]
-        worker = workers(env)
-        line = json.loads(worker.wait_for(f'"task started", "task_id": "{task_id}"'))
-        worker.wait_for(f'"task done", "task_id": "{task_id}"')
-        assert worker.stop() == 0
-    finally:
-        web.terminate()
-        web.wait(timeout=20)
+    web = webs(env)
+    base = web.base
+    httpx.put(f"{base}/items/traced", json={"value": "follow me"})
+    task_id = httpx.get(f"{base}/items/traced").json()["task_id"]
+    worker = workers(env)
+    line = json.loads(worker.wait_for(f'"task started", "task_id": "{task_id}"'))
+    worker.wait_for(f'"task done", "task_id": "{task_id}"')
+    assert worker.stop() == 0
+    web.stop()  # flushes the web's last spans
 
     web_spans = {name: trace for service, name, trace in spans if service == "request-path-app"}
     request_trace = web_spans["GET /items/{key}"]
