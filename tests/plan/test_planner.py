@@ -29,6 +29,7 @@ def config(profile: str = "p", nodes: list[dict[str, Any]] | None = None, **extr
 def catalog(tmp_path: Path, entries: list[dict[str, Any]], components: list[str],
             defaults: dict[str, str] | None = None):
     profiles = {"p": {"summary": "test", "hardware": "one node", "components": components,
+                      "nodes": [{"name": "n1", "cpu": 8, "memory": "16Gi", "storage": "100Gi"}],
                       "defaults": defaults or {}}}
     return load_catalog(write_catalog(tmp_path / "cat", entries, profiles, CAPS))
 

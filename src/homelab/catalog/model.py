@@ -193,11 +193,25 @@ class CapabilityInfo(Strict):
     exclusive: bool = Field(default=False, description="at most one provider per cluster")
 
 
+class ProfileNode(Strict):
+    name: Name
+    cpu: Cpu
+    memory: Bytes
+    storage: Bytes
+    arch: Arch = "amd64"
+
+
 class Profile(Strict):
-    """A named selection of components plus the default provider of each capability."""
+    """A named selection of components, the default provider of each capability, and its hardware.
+
+    `nodes` is the smallest cluster the profile is stated to fit (tests plan it there, and show
+    that it fails clearly on less); `hardware` says the same in words for people.
+    """
 
     name: Name
     summary: str
-    hardware: str = Field(description="the hardware it needs, as computed by `homelab plan`")
+    hardware: str
+    nodes: list[ProfileNode] = Field(min_length=1)
     components: list[Name]
-    defaults: dict[Capability, Name] = Field(default_factory=dict)
+    defaults: dict[Capability, Name] = Field(default_factory=dict,
+                                             description="provider of each capability when several could serve")

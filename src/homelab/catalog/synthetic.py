@@ -58,6 +58,7 @@ def generate(root: Path, size: int, seed: int = 7) -> Path:
                                         "memory": f"{rng.choice([16, 32, 64])}Mi"}))
     capabilities = {f"cap-{i}": {"summary": f"capability {i}"} for i in range(size)}
     profiles = {"full": {"summary": "everything", "hardware": "synthetic",
+                         "nodes": [{"name": "n1", "cpu": 64, "memory": "256Gi", "storage": "4Ti"}],
                          "components": [e["name"] for e in entries]}}
     return write_catalog(root, entries, profiles, capabilities)
 

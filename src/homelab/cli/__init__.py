@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "homelab.cli.catalog_cmd",
     "homelab.cli.plan_cmd",
     "homelab.cli.validate_cmd",
+    "homelab.cli.cluster_cmd",
 )
 
 app = typer.Typer(

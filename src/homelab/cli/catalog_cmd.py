@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -75,6 +76,41 @@ def search(text: Annotated[str, typer.Argument(help="words to look for in names,
 
     found = load_catalog().search(text)
     _table(found, f"{len(found)} components match '{text}'")
+
+
+@catalog_app.command()
+def coverage(
+    design: Annotated[Path | None, typer.Option(help="the design's markdown (default: entries' places)")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Every system the design names: its entry, maturity, and which profiles deploy it."""
+    import json
+
+    from rich.table import Table
+
+    from homelab import coverage as cov
+    from homelab.catalog import load_catalog
+    from homelab.errors import InputError, Problem
+
+    text = None
+    if design is not None:
+        if not design.is_file():
+            raise InputError([Problem("design file not found", file=str(design), field="--design")])
+        text = design.read_text(encoding="utf-8")
+    rows = cov.coverage(load_catalog(), text)
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} places the design names, {len({r['name'] for r in rows})} systems")
+    for column in ("design layer / category", "system", "entry", "maturity", "profiles"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        maturity = r["maturity"] or "-"
+        if r["replacement"]:
+            maturity += f" (use {r['replacement']})"
+        table.add_row(f"{r['layer']} / {r['category']}", r["name"], r["entry"] or "[red]missing",
+                      maturity, ", ".join(r["profiles"]) or "[yellow]none")
+    console().print(table)
 
 
 def register(app: typer.Typer) -> None:

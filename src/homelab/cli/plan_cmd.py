@@ -44,8 +44,12 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
                     f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
                     f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(set(n.placed))))
     out.print(fit)
-    for warning in plan.warnings:
-        out.print(f"[yellow]warning:[/] {warning}")
+    for p in plan.components.values():
+        if p.warnings:
+            maturity = p.component.maturity
+            better = f"; use {maturity.replacement} instead" if maturity.replacement else ""
+            out.print(f"[yellow]warning:[/] {p.name} is {maturity.status}{better} "
+                      f"(why: `homelab plan --explain {p.name}`)")
 
 
 def _explain(plan: Plan, name: str) -> None:

@@ -84,8 +84,9 @@ class Plan:
         return None
 
     def totals(self) -> tuple[int, int, int]:
-        sums = [p.requests() for p in self.components.values()]
-        return (sum(s[0] for s in sums), sum(s[1] for s in sums), sum(s[2] for s in sums))
+        """Requests as placed: a per-node component counts once on every node it runs on."""
+        return (sum(n.cpu_used for n in self.nodes), sum(n.memory_used for n in self.nodes),
+                sum(n.storage_used for n in self.nodes))
 
     def to_json(self) -> dict[str, Any]:
         cpu, memory, storage = self.totals()

@@ -155,8 +155,10 @@ def applications_pinned(docs: list[Doc], context: dict[str, Any]) -> Iterator[Fi
         if doc.kind != "Application":
             continue
         spec = doc.obj.get("spec") or {}
-        sources: list[tuple[list[Any], dict[str, Any]]] = [(["spec", "source"], spec["source"])] if "source" in spec else []
-        sources += [(["spec", "sources", i], s) for i, s in enumerate(spec.get("sources") or [])]
+        sources: list[tuple[list[Any], dict[str, Any]]] = [(["spec", "sources", i], s) for i, s in
+                                                           enumerate(spec.get("sources") or [])]
+        if "source" in spec:
+            sources.insert(0, (["spec", "source"], spec["source"]))
         for path, source in sources:
             if own_repo and source.get("repoURL") == own_repo:
                 continue  # the platform's own repository is tracked by branch on purpose
