@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import re
 import shutil
@@ -94,11 +95,11 @@ async def run_httpx(base: str, seconds: int, connections: int, miss: bool) -> tu
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
-    async def user(index: int, client: httpx.AsyncClient) -> None:
-        counter = 0
+    fresh = itertools.count(1)  # one stream of fresh keys shared by all users: thread 0's seeded range
+
+    async def user(client: httpx.AsyncClient) -> None:
         while time.perf_counter() < deadline:
-            counter += 1
-            path = f"/items/m{index * STRIDE + counter}" if miss else "/items/hot"
+            path = f"/items/m{next(fresh)}" if miss else "/items/hot"
             start = time.perf_counter()
             response = await client.get(path)
             latencies.append(time.perf_counter() - start)
@@ -107,7 +108,7 @@ async def run_httpx(base: str, seconds: int, connections: int, miss: bool) -> tu
     limits = httpx.Limits(max_connections=connections)
     async with httpx.AsyncClient(base_url=base, limits=limits) as client:
         began = time.perf_counter()
-        await asyncio.gather(*(user(i, client) for i in range(connections)))
+        await asyncio.gather(*(user(client) for _ in range(connections)))
         elapsed = time.perf_counter() - began
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
