@@ -155,12 +155,14 @@ def private_postgres(tmp_path) -> Iterator[PrivatePostgres]:
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
     data = Path(tempfile.mkdtemp(prefix="homelab-app-pg-")) / "data"  # a folder postgres can reach
-    server = PrivatePostgres(free_port(), data)
-    server.start()
-    yield server
-    if server.proc and server.proc.poll() is None:
-        server.kill()
-    shutil.rmtree(data.parent, ignore_errors=True)
+    try:
+        server = PrivatePostgres(free_port(), data)
+        server.start()
+        yield server
+        if server.proc and server.proc.poll() is None:
+            server.kill()
+    finally:
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 def test_app_rides_out_a_postgres_restart(app_env, workers, private_postgres: PrivatePostgres) -> None:
