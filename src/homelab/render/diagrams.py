@@ -7,6 +7,7 @@ Each diagram keeps the design's shape; its boxes are the components the plan act
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 
 from homelab.catalog.loader import Catalog
@@ -24,7 +25,8 @@ def _id(name: str) -> str:
 
 
 def _label(text: str) -> str:
-    return text.replace('"', "'")
+    """Text safe inside a quoted mermaid label: quotes become apostrophes, markup characters go."""
+    return re.sub(r"[<>`#\\]", "", text.replace('"', "'"))
 
 
 def _providers(plan: Plan, *capabilities: str) -> list[str]:
