@@ -100,7 +100,7 @@ def test_diagrams_name_the_planned_providers(catalog: Catalog, config: Config) -
     seq = built["interactions"]
     for role, title in (("Ingress", "Ingress-Nginx"), ("App", "Shop"), ("Cache", "Redis"), ("DB", "Postgresql"),
                         ("Monitoring", "Prometheus")):
-        assert f"participant {role} as {role}: {title}" in seq
+        assert f"participant {role} as {role} ({title})" in seq
     assert "App->>DB: Query" in seq and "participant Queue" not in seq  # no queue in this platform
     arch = built["architecture"]
     for p in plan.components.values():

@@ -75,7 +75,7 @@ def interactions(plan: Plan, catalog: Catalog, config: Config) -> str:
     lines = ["sequenceDiagram", "    participant User"]
     for role, _ in roles:
         if chosen[role]:
-            lines.append(f"    participant {role} as {role}: {_title(plan, chosen[role][0])}")
+            lines.append(f"    participant {role} as {role} ({_title(plan, chosen[role][0])})")
     steps = [("User", "Ingress", "->>", "Request"), ("Ingress", "ServiceMesh", "->>", "Route"),
              ("ServiceMesh", "App", "->>", "Process"), ("App", "Cache", "->>", "Check Cache"),
              ("Cache", "App", "-->>", "Cache Miss"), ("App", "DB", "->>", "Query"), ("DB", "App", "-->>", "Data"),
