@@ -155,3 +155,15 @@ def test_local_sources_sync_the_copied_manifests_from_the_users_repository(tmp_p
     broken = load_catalog(platform_catalog(tmp_path / "cat2", [entry("memcached", "data", "caching", source=missing)]))
     with pytest.raises(CatalogError, match="no-such-folder"):
         render_tree(make_config(), broken)
+
+
+def test_sync_policy_follows_the_config_and_one_environment_renders_alone(catalog: Catalog) -> None:
+    from homelab.render import render_tree
+
+    config = make_config(sync={"automated": False, "retries": 2})
+    result = render_tree(config, catalog, ["staging"])
+    assert result.envs == ["staging"]
+    assert not [rel for rel in result.files if rel.startswith(("dev/", "prod/"))]
+    apps = [o.body for o in result.objects["staging"] if o.kind == "Application"]
+    assert apps and all("automated" not in a["spec"]["syncPolicy"] for a in apps)
+    assert {a["spec"]["syncPolicy"]["retry"]["limit"] for a in apps} == {2}
