@@ -47,7 +47,11 @@ def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_
                                   hint="run `homelab render -o DIR` first")])
     if crds_dir is not None and not crds_dir.is_dir():
         raise InputError([Problem("CRD folder not found", file=str(crds_dir), field="--crds")])
-    return validate_tree(tree, kube_version, crds_for(crds_dir), gitops_repo)
+    report = validate_tree(tree, kube_version, crds_for(crds_dir), gitops_repo)
+    if report.objects == 0 and not report.findings:
+        raise InputError([Problem("no Kubernetes objects found", file=str(tree),
+                                  hint="is this a rendered tree? `homelab render -o DIR` writes one")])
+    return report
 
 
 def register(app: typer.Typer) -> None:

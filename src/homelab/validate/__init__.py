@@ -2,12 +2,16 @@
 
 Core kinds use kubernetes-validate's schemas at the cluster's Kubernetes version; custom
 kinds use the openAPIV3Schema of their CRD (from a folder of CRDs, or the live cluster's).
-A custom kind whose CRD is not at hand is reported as unverified, not silently passed.
+Overlays are validated as kustomize builds them (what the cluster receives); files no overlay
+includes are validated as written. A custom kind whose CRD is not at hand is reported as
+unverified, never silently passed.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from homelab.validate.findings import Finding
 from homelab.validate.lint import Doc
 from homelab.validate.schemas import CrdSchemas, core_groups, core_validator, schema_release
 
-__all__ = ["Finding", "Report", "validate_tree"]
+__all__ = ["Finding", "Report", "crds_for", "validate_tree"]
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 SKIP_DIRS = {"overrides", "docs", ".git"}
@@ -53,28 +57,47 @@ def _hint(error: Any) -> str:
     }.get(error.validator, "see the schema of this kind")
 
 
-def _schema_findings(doc: Doc, release: str, crds: CrdSchemas, report: Report) -> list[Finding]:
-    obj = doc.obj
-    api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    if not api_version or not kind:
-        missing = "apiVersion" if not api_version else "kind"
-        return [doc.finding("schema", [missing], f"object has no {missing}", f"add {missing}")]
-    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-    is_core = group in core_groups(release)
-    validator = crds.validators.get((api_version, kind))
-    if validator is None and is_core:
-        validator = core_validator(release, api_version, kind)
-    if validator is None:
-        if group in crds.groups or is_core:
-            served = crds.served.get((group, kind))
-            hint = (f"this CRD serves {group}/{', '.join(served)}" if served
-                    else "check apiVersion and kind against the API reference")
-            return [doc.finding("schema", ["apiVersion"], f"no kind {kind} in {api_version}", hint)]
-        key = f"{api_version} {kind}"
-        report.unverified[key] = report.unverified.get(key, 0) + 1
-        return []
-    return [doc.finding("schema", list(err.absolute_path), err.message[:300], _hint(err))
-            for err in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))]
+@dataclass
+class _Checker:
+    """Schema checks with a cache: an object built identically for three environments is checked once."""
+
+    release: str
+    crds: CrdSchemas
+    report: Report
+    seen: dict[str, list[tuple[list[Any], str, str]] | str | None] = field(default_factory=dict)
+
+    def check(self, doc: Doc) -> list[Finding]:
+        # labels and annotations (the env label, sync waves) differ per environment but never decide
+        # schema validity beyond being strings, which kustomize itself already enforces
+        meta = {k: v for k, v in (doc.obj.get("metadata") or {}).items() if k not in ("labels", "annotations")}
+        key = json.dumps({**doc.obj, "metadata": meta}, sort_keys=True, default=str)
+        if key not in self.seen:
+            self.seen[key] = self._errors(doc.obj)
+        result = self.seen[key]
+        if isinstance(result, str):  # unverified kind
+            self.report.unverified[result] = self.report.unverified.get(result, 0) + 1
+            return []
+        return [doc.finding("schema", path, message, fix) for path, message, fix in result or []]
+
+    def _errors(self, obj: dict[str, Any]) -> list[tuple[list[Any], str, str]] | str:
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not api_version or not kind:
+            missing = "apiVersion" if not api_version else "kind"
+            return [([missing], f"object has no {missing}", f"add {missing}")]
+        group = str(api_version).rsplit("/", 1)[0] if "/" in str(api_version) else ""
+        is_core = group in core_groups(self.release)
+        validator = self.crds.validator(api_version, kind)
+        if validator is None and is_core:
+            validator = core_validator(self.release, api_version, kind)
+        if validator is None:
+            served = self.crds.served.get((group, kind))
+            if served or is_core:
+                hint = (f"this CRD serves {group}/{', '.join(served)}" if served
+                        else "check apiVersion and kind against the Kubernetes API reference")
+                return [(["apiVersion"], f"no kind {kind} in {api_version}", hint)]
+            return f"{api_version} {kind}"
+        return [(list(err.absolute_path), err.message[:300], _hint(err))
+                for err in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))]
 
 
 def _read(tree: Path, report: Report) -> list[Doc]:
@@ -96,37 +119,86 @@ def _read(tree: Path, report: Report) -> list[Doc]:
     return docs
 
 
-def _scopes(docs: list[Doc]) -> dict[str, list[Doc]]:
-    """Objects per environment (files under an env folder) plus the shared ones in every scope."""
+def _env_scopes(docs: list[Doc]) -> list[list[Doc]]:
+    """Files read as written: one scope per environment folder, shared files in every scope."""
     by_env: dict[str, list[Doc]] = defaultdict(list)
     shared: list[Doc] = []
     for doc in docs:
         env = next((part for part in Path(doc.file).parts[:-1] if part in ENVIRONMENTS), None)
         (by_env[env] if env else shared).append(doc)
-    if not by_env:
-        return {"all": shared}
-    return {env: [*shared, *members] for env, members in by_env.items()}
+    return [[*shared, *members] for members in by_env.values()] if by_env else [shared]
+
+
+def _traced(built: list[dict[str, Any]], sources: list[Doc], root_file: str) -> list[Doc]:
+    """Built objects, each located at the file and document it was built from."""
+    index: dict[tuple[str, str], list[Doc]] = defaultdict(list)
+    for doc in sources:
+        index[(doc.kind, doc.name)].append(doc)
+    out = []
+    for position, obj in enumerate(built):
+        meta = obj.get("metadata") or {}
+        candidates = index.get((str(obj.get("kind", "")), str(meta.get("name", ""))), [])
+        match = next((d for d in candidates if d.namespace == meta.get("namespace", "")), None)
+        source = match or (candidates[0] if candidates else None)
+        out.append(Doc(source.file, source.index, obj) if source else Doc(root_file, position, obj))
+    return out
+
+
+def _start_builds(tree: Path, report: Report, pool: ThreadPoolExecutor) -> list[Any]:
+    """Start kustomize on every local overlay (they run while the files are read and checked)."""
+    command = kustomize.kustomize_command()
+    if command is None:
+        report.notes.append("kustomize overlays not built (neither kubectl nor kustomize is installed); "
+                            "files were validated as written")
+        return []
+    started = []
+    for root in kustomize.roots(tree):
+        if root.remote:
+            report.notes.append(f"{root.folder.relative_to(tree.resolve())}: not built offline, it reads remote "
+                                f"resources ({', '.join(root.remote)}); Argo CD builds it with network access")
+        else:
+            started.append((root, pool.submit(kustomize.build, root.folder, command)))
+    return started
+
+
+def _built_scopes(tree: Path, docs: list[Doc], started: list[Any], report: Report) -> tuple[list[list[Doc]], set[str]]:
+    """Objects of every overlay as kustomize built it, and the files those builds cover."""
+    top = tree.resolve()
+    by_file: dict[str, list[Doc]] = defaultdict(list)
+    for doc in docs:
+        by_file[doc.file].append(doc)
+    roots = [root for root, _ in started]
+    results = [future.result() for _, future in started]
+    scopes, covered = [], set()
+    for root, (built, error) in zip(roots, results, strict=True):
+        root_file = str((root.folder / "kustomization.yaml").relative_to(top))
+        if error:
+            report.findings.append(Finding("kustomize", root_file, None, "$", f"overlay does not build: {error}",
+                                           "fix the resource or patch it names; run `kubectl kustomize` on it"))
+            continue
+        files = {str(f.relative_to(top)) for f in root.files if f.is_relative_to(top)}
+        covered |= files
+        scopes.append(_traced(built, [d for f in sorted(files) for d in by_file.get(f, [])], root_file))
+    return scopes, covered
 
 
 def validate_tree(tree: Path, kube_version: str, crds: CrdSchemas, gitops_repo: str | None = None,
                   build: bool = True) -> Report:
     """Every finding in `tree`; `crds` supplies the schemas of custom kinds."""
     report = Report()
-    release = schema_release(kube_version)
-    docs = _read(tree, report)
-    report.objects = len(docs)
-    for doc in docs:
-        report.findings.extend(_schema_findings(doc, release, crds, report))
-    seen: set[Finding] = set()
-    for scope in _scopes(docs).values():
-        for finding in lint.lint(scope, {"gitops_repo": gitops_repo}):
-            if finding not in seen:
-                seen.add(finding)
-                report.findings.append(finding)
-    if build:
-        findings, notes = kustomize.check(tree)
-        report.findings.extend(findings)
-        report.notes.extend(notes)
+    checker = _Checker(schema_release(kube_version), crds, report)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        started = _start_builds(tree, report, pool) if build else []
+        docs = _read(tree, report)
+        scopes, covered = _built_scopes(tree, docs, started, report)
+    scopes += _env_scopes([d for d in docs if d.file not in covered])
+    report.objects = sum(len(scope) for scope in scopes)
+    found: dict[Finding, None] = {}
+    for scope in scopes:
+        for doc in scope:
+            found.update(dict.fromkeys(checker.check(doc)))
+        found.update(dict.fromkeys(lint.lint(scope, {"gitops_repo": gitops_repo})))
+    report.findings.extend(found)
     report.findings.sort(key=lambda f: (f.file, f.index if f.index is not None else -1, f.path, f.rule))
     return report
 
@@ -137,13 +209,7 @@ def crds_for(crds_dir: Path | None, cluster_crds: list[dict[str, Any]] | None = 
 
     schemas = CrdSchemas()
     if crds_dir is not None:
-        base = crds_from_folder(crds_dir.resolve())
-        schemas.validators.update(base.validators)
-        schemas.served.update(base.served)
-        for group, kinds in base.groups.items():
-            schemas.groups.setdefault(group, set()).update(kinds)
+        schemas.merge(crds_from_folder(crds_dir.resolve()))
     if cluster_crds:
         schemas.extend(cluster_crds)
     return schemas
-
-

@@ -1,17 +1,27 @@
-"""Build every top-level kustomization in a tree with the real kustomize (kubectl's or standalone)."""
+"""Build every top-level kustomization in a tree with the real kustomize (kubectl's or standalone).
+
+What a cluster receives is the built output, not the files: images, labels and patches are
+applied by kustomize. So overlays are built, and their objects validated as built; the files a
+build reads are known, so each built object is traced back to the file and document it came from.
+"""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from homelab.validate.findings import Finding
-
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_REFERENCES = ("resources", "components", "patchesStrategicMerge")
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
 
 
 def kustomize_command() -> list[str] | None:
@@ -23,45 +33,72 @@ def kustomize_command() -> list[str] | None:
     return None
 
 
-def roots(tree: Path) -> list[Path]:
+def _kustomization(folder: Path) -> dict[str, Any] | None:
+    for name in KUSTOMIZATION_FILES:
+        path = folder / name
+        if path.is_file():
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    return None
+
+
+def _references(body: dict[str, Any]) -> list[str]:
+    refs = [str(r) for key in _REFERENCES for r in body.get(key) or []]
+    refs += [str(p["path"]) for p in body.get("patches") or [] if isinstance(p, dict) and "path" in p]
+    return refs
+
+
+def _is_remote(ref: str) -> bool:
+    return "://" in ref or ref.startswith(("github.com/", "git@"))
+
+
+@dataclass
+class Root:
+    """A kustomization no other one includes, with every local file its build reads."""
+
+    folder: Path
+    files: set[Path] = field(default_factory=set)
+    remote: list[str] = field(default_factory=list)
+
+
+def _walk(folder: Path, root: Root, seen: set[Path]) -> None:
+    if folder in seen:
+        return
+    seen.add(folder)
+    body = _kustomization(folder) or {}
+    for ref in _references(body):
+        if _is_remote(ref):
+            root.remote.append(ref)
+            continue
+        target = (folder / ref).resolve()
+        if target.is_dir():
+            _walk(target, root, seen)
+        else:
+            root.files.add(target)
+
+
+def roots(tree: Path) -> list[Root]:
     """Kustomization folders that no other kustomization in the tree includes (the overlays)."""
     folders = {p.parent.resolve() for name in KUSTOMIZATION_FILES for p in tree.rglob(name)}
     included: set[Path] = set()
     for folder in folders:
-        for name in KUSTOMIZATION_FILES:
-            path = folder / name
-            if path.exists():
-                body = yaml.safe_load(path.read_text()) or {}
-                for ref in [*(body.get("resources") or []), *(body.get("components") or [])]:
-                    target = (folder / str(ref)).resolve()
-                    if target in folders:
-                        included.add(target)
-    return sorted(folders - included)
+        for ref in _references(_kustomization(folder) or {}):
+            if not _is_remote(ref) and (folder / ref).resolve() in folders:
+                included.add((folder / ref).resolve())
+    found = []
+    for folder in sorted(folders - included):
+        root = Root(folder)
+        _walk(folder, root, set())
+        found.append(root)
+    return found
 
 
-def build(folder: Path, command: list[str], timeout: float = 120) -> str | None:
-    """None when it builds, else kustomize's first error line."""
-    result = subprocess.run([*command, str(folder)], capture_output=True, text=True, timeout=timeout)
-    if result.returncode == 0:
-        return None
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    return lines[-1] if lines else f"exit code {result.returncode}"
-
-
-def check(tree: Path) -> tuple[list[Finding], list[str]]:
-    """Findings for overlays that do not build, and notes (e.g. no kustomize on this machine)."""
-    command = kustomize_command()
-    folders = roots(tree)
-    if not folders:
-        return [], []
-    if command is None:
-        return [], ["kustomize overlays not built: neither kubectl nor kustomize is installed"]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        errors = list(pool.map(lambda f: build(f, command), folders))
-    findings = []
-    for folder, error in zip(folders, errors, strict=True):
-        if error:
-            rel = str((folder / "kustomization.yaml").relative_to(tree.resolve()))
-            findings.append(Finding("kustomize", rel, None, "$", f"overlay does not build: {error}",
-                                    "fix the resource or patch it names; run `kubectl kustomize` on the folder"))
-    return findings, []
+def build(folder: Path, command: list[str], timeout: float = 120) -> tuple[list[dict[str, Any]], str | None]:
+    """The built objects, or kustomize's last error line."""
+    try:
+        result = subprocess.run([*command, str(folder)], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return [], f"kustomize did not finish within {timeout:.0f} s"
+    if result.returncode != 0:
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        return [], (lines[-1] if lines else f"exit code {result.returncode}")
+    return [d for d in yaml.load_all(result.stdout, Loader=_Loader) if isinstance(d, dict)], None
