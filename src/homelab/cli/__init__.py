@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "homelab.cli.config_cmd",
     "homelab.cli.catalog_cmd",
     "homelab.cli.plan_cmd",
+    "homelab.cli.verify_cmd",
 )
 
 app = typer.Typer(

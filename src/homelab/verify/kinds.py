@@ -1,0 +1,23 @@
+"""Every probe kind, by name and alias. Importing a family module registers its kinds.
+
+Family modules import their client libraries inside `check`, so loading this table
+stays fast for `homelab --help` and for validating a targets file.
+"""
+
+from __future__ import annotations
+
+from homelab.verify import amqp, cache, mqtt, nats_jetstream, sql, web  # noqa: F401 - registers kinds
+from homelab.verify.base import REGISTRY, Probe
+
+
+def known_kinds() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def probe_class(kind: str) -> type[Probe]:
+    return REGISTRY[kind]
+
+
+def canonical(kind: str) -> str:
+    """The main name of a kind given one of its aliases (`mariadb` -> `mysql`)."""
+    return REGISTRY[kind].kind

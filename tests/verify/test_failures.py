@@ -1,0 +1,108 @@
+"""Every way a system can be down fails within the timeout with a one-line reason."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from homelab.verify.runner import run_all, run_one
+from tests.verify.conftest import PrivateRedis, need_server, target
+
+KIND_URLS = {
+    "postgresql": "postgresql://postgres@127.0.0.1:{port}/test",
+    "mysql": "mysql://root@127.0.0.1:{port}/test",
+    "redis": "redis://127.0.0.1:{port}/0",
+    "rabbitmq": "amqp://guest:guest@127.0.0.1:{port}/",
+    "nats": "nats://127.0.0.1:{port}",
+    "mqtt": "mqtt://127.0.0.1:{port}",
+    "memcached": "memcached://127.0.0.1:{port}",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_URLS))
+def test_closed_port_fails_fast_with_refused(kind: str, closed_port: int) -> None:
+    result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=closed_port)), timeout=5))
+    assert not result.ok
+    assert "refused" in result.reason.lower(), result.reason
+    assert "\n" not in result.reason and result.seconds < 5
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_URLS))
+def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) -> None:
+    start = time.perf_counter()
+    result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=black_hole)), timeout=1.0))
+    elapsed = time.perf_counter() - start
+    assert not result.ok
+    assert result.reason.startswith("no answer within 1 s"), result.reason
+    assert 0.9 <= result.seconds <= 1.5 and elapsed <= 1.5
+
+
+def test_black_holes_time_out_together_not_one_after_another(black_hole: int) -> None:
+    targets = [target(f"x-{kind}", kind, url.format(port=black_hole)) for kind, url in KIND_URLS.items()]
+    start = time.perf_counter()
+    results = asyncio.run(run_all(targets, timeout=1.0))
+    assert not any(r.ok for r in results) and time.perf_counter() - start < 1.6
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize(("kind", "url", "words"), [
+    ("mysql", "mysql://root:wrong@127.0.0.1:3306/test", "access denied"),
+    ("rabbitmq", "amqp://guest:wrong@127.0.0.1:5672/", "access_refused"),
+])
+def test_wrong_password_is_refused(kind: str, url: str, words: str) -> None:
+    need_server(int(url.rsplit(":", 1)[1].split("/")[0]), kind)
+    result = asyncio.run(run_one(target("x", kind, url), timeout=5))
+    assert not result.ok and words in result.reason.lower(), result.reason
+    assert result.reason.startswith("connect: ")
+
+
+def test_wrong_redis_password_is_refused(private_redis_with_password: PrivateRedis) -> None:
+    port = private_redis_with_password.port
+    bad = asyncio.run(run_one(target("x", "redis", f"redis://:wrong@127.0.0.1:{port}/0"), 5))
+    assert not bad.ok and "password" in bad.reason.lower(), bad.reason
+    good = asyncio.run(run_one(target("x", "redis", f"redis://:right-password@127.0.0.1:{port}/0"), 5))
+    assert good.ok, good.reason
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize(("kind", "url", "port"), [
+    ("redis", "rediss://127.0.0.1:6379/0", 6379),
+    ("rabbitmq", "amqps://guest:guest@127.0.0.1:5672/", 5672),
+    ("mqtt", "mqtts://127.0.0.1:1883", 1883),
+    ("nats", "tls://127.0.0.1:4222", 4222),
+])
+def test_tls_client_against_plain_server_fails_within_timeout(kind: str, url: str, port: int) -> None:
+    need_server(port, kind)
+    result = asyncio.run(run_one(target("x", kind, url), timeout=3))
+    assert not result.ok and result.seconds < 3.5
+    assert any(word in result.reason.lower() for word in ("tls", "ssl", "no answer")), result.reason
+
+
+def test_server_stopped_mid_run(private_redis: PrivateRedis) -> None:
+    """Writes are paused, the probe blocks in 'write', the server is killed: a clean failure."""
+    import redis
+
+    admin = redis.Redis(port=private_redis.port)
+    admin.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+
+    async def scenario() -> tuple[str | None, object]:
+        from homelab.verify.base import Probe
+
+        task = asyncio.create_task(run_one(target("x", "redis", f"redis://127.0.0.1:{private_redis.port}/0"),
+                                           timeout=4))
+        await asyncio.sleep(0.5)
+        in_step = next((t for t in asyncio.all_tasks() if t.get_name() == "verify x"), None)
+        current = None
+        if in_step is not None:
+            coro = in_step.get_coro()
+            probe = coro.cr_frame.f_locals.get("self") if coro and coro.cr_frame else None
+            current = probe.current if isinstance(probe, Probe) else None
+        private_redis.stop()
+        return current, await task
+
+    current, result = asyncio.run(scenario())
+    assert current == "write"
+    assert not result.ok and result.reason.startswith("write: "), result.reason  # type: ignore[attr-defined]
+    assert result.seconds < 4  # type: ignore[attr-defined]
