@@ -22,6 +22,7 @@ class AmqpProbe(Probe):
     default_port = 5672
     scheme = "amqp"
     needs_credentials = True
+    imports = ("aio_pika",)
 
     async def check(self, target: Target) -> list[Step]:
         import aio_pika

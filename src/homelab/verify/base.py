@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import threading
 import time
 import uuid
@@ -49,6 +50,13 @@ class Probe:
     default_port: ClassVar[int | None] = None
     scheme: ClassVar[str] = ""  # URL scheme used when targets are built from the catalog
     needs_credentials: ClassVar[bool] = False
+    imports: ClassVar[tuple[str, ...]] = ()  # client libraries, loaded before any clock starts
+
+    @classmethod
+    def prepare(cls) -> None:
+        """Load the client library up front: import time is not the system's latency."""
+        for module in cls.imports:
+            importlib.import_module(module)
 
     timeout: float = 5.0
     steps: list[Step] = field(default_factory=list)

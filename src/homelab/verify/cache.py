@@ -22,6 +22,7 @@ class RedisProbe(Probe):
     default_port = 6379
     scheme = "redis"
     needs_credentials = True
+    imports = ("redis.asyncio",)
 
     async def check(self, target: Target) -> list[Step]:
         import redis.asyncio as aioredis
@@ -50,6 +51,7 @@ class MemcachedProbe(Probe):
     kind = "memcached"
     default_port = 11211
     scheme = "memcached"
+    imports = ("pymemcache.client.base",)
 
     async def check(self, target: Target) -> list[Step]:
         from pymemcache.client.base import Client

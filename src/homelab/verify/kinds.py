@@ -6,7 +6,20 @@ stays fast for `homelab --help` and for validating a targets file.
 
 from __future__ import annotations
 
-from homelab.verify import amqp, cache, mqtt, nats_jetstream, sql, web  # noqa: F401 - registers kinds
+from homelab.verify import (  # noqa: F401 - importing a family registers its kinds
+    amqp,
+    cache,
+    directory,
+    etcd,
+    kafka,
+    metrics,
+    mlops,
+    mqtt,
+    nats_jetstream,
+    objectstore,
+    sql,
+    web,
+)
 from homelab.verify.base import REGISTRY, Probe
 
 

@@ -21,6 +21,7 @@ class MqttProbe(Probe):
     aliases = ("mqtts", "mosquitto", "emqx", "vernemq")
     default_port = 1883
     scheme = "mqtt"
+    imports = ("aiomqtt",)
 
     async def check(self, target: Target) -> list[Step]:
         import contextlib

@@ -22,6 +22,7 @@ class NatsProbe(Probe):
     aliases = ("jetstream",)
     default_port = 4222
     scheme = "nats"
+    imports = ("nats", "nats.js")
 
     async def check(self, target: Target) -> list[Step]:
         import nats
@@ -55,7 +56,7 @@ class NatsProbe(Probe):
                 message = await sub.next_msg(timeout=self.timeout)
                 expect(message.data == body, "received a different message than the one published")
                 await sub.unsubscribe()
-            if str(target.option("jetstream", True)).lower() in ("false", "0", "no"):
+            if not target.flag("jetstream", default=True):
                 return self.steps
             js = client.jetstream(timeout=self.timeout)
             stream = token().replace("-", "_")

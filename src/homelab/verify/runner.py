@@ -63,7 +63,7 @@ def reason_of(exc: BaseException) -> str:
         return "connection refused (nothing listens on that port)"
     for error in chain:
         if isinstance(error, ssl.SSLError):
-            return f"TLS handshake failed: {error.reason or error}"
+            return f"TLS handshake failed: {getattr(error, 'reason', None) or error}"
         if isinstance(error, socket.gaierror):
             return f"host name does not resolve: {error.strerror or error}"
     text = " ".join(str(exc).split()) or repr(exc)
@@ -75,7 +75,9 @@ def reason_of(exc: BaseException) -> str:
 async def run_one(target: Target, timeout: float) -> Result:
     """Probe one target; never raises (except cancellation), always returns within the timeout."""
     limit = target.timeout or timeout
-    probe = probe_class(target.kind)(timeout=limit)
+    cls = probe_class(target.kind)
+    cls.prepare()
+    probe = cls(timeout=limit)
     start = time.perf_counter()
     task = asyncio.create_task(probe.check(target), name=f"verify {target.name}")
     try:
@@ -111,6 +113,9 @@ async def run_all(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT,
                   on_start: Callable[[Target], None] | None = None,
                   on_done: Callable[[Result], Awaitable[None] | None] | None = None) -> list[Result]:
     """Probe all targets concurrently; results come back in the targets' order."""
+
+    for cls in {probe_class(target.kind) for target in targets}:
+        cls.prepare()
 
     async def one(target: Target) -> Result:
         if on_start:

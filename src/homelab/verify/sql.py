@@ -23,6 +23,7 @@ class PostgresProbe(Probe):
     default_port = 5432
     scheme = "postgresql"
     needs_credentials = True
+    imports = ("psycopg",)
 
     async def check(self, target: Target) -> list[Step]:
         import psycopg
@@ -55,6 +56,7 @@ class MysqlProbe(Probe):
     default_port = 3306
     scheme = "mysql"
     needs_credentials = True
+    imports = ("asyncmy",)
 
     async def check(self, target: Target) -> list[Step]:
         import asyncmy

@@ -80,6 +80,10 @@ class Target(BaseModel):
         """An option from `options:` or, failing that, from the URL's query string."""
         return self.options.get(key, self.query.get(key, default))
 
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A yes/no option (`true`, `yes`, `1`, `on` mean yes), from options or the query string."""
+        return str(self.option(key, default)).lower() in ("1", "true", "yes", "on")
+
     @property
     def url_shown(self) -> str:
         """The URL with any password masked, safe for tables, JSON and logs."""
