@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from homelab.verify.kinds import probe_class
 from homelab.verify.runner import run_all, run_one
 from tests.verify.conftest import PrivateRedis, need_server, target
 
@@ -18,19 +19,45 @@ KIND_URLS = {
     "nats": "nats://127.0.0.1:{port}",
     "mqtt": "mqtt://127.0.0.1:{port}",
     "memcached": "memcached://127.0.0.1:{port}",
+    "ldap": "ldap://127.0.0.1:{port}/dc=example,dc=org",
+    "prometheus": "http://127.0.0.1:{port}",
+    "etcd": "http://127.0.0.1:{port}",
+    "http": "http://127.0.0.1:{port}/healthz",
+    "kafka": "kafka://127.0.0.1:{port}",
+    "s3": "s3://key:secret@127.0.0.1:{port}",
+    "swift": "swift://test%3Atester:testing@127.0.0.1:{port}/auth/v1.0",
+    "azure-blob": "azure-blob://devstoreaccount1:a2V5@127.0.0.1:{port}",
+    "jupyter": "http://127.0.0.1:{port}",
+    "mlflow": "http://127.0.0.1:{port}",
+    "qdrant": "http://127.0.0.1:{port}",
+    # No server of these kinds runs here: the failure paths are what the tests can prove.
+    "elasticsearch": "http://127.0.0.1:{port}",
+    "solr": "http://127.0.0.1:{port}/solr",
+    "neo4j": "bolt://neo4j:pw@127.0.0.1:{port}",
+    "dgraph": "http://127.0.0.1:{port}",
+    "mongodb": "mongodb://127.0.0.1:{port}/?directConnection=true",
+    "oidc": "http://127.0.0.1:{port}/realms/homelab",
+    "vault": "http://:token@127.0.0.1:{port}",
+    "openfga": "http://127.0.0.1:{port}",
+    "clickhouse": "http://127.0.0.1:{port}",
+    "trino": "http://127.0.0.1:{port}",
 }
+# Clients that keep retrying a refused connection until their own deadline (so the reason
+# is the time-out, still within the limit) rather than reporting the refusal.
+RETRY_UNTIL_TIMEOUT = {"kafka", "mongodb"}
 
 
 @pytest.mark.parametrize("kind", sorted(KIND_URLS))
 def test_closed_port_fails_fast_with_refused(kind: str, closed_port: int) -> None:
-    result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=closed_port)), timeout=5))
-    assert not result.ok
-    assert "refused" in result.reason.lower(), result.reason
-    assert "\n" not in result.reason and result.seconds < 5
+    result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=closed_port)), timeout=3))
+    assert not result.ok and "\n" not in result.reason and result.seconds < 3.5
+    if kind not in RETRY_UNTIL_TIMEOUT:
+        assert "refused" in result.reason.lower() and result.seconds < 2, result.reason
 
 
 @pytest.mark.parametrize("kind", sorted(KIND_URLS))
 def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) -> None:
+    probe_class(kind).prepare()  # importing the client library is not the probe's cost
     start = time.perf_counter()
     result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=black_hole)), timeout=1.0))
     elapsed = time.perf_counter() - start

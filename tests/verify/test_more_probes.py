@@ -26,12 +26,14 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], set[str]]] = [
     ("nginx", "http", 58080, "http://127.0.0.1:58080/healthz", {"expect_status": 200, "expect_body": "ok"},
      {"request", "check answer"}),
     ("haproxy", "http", 58081, "http://127.0.0.1:58081/healthz", {"expect_body": "ok"}, {"request"}),
-    ("kafka", "kafka", 59092, "kafka://127.0.0.1:59092", {}, {"create topic", "produce", "consume", "clean up"}),
-    ("s3-on-swift", "s3", 58888, "s3://test%3Atester:testing@127.0.0.1:58888", {}, {"create bucket", *ROUND_TRIP}),
+    ("kafka", "kafka", 59092, "kafka://127.0.0.1:59092", {},
+     {"create topic", "produce", "consume", "clean up"}),
+    ("s3-on-swift", "s3", 58888, "s3://test%3Atester:testing@127.0.0.1:58888", {},
+     {"create bucket", *ROUND_TRIP}),
     ("swift", "swift", 58888, "swift://test%3Atester:testing@127.0.0.1:58888/auth/v1.0", {},
      {"authenticate", *ROUND_TRIP}),
-    ("azurite", "azure-blob", 50000, "azure-blob://devstoreaccount1@127.0.0.1:50000", {"account_key": AZURITE_KEY},
-     {"create container", *ROUND_TRIP}),
+    ("azurite", "azure-blob", 50000, "azure-blob://devstoreaccount1@127.0.0.1:50000",
+     {"account_key": AZURITE_KEY}, {"create container", *ROUND_TRIP}),
     ("jupyter", "jupyter", 58890, "http://127.0.0.1:58890", {"token": "homelab-ci-token"},
      {"api status", *ROUND_TRIP}),
     ("mlflow", "mlflow", 55001, "http://127.0.0.1:55001", {}, {"create experiment", "read back", "clean up"}),
@@ -39,7 +41,8 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], set[str]]] = [
 
 
 @pytest.mark.servers
-@pytest.mark.parametrize(("name", "kind", "port", "url", "options", "steps"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "kind", "port", "url", "options", "steps"), CASES,
+                         ids=[case[0] for case in CASES])
 def test_probe_does_a_real_round_trip(name: str, kind: str, port: int, url: str, options: dict[str, Any],
                                       steps: set[str]) -> None:
     need_server(port, name)
@@ -98,3 +101,10 @@ def test_prometheus_names_down_targets() -> None:
     assert result.ok, result.reason  # both CI targets are up
     note = next(s.detail for s in result.steps if s.name == "targets healthy")
     assert note.endswith("targets up") and note.split("/")[0] == note.split("/")[1].split()[0]
+
+
+def test_qdrant_probe_in_local_mode(tmp_path: Any) -> None:
+    """No Qdrant server runs here: Qdrant's local mode runs the same client calls in-process."""
+    result = asyncio.run(run_one(target("q", "qdrant", f"file://{tmp_path}/qdrant"), timeout=30))
+    assert result.ok, result.reason
+    assert [s.name for s in result.steps] == ["create collection", "upsert", "search", "clean up"]

@@ -8,6 +8,7 @@ it back and deletes it, which proves the directory accepts changes.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -36,7 +37,7 @@ class LdapProbe(Probe):
         base = unquote(target.path.lstrip("/"))
         conn = ldap3.Connection(server, user=target.option("bind_dn", target.username),
                                 password=target.option("password", target.password),
-                                receive_timeout=self.timeout, raise_exceptions=False)
+                                receive_timeout=math.ceil(self.timeout), raise_exceptions=False)
         try:
             with self.step("bind"):
                 if not await self.thread(conn.bind):

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 from homelab.verify import (  # noqa: F401 - importing a family registers its kinds
     amqp,
+    analytics,
+    authz,
     cache,
     directory,
+    document,
     etcd,
+    graph,
+    identity,
     kafka,
     metrics,
     mlops,
     mqtt,
     nats_jetstream,
     objectstore,
+    search,
     sql,
+    vault,
+    vector,
     web,
 )
 from homelab.verify.base import REGISTRY, Probe
