@@ -12,15 +12,16 @@ import re
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from homelab import yamlsrc
 from homelab.errors import InputError, Problem
 from homelab.quantity import Bytes, Cpu
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+EnvName = Literal["dev", "staging", "prod"]
+ENVIRONMENTS: tuple[EnvName, ...] = ("dev", "staging", "prod")
 DEFAULT_FILE = "homelab.yaml"
 SCHEMA_FILE = "homelab.schema.json"
 
@@ -41,6 +42,9 @@ class Platform(Strict):
     domain: Domain = Field(description="base domain; UIs appear at <name>.<env>.<domain>")
 
 
+Role = Literal["control-plane", "worker", "storage"]
+
+
 class Node(Strict):
     """One cluster node as the planner sees it."""
 
@@ -49,7 +53,7 @@ class Node(Strict):
     memory: Bytes
     storage: Bytes = Field(default=100 * 2**30)
     arch: Literal["amd64", "arm64"] = "amd64"
-    roles: list[Literal["control-plane", "worker", "storage"]] = Field(default_factory=lambda: ["worker"])
+    roles: list[Role] = Field(default_factory=lambda: [cast(Role, "worker")])
 
 
 class Kubernetes(Strict):
@@ -58,26 +62,24 @@ class Kubernetes(Strict):
     version: str = Field(default="1.33", pattern=r"^1\.[0-9]+(\.[0-9]+)?$", description="e.g. 1.33")
 
 
+def _address_range(item: str) -> str:
+    try:
+        if "-" in item:
+            first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
+            if int(first) > int(last):
+                raise ValueError
+        else:
+            ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        raise ValueError(f"'{item}' is not a CIDR or a first-last address range "
+                         "(use e.g. 192.168.1.240/28 or 192.168.1.240-192.168.1.250)") from None
+    return item
+
+
 class LoadBalancer(Strict):
     """Addresses MetalLB may hand out: CIDRs or `first-last` ranges."""
 
-    addresses: list[str] = Field(min_length=1)
-
-    @field_validator("addresses")
-    @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        for item in value:
-            try:
-                if "-" in item:
-                    first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
-                    if int(first) > int(last):
-                        raise ValueError
-                else:
-                    ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(f"'{item}' is not a CIDR or a first-last address range "
-                                 "(e.g. 192.168.1.240/28 or 192.168.1.240-192.168.1.250)") from None
-        return value
+    addresses: list[Annotated[str, AfterValidator(_address_range)]] = Field(min_length=1)
 
 
 def _unique_names(nodes: list[Node]) -> list[Node]:
@@ -170,7 +172,7 @@ class Config(Strict):
 
     platform: Platform
     cluster: Cluster
-    environments: dict[Literal["dev", "staging", "prod"], Environment] = Field(
+    environments: dict[EnvName, Environment] = Field(
         default_factory=lambda: {name: Environment() for name in ENVIRONMENTS})
     profile: str = Field(default="standard", description="minimal, standard or full")
     add: list[str] = Field(default_factory=list, description="components to add to the profile")
@@ -183,9 +185,12 @@ class Config(Strict):
     tls: Tls = Field(default_factory=Tls)
     sync: Sync = Field(default_factory=Sync)
 
+    def env(self, name: str) -> Environment:
+        """The environment called `name` (its defaults when the file does not mention it)."""
+        return self.environments.get(cast(EnvName, name)) or Environment()
+
     def nodes_for(self, env: str) -> list[Node]:
-        own = self.environments[env].nodes if env in self.environments else None
-        return list(own or self.cluster.nodes)
+        return list(self.env(env).nodes or self.cluster.nodes)
 
     def env_names(self) -> list[str]:
         return [name for name in ENVIRONMENTS if name in self.environments]

@@ -46,14 +46,14 @@ def parse_cpu(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a CPU quantity such as 500m or 2, got a boolean")
     if isinstance(value, int | float):
-        return int(round(value * 1000))
+        return round(value * 1000)
     if not isinstance(value, str):
         raise ValueError(f"expected a CPU quantity such as 500m or 2, got {type(value).__name__}")
     match = _CPU_RE.match(value.strip())
     if not match:
         raise ValueError(f"'{value}' is not a CPU quantity (use cores such as 4 or millicores such as 500m)")
     number = float(match.group(1))
-    return int(round(number if match.group(2) else number * 1000))
+    return round(number if match.group(2) else number * 1000)
 
 
 def format_bytes(value: int) -> str:

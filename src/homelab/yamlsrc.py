@@ -26,11 +26,21 @@ PathKey = tuple[str | int, ...]
 
 @dataclass
 class Located:
-    """Parsed YAML plus the line of every mapping key and sequence item."""
+    """Parsed YAML plus its node tree, from which the line of any key is found on demand."""
 
     data: Any
     file: str
-    lines: dict[PathKey, int] = field(default_factory=dict)
+    node: yaml.Node | None = None
+    _lines: dict[PathKey, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[PathKey, int]:
+        """Line of every mapping key and sequence item; built only when an error needs it."""
+        if self._lines is None:
+            self._lines = {(): 1}
+            if self.node is not None:
+                _walk(self.node, (), self._lines)
+        return self._lines
 
     def line_of(self, path: PathKey) -> int | None:
         """Line of the deepest known ancestor of `path` (1-based)."""
@@ -77,10 +87,7 @@ def parse(text: str, file: str) -> Located:
         raise InputError([Problem(f"not valid YAML: {exc}", file=file)]) from None
     finally:
         loader.dispose()
-    lines: dict[PathKey, int] = {(): 1}
-    if node is not None:
-        _walk(node, (), lines)
-    return Located(data, file, lines)
+    return Located(data, file, node)
 
 
 def read(path: Path, what: str = "file") -> Located:

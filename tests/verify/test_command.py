@@ -43,6 +43,30 @@ def test_unknown_only_name_is_bad_input(tmp_path: Path) -> None:
     assert caught.value.exit_code == ExitCode.BAD_INPUT
 
 
-def test_without_targets_file_the_error_says_what_to_pass(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="--targets"):
-        run_verify(None, [], None, timeout=1, json_out=True, root=tmp_path)
+def test_without_targets_file_the_plan_gives_in_cluster_targets(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """No cluster here: the planned Service name does not resolve, and that is the reason given."""
+    code = run_verify(None, ["memcached"], None, timeout=3, json_out=True, root=tmp_path)
+    (result,) = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.FINDINGS and result["url"].startswith("memcached://memcached.memcached.svc")
+    assert "does not resolve" in result["reason"] or "no answer" in result["reason"]
+    assert (tmp_path / ".homelab/state/verify-dev.json").exists()
+
+
+def test_plan_targets_need_their_credentials_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOMELAB_POSTGRESQL_PASSWORD", raising=False)
+    with pytest.raises(InputError, match="HOMELAB_POSTGRESQL_PASSWORD is not set"):
+        run_verify(None, ["postgresql"], None, timeout=1, json_out=True, root=tmp_path)
+
+
+def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the real `homelab` entry point: bad targets file is exit 2 with file:line."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {name: x, kind: redis}\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "homelab", "verify", "--targets", str(bad)], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == ExitCode.BAD_INPUT
+    assert f"{bad}:1: [0].url: required key is missing" in run.stderr and "Traceback" not in run.stderr

@@ -21,6 +21,8 @@ LAYER_TITLES = {
     "development": "Development Layer",
     "backup": "Backup & Recovery",
 }
+Arch = Literal["amd64", "arm64"]
+ARCHES: tuple[Arch, ...] = ("amd64", "arm64")
 Name = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
 Capability = Annotated[str, Field(pattern=r"^[a-z0-9][-a-z0-9]*$")]
 
@@ -108,6 +110,7 @@ class Metrics(Strict):
     service: str
     port: str | int = Field(description="port name or number on the Service")
     path: str = "/metrics"
+    params: dict[str, list[str]] = Field(default_factory=dict, description="query parameters: {format: [prometheus]}")
     selector: dict[str, str] = Field(default_factory=dict, description="Service labels the ServiceMonitor selects")
 
 
@@ -122,6 +125,7 @@ class Secret(Strict):
 
     name: Name
     keys: list[str] = Field(min_length=1)
+    namespace: Name | None = Field(default=None, description="where the Secret is needed, if not the component's own")
 
 
 class Probe(Strict):
@@ -153,7 +157,7 @@ class Component(Strict):
                                    description="optional capabilities: wired when something provides them")
     conflicts: list[Name] = Field(default_factory=list)
     operator: bool = Field(default=False, description="installs CRDs or an operator that others consume")
-    arch: list[Literal["amd64", "arm64"]] = Field(default_factory=lambda: ["amd64", "arm64"])
+    arch: list[Arch] = Field(default_factory=lambda: list(ARCHES))
     footprint: Footprint = Field(default_factory=Footprint)
     pod_security: Literal["restricted", "baseline", "privileged"] = "baseline"
     pod_security_reason: str | None = None
@@ -189,11 +193,25 @@ class CapabilityInfo(Strict):
     exclusive: bool = Field(default=False, description="at most one provider per cluster")
 
 
+class ProfileNode(Strict):
+    name: Name
+    cpu: Cpu
+    memory: Bytes
+    storage: Bytes
+    arch: Arch = "amd64"
+
+
 class Profile(Strict):
-    """A named selection of components plus the default provider of each capability."""
+    """A named selection of components, the default provider of each capability, and its hardware.
+
+    `nodes` is the smallest cluster the profile is stated to fit (tests plan it there, and show
+    that it fails clearly on less); `hardware` says the same in words for people.
+    """
 
     name: Name
     summary: str
-    hardware: str = Field(description="the hardware it needs, as computed by `homelab plan`")
+    hardware: str
+    nodes: list[ProfileNode] = Field(min_length=1)
     components: list[Name]
-    defaults: dict[Capability, Name] = Field(default_factory=dict)
+    defaults: dict[Capability, Name] = Field(default_factory=dict,
+                                             description="provider of each capability when several could serve")

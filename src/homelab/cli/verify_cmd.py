@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from homelab.cli.common import EnvOption, JsonOption
+from homelab.cli.common import ConfigOption, EnvOption, JsonOption
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def verify(
+        config: ConfigOption = None,
         env: EnvOption = None,
         only: Annotated[list[str] | None, typer.Option(
             "--only", help="target names or kinds to check (repeat, or comma-separate)")] = None,
@@ -24,11 +25,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check each system by doing real work with it (write, read back, clean up), concurrently.
 
+        Without --targets, the targets are the planned components' in-cluster Services.
         Exit 0 when all passed, 1 when any failed, 2 on bad input. The last run is kept in
         .homelab/state/verify-<env>.json for `homelab status` and the portal.
         """
         from homelab.verify.command import run_verify
 
-        code = run_verify(env, only or [], targets, timeout, json_out)
+        code = run_verify(env, only or [], targets, timeout, json_out, config=config)
         if code:
             raise typer.Exit(code)

@@ -9,9 +9,10 @@ the ExternalSecret's Kubernetes Secret, before running `homelab verify`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from homelab.errors import InputError, Problem
 from homelab.verify.kinds import known_kinds, probe_class
@@ -28,16 +29,23 @@ def env_prefix(component: str) -> str:
 
 
 def _url(component: Component, endpoint: Endpoint, host: str, port: int) -> str:
+    """The probe URL; a user named in the probe options is kept, every password is a ${VAR}."""
     assert component.probe is not None
-    cls = probe_class(component.probe.kind)
+    cls, options = probe_class(component.probe.kind), component.probe.options
     scheme = cls.scheme or "tcp"
     if scheme in HTTP_SCHEMES:
         scheme = "https" if endpoint.protocol == "https" or port == 443 else "http"
+    prefix = env_prefix(component.name)
+    user = options.get("access_key") or options.get("username") or options.get("user") or options.get("account")
     auth = ""
-    if cls.needs_credentials:
-        prefix = env_prefix(component.name)
-        auth = f"${{{prefix}_USERNAME}}:${{{prefix}_PASSWORD}}@"
+    if options.get("access_key") and options.get("secret_key"):  # published test keys (LocalStack)
+        auth = f"{quote(str(options['access_key']), safe='')}:{quote(str(options['secret_key']), safe='')}@"
+    elif cls.needs_credentials or user:
+        name = quote(str(user), safe="") if user else f"${{{prefix}_USERNAME}}"
+        auth = f"{name}:${{{prefix}_PASSWORD}}@"
     path = component.probe.path or ""
+    if not path and (database := options.get("database") or options.get("base_dn")):
+        path = str(database)
     if path and not path.startswith("/"):
         path = "/" + path
     return f"{scheme}://{auth}{host}:{port}{path}"
@@ -67,21 +75,27 @@ def targets_from_components(components: Iterable[Component], env: str, domain: s
     return targets
 
 
-def targets_from_plan(env: str | None) -> tuple[str, list[Target]]:
-    """Targets for the components the plan deploys in `env`.
+def targets_from_plan(config_path: Path | None, env: str | None) -> tuple[str, list[Target]]:
+    """Targets for the components `homelab plan` puts in `env`, at their in-cluster addresses.
 
-    The plan stage (`homelab.plan`) is the lead's: it hands over its components through
-    a `verify_components(env) -> (env, domain, components)` function. Until it exists,
-    verify needs a targets file and says so.
+    Service DNS names resolve inside the cluster (run verify in a pod, or through a VPN into
+    the cluster network); from elsewhere, write a targets file with port-forwarded addresses.
     """
-    try:
-        plan = importlib.import_module("homelab.plan")
-    except ModuleNotFoundError:
-        plan = None
-    hook = getattr(plan, "verify_components", None)
-    if hook is None:
-        raise InputError([Problem("no targets to verify: the plan cannot list deployed systems yet",
-                                  field="--targets", hint="pass --targets FILE (a YAML list of "
-                                  "{name, kind, url}; see docs/verify.md)")])
-    env_name, domain, components = hook(env)
-    return env_name, targets_from_components(components, env_name, domain)
+    from homelab import config as config_stage
+    from homelab.catalog import load_catalog
+    from homelab.plan import make_plan
+
+    loaded = config_stage.load(config_path)
+    names = loaded.config.env_names()
+    if env is not None and env not in names:
+        raise InputError([Problem(f"unknown environment '{env}'", field="--env",
+                                  hint=f"choose one of: {', '.join(names)}")])
+    env_name = env or names[0]
+    plan = make_plan(loaded.config, load_catalog(), env_name, loaded.source.file)
+    label = loaded.config.env(env_name).subdomain
+    targets = targets_from_components([p.component for p in plan.components.values()],
+                                      env_name if label is None else label, loaded.config.platform.domain)
+    if not targets:
+        raise InputError([Problem(f"the plan for {env_name} has no component with a probe", field="--env",
+                                  hint="pass --targets FILE to verify systems by address")])
+    return env_name, targets

@@ -11,20 +11,20 @@ from pathlib import Path
 from homelab.errors import ExitCode
 from homelab.verify import report
 from homelab.verify.catalog_targets import targets_from_plan
-from homelab.verify.targets import load_targets, select
+from homelab.verify.targets import load_targets, resolve_all, select
 
 
 def run_verify(env: str | None, only: Sequence[str], targets_file: Path | None, timeout: float,
-               json_out: bool, root: Path = Path()) -> int:
+               json_out: bool, root: Path = Path(), config: Path | None = None) -> int:
     """Probe the chosen targets, print the results, record them; return the exit code."""
     from rich.console import Console
 
     if targets_file is not None:
         env_name, found = env or "local", load_targets(targets_file)
     else:
-        env_name, found = targets_from_plan(env)
+        env_name, found = targets_from_plan(config, env)
     names = [name.strip() for item in only for name in item.split(",")]
-    chosen = select(found, names)
+    chosen = resolve_all(select(found, names))
     start = time.perf_counter()
     if json_out or not sys.stderr.isatty():
         results = asyncio.run(report.run_all(chosen, timeout))

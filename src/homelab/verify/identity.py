@@ -1,8 +1,9 @@
 """OIDC providers (Keycloak, Dex, Authentik, Zitadel) over HTTP: discovery document, signing
 keys, and, when a client is configured, a client-credentials token.
 
-URL: the issuer (`https://sso.example.net/realms/homelab`, `https://dex.example.net/dex`);
-options `client_id` and `client_secret` (as `${ENV}` references) turn on the token step.
+URL: the issuer (`https://sso.example.net/realms/homelab`, `https://dex.example.net/dex`), or
+its discovery document's URL. Option `issuer` is the issuer clients expect (it differs from an
+in-cluster address); `client_id` and `client_secret` (as `${ENV}` references) add the token step.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from homelab.verify.targets import Target
 
 
+WELL_KNOWN = "/.well-known/openid-configuration"
+
+
 @register
 class OidcProbe(HttpApiProbe):
     kind = "oidc"
@@ -24,12 +28,14 @@ class OidcProbe(HttpApiProbe):
     default_port = 443
 
     async def check(self, target: Target) -> list[Step]:
-        issuer = target.url.rstrip("/")
+        base = target.url.rstrip("/").removesuffix(WELL_KNOWN).rstrip("/")
         async with client_for(target, self.timeout, basic_auth=False) as client:
             with self.step("discovery"):
-                doc = checked(await client.get(f"{issuer}/.well-known/openid-configuration"), "discovery")
-                expect(str(doc.get("issuer", "")).rstrip("/") == issuer,
-                       f"discovery says issuer {doc.get('issuer')!r}, not {issuer!r}")
+                doc = checked(await client.get(base + WELL_KNOWN), "discovery")
+                self.note(f"issuer {doc.get('issuer')}")
+                if want := target.option("issuer"):
+                    expect(str(doc.get("issuer", "")).rstrip("/") == str(want).rstrip("/"),
+                           f"discovery says issuer {doc.get('issuer')!r}, not {want!r}")
                 expect(bool(doc.get("token_endpoint") and doc.get("jwks_uri")),
                        "discovery document lacks token_endpoint or jwks_uri")
             with self.step("signing keys"):

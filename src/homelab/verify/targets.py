@@ -133,6 +133,19 @@ def resolve(target: Target, env: Mapping[str, str] | None = None) -> Target:
     return target.model_copy(update={"url": url, "options": options})
 
 
+def resolve_all(targets: Iterable[Target], env: Mapping[str, str] | None = None) -> list[Target]:
+    """Every target resolved; all missing variables reported together (bad input, exit 2)."""
+    resolved, problems = [], []
+    for target in targets:
+        try:
+            resolved.append(resolve(target, env))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return resolved
+
+
 def load_targets(path: Path, env: Mapping[str, str] | None = None) -> list[Target]:
     """Read a YAML list of targets; every problem names the file, line and field (exit 2)."""
     from homelab.config import problems_from

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homelab.verify.base import Probe, expect, expect_same, register, token
+from homelab.verify.web import verified
 
 if TYPE_CHECKING:
     from homelab.verify.base import Step
@@ -32,7 +33,7 @@ class VaultProbe(Probe):
 
         base = target.url.replace(target.parts.netloc, target.parts.netloc.rsplit("@", 1)[-1], 1).rstrip("/")
         client = hvac.Client(url=base, token=target.option("token", target.password), timeout=self.timeout,
-                             verify=not target.flag("insecure"))
+                             verify=verified(target))
         mount, path, value = target.option("mount", "secret"), token(), token()
         v2 = int(target.option("kv_version", 2)) == 2
         kv = client.secrets.kv.v2 if v2 else client.secrets.kv.v1

@@ -35,7 +35,12 @@ def client_for(target: Target, timeout: float, base: bool = True,
     path = parts.path.rstrip("/") if base else ""
     origin = urlunsplit((scheme, parts.netloc.rsplit("@", 1)[-1], path, "", ""))
     return httpx.AsyncClient(base_url=origin, auth=auth, headers=headers, timeout=timeout,
-                             verify=False if target.flag("insecure") else trust(), follow_redirects=False)
+                             verify=trust() if verified(target) else False, follow_redirects=False)
+
+
+def verified(target: Target) -> bool:
+    """Check TLS certificates unless the target says `insecure: true` (or `tls_verify: false`)."""
+    return not target.flag("insecure") and target.flag("tls_verify", default=True)
 
 
 @functools.cache

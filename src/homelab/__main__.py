@@ -1,0 +1,5 @@
+"""`python -m homelab` runs the CLI."""
+
+from homelab.cli import main
+
+main()

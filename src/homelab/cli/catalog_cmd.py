@@ -1,0 +1,117 @@
+"""`homelab catalog list|show|search`: browse what the platform can deploy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from homelab.cli.common import JsonOption, console
+
+catalog_app = typer.Typer(help="Browse the catalog of deployable systems.", no_args_is_help=True, rich_markup_mode=None)
+
+
+if TYPE_CHECKING:
+    from homelab.catalog.model import Component
+
+
+def _table(components: list[Component], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for column in ("name", "layer / category", "source", "version", "maturity", "summary"):
+        table.add_column(column, overflow="fold")
+    for comp in components:
+        src = comp.source
+        where = src.chart or src.path or "-"
+        maturity = comp.maturity.status if comp.maturity.status == "stable" else f"[yellow]{comp.maturity.status}"
+        table.add_row(comp.name, f"{comp.layer} / {', '.join(comp.categories)}", f"{src.kind}: {where}",
+                      src.version or "-", maturity, comp.summary)
+    console().print(table)
+
+
+@catalog_app.command("list")
+def list_(json_out: JsonOption = False) -> None:
+    """List every component, in the design's layer order."""
+    import json
+
+    from homelab.catalog import load_catalog
+
+    catalog = load_catalog()
+    order = {(layer, cat): (i, j) for i, (layer, info) in enumerate(catalog.layers.items())
+             for j, cat in enumerate(info.categories)}
+    comps = sorted(catalog.components.values(), key=lambda c: (order.get((c.layer, c.category), (99, 99)), c.name))
+    if json_out:
+        typer.echo(json.dumps([c.model_dump(mode="json", exclude={"values", "resources"}) for c in comps], indent=2))
+        return
+    _table(comps, f"{len(comps)} components")
+
+
+@catalog_app.command()
+def show(name: Annotated[str, typer.Argument(help="component name")], json_out: JsonOption = False) -> None:
+    """Show one component's entry: source, capabilities, endpoints, maturity, values."""
+    import json
+
+    import yaml
+
+    from homelab.catalog import load_catalog
+
+    catalog = load_catalog()
+    comp = catalog.get(name)
+    data = comp.model_dump(mode="json")
+    if json_out:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    from rich.syntax import Syntax
+
+    console().print(f"[bold]{comp.title}[/] ({comp.name}) — {comp.summary}\n[dim]{catalog.files[comp.name]}[/]")
+    console().print(Syntax(yaml.safe_dump(data, sort_keys=False, width=100), "yaml"))
+
+
+@catalog_app.command()
+def search(text: Annotated[str, typer.Argument(help="words to look for in names, summaries, capabilities")]) -> None:
+    """Find components by name, summary, category or capability."""
+    from homelab.catalog import load_catalog
+
+    found = load_catalog().search(text)
+    _table(found, f"{len(found)} components match '{text}'")
+
+
+@catalog_app.command()
+def coverage(
+    design: Annotated[Path | None, typer.Option(help="the design's markdown (default: entries' places)")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Every system the design names: its entry, maturity, and which profiles deploy it."""
+    import json
+
+    from rich.table import Table
+
+    from homelab import coverage as cov
+    from homelab.catalog import load_catalog
+    from homelab.errors import InputError, Problem
+
+    text = None
+    if design is not None:
+        if not design.is_file():
+            raise InputError([Problem("design file not found", file=str(design), field="--design")])
+        text = design.read_text(encoding="utf-8")
+    rows = cov.coverage(load_catalog(), text)
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} places the design names, {len({r['name'] for r in rows})} systems")
+    for column in ("design layer / category", "system", "entry", "maturity", "profiles"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        maturity = r["maturity"] or "-"
+        if r["replacement"]:
+            maturity += f" (use {r['replacement']})"
+        table.add_row(f"{r['layer']} / {r['category']}", r["name"], r["entry"] or "[red]missing",
+                      maturity, ", ".join(r["profiles"]) or "[yellow]none")
+    console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(catalog_app, name="catalog")

@@ -1,0 +1,100 @@
+"""`homelab plan`: what will be installed, in which wave, where it fits, and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from homelab.cli.common import ConfigOption, EnvOption, JsonOption, check_env, console, load_config
+
+if TYPE_CHECKING:
+    from homelab.catalog import Catalog
+    from homelab.plan import Plan
+
+
+def _print_plan(plan: Plan, catalog: Catalog) -> None:
+    from rich.table import Table
+
+    from homelab.quantity import format_bytes, format_cpu
+
+    out = console()
+    cpu, memory, storage = plan.totals()
+    out.print(f"[bold]Plan for {plan.env}[/] (profile {plan.profile}): {len(plan.components)} components in "
+              f"{len(plan.waves())} waves; requests cpu {format_cpu(cpu)}, memory {format_bytes(memory)}, "
+              f"storage {format_bytes(storage)}")
+    table = Table(show_lines=False)
+    for column in ("layer / category", "component", "wave", "version", "cpu", "memory", "why"):
+        table.add_column(column, overflow="fold")
+    for layer, info in catalog.layers.items():
+        for slug, title in info.categories.items():
+            members = [p for p in plan.components.values()
+                       if p.component.layer == layer and p.component.category == slug]
+            for i, p in enumerate(sorted(members, key=lambda p: (p.wave, p.name))):
+                c, m, _ = p.requests()
+                flag = " [yellow]![/]" if p.warnings else ""
+                table.add_row(f"[bold]{info.title}[/] / {title}" if i == 0 else "", p.name + flag, str(p.wave),
+                              p.version or "-", format_cpu(c), format_bytes(m), "; ".join(p.reasons))
+    out.print(table)
+    fit = Table(title=f"Fit per node (headroom {plan.headroom:.0%} kept free)")
+    for column in ("node", "arch", "cpu", "memory", "storage", "components"):
+        fit.add_column(column)
+    for n in plan.nodes:
+        fit.add_row(n.name, n.arch, f"{format_cpu(n.cpu_used)} / {format_cpu(n.cpu_total)}",
+                    f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
+                    f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(set(n.placed))))
+    out.print(fit)
+    for p in plan.components.values():
+        if p.warnings:
+            maturity = p.component.maturity
+            better = f"; use {maturity.replacement} instead" if maturity.replacement else ""
+            out.print(f"[yellow]warning:[/] {p.name} is {maturity.status}{better} "
+                      f"(why: `homelab plan --explain {p.name}`)")
+
+
+def _explain(plan: Plan, name: str) -> None:
+    from homelab.errors import InputError, Problem
+
+    if name not in plan.components:
+        raise InputError([Problem(f"'{name}' is not in the plan for {plan.env}", field="--explain",
+                                  hint="see `homelab plan` for what is in it, or add it with `add:`")])
+    p = plan.components[name]
+    out = console()
+    out.print(f"[bold]{p.component.title}[/] ({name}), wave {p.wave}, namespace {p.component.namespace}")
+    for reason in p.reasons:
+        out.print(f"  why: {reason}")
+    for edge in plan.requires_of(name):
+        out.print(f"  needs `{edge.capability}` from {edge.provider}")
+    for edge in plan.requires_of(name, optional=True):
+        out.print(f"  wired to {edge.provider} for `{edge.capability}`")
+    users = [e for e in plan.edges if e.provider == name]
+    for edge in users:
+        out.print(f"  {'used' if edge.optional else 'required'} by {edge.consumer} via `{edge.capability}`")
+    for warning in p.warnings:
+        out.print(f"  [yellow]warning:[/] {warning}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def plan(
+        config: ConfigOption = None,
+        env: EnvOption = None,
+        explain: Annotated[str | None, typer.Option(help="explain why one component is in the plan")] = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Resolve the config against the catalog: components, waves, fit per node, and why."""
+        import json
+
+        from homelab.catalog import load_catalog
+        from homelab.plan import make_plan
+
+        loaded = load_config(config)
+        name = check_env(loaded, env)
+        catalog = load_catalog()
+        result = make_plan(loaded.config, catalog, name, loaded.source.file)
+        if json_out:
+            typer.echo(json.dumps(result.to_json(), indent=2))
+        elif explain:
+            _explain(result, explain)
+        else:
+            _print_plan(result, catalog)

@@ -1,0 +1,35 @@
+"""Plan: config + catalog -> the components of one environment, their waves, fit and reasons."""
+
+from __future__ import annotations
+
+from homelab.catalog.loader import Catalog
+from homelab.config import Config
+from homelab.plan import fit, graph, resolve
+from homelab.plan.model import Edge, NodeFit, Plan, Planned
+
+__all__ = ["Edge", "NodeFit", "Plan", "Planned", "make_plan"]
+
+
+def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml") -> Plan:
+    """Resolve, order and place the components of `env`. Raises PlanError on any problem."""
+    selection = resolve.select(config, catalog, env, file)
+    names = list(selection.reasons)
+    levels = graph.waves(names, selection.edges)
+    overrides = config.env(env).overrides
+    layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
+    planned = []
+    for name in names:
+        comp = catalog.components[name]
+        planned.append(Planned(
+            component=comp,
+            wave=levels[name],
+            reasons=selection.reasons[name],
+            replicas=overrides.replicas.get(name, comp.footprint.replicas),
+            version=overrides.versions.get(name, comp.source.version),
+            warnings=selection.warnings.get(name, []),
+        ))
+    planned.sort(key=lambda p: (p.wave, layer_order.get(p.component.layer, 99), p.name))
+    nodes = fit.place(planned, config.nodes_for(env), config.cluster.headroom, file)
+    warnings = [w for p in planned for w in p.warnings]
+    return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
+                edges=selection.edges, nodes=nodes, headroom=config.cluster.headroom, warnings=warnings)

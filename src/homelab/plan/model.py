@@ -1,0 +1,131 @@
+"""The plan as plain data: what will be installed, in which wave, where, and why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from homelab.catalog.model import Component
+from homelab.quantity import format_bytes, format_cpu
+
+
+@dataclass
+class Edge:
+    """`consumer` needs `capability`, satisfied by `provider`; `optional` for `uses` wiring."""
+
+    consumer: str
+    capability: str
+    provider: str
+    optional: bool = False
+
+
+@dataclass
+class Planned:
+    """One component as planned for one environment."""
+
+    component: Component
+    wave: int = 0
+    reasons: list[str] = field(default_factory=list)
+    replicas: int = 1
+    version: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.component.name
+
+    def requests(self) -> tuple[int, int, int]:
+        """(millicores, bytes of memory, bytes of storage) for all replicas in this environment."""
+        fp = self.component.footprint
+        base = max(fp.replicas, 1)
+        scale = self.replicas / base
+        return int(fp.cpu * scale), int(fp.memory * scale), int(fp.storage * scale)
+
+
+@dataclass
+class NodeFit:
+    name: str
+    arch: str
+    cpu_total: int
+    memory_total: int
+    storage_total: int
+    cpu_used: int = 0
+    memory_used: int = 0
+    storage_used: int = 0
+    placed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    env: str
+    profile: str
+    components: dict[str, Planned]  # in install order: wave, then layer, then name
+    edges: list[Edge]
+    nodes: list[NodeFit]
+    headroom: float
+    warnings: list[str] = field(default_factory=list)
+
+    def waves(self) -> list[list[str]]:
+        out: list[list[str]] = []
+        for planned in self.components.values():
+            while len(out) <= planned.wave:
+                out.append([])
+            out[planned.wave].append(planned.name)
+        return out
+
+    def requires_of(self, name: str, optional: bool = False) -> list[Edge]:
+        return [e for e in self.edges if e.consumer == name and e.optional == optional]
+
+    def provider_of(self, capability: str) -> str | None:
+        """The planned component that provides `capability` (the first by install order)."""
+        for planned in self.components.values():
+            if capability in planned.component.provides:
+                return planned.name
+        return None
+
+    def totals(self) -> tuple[int, int, int]:
+        """Requests as placed: a per-node component counts once on every node it runs on."""
+        return (sum(n.cpu_used for n in self.nodes), sum(n.memory_used for n in self.nodes),
+                sum(n.storage_used for n in self.nodes))
+
+    def to_json(self) -> dict[str, Any]:
+        cpu, memory, storage = self.totals()
+        return {
+            "env": self.env,
+            "profile": self.profile,
+            "warnings": self.warnings,
+            "totals": {"cpu": format_cpu(cpu), "memory": format_bytes(memory), "storage": format_bytes(storage)},
+            "waves": self.waves(),
+            "components": [
+                {
+                    "name": p.name,
+                    "title": p.component.title,
+                    "layer": p.component.layer,
+                    "category": p.component.category,
+                    "categories": p.component.categories,
+                    "namespace": p.component.namespace,
+                    "wave": p.wave,
+                    "version": p.version,
+                    "replicas": p.replicas,
+                    "maturity": p.component.maturity.status,
+                    "requests": dict(zip(("cpu", "memory", "storage"),
+                                         (format_cpu(p.requests()[0]), format_bytes(p.requests()[1]),
+                                          format_bytes(p.requests()[2])), strict=True)),
+                    "requires": [asdict(e) for e in self.requires_of(p.name)],
+                    "uses": [asdict(e) for e in self.requires_of(p.name, optional=True)],
+                    "reasons": p.reasons,
+                    "warnings": p.warnings,
+                }
+                for p in self.components.values()
+            ],
+            "nodes": [
+                {
+                    "name": n.name, "arch": n.arch,
+                    "cpu": {"used": format_cpu(n.cpu_used), "total": format_cpu(n.cpu_total)},
+                    "memory": {"used": format_bytes(n.memory_used), "total": format_bytes(n.memory_total)},
+                    "storage": {"used": format_bytes(n.storage_used), "total": format_bytes(n.storage_total)},
+                    "components": sorted(set(n.placed)),
+                }
+                for n in self.nodes
+            ],
+        }
