@@ -48,7 +48,7 @@ class AmqpProbe(Probe):
                     await message.ack()
                     expect(message.body == body, "the consumed message differs from the one published")
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await queue.delete(if_unused=False, if_empty=False)
         return self.steps
 

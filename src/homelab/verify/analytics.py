@@ -45,7 +45,7 @@ class ClickHouseProbe(HttpApiProbe):
                     expect_same(await sql(f"SELECT v FROM {table} WHERE k = 'probe' FORMAT TabSeparated",
                                           "select"), value)
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await sql(f"DROP TABLE IF EXISTS {table}", "drop table")
         return self.steps
 
@@ -78,7 +78,7 @@ class TrinoProbe(HttpApiProbe):
                         rows = await self._run(client, f"SELECT v FROM {table} WHERE k = 'probe'")
                         expect_same(rows, [[value]])
                 finally:
-                    with self.step("clean up"):
+                    with self.cleanup():
                         await self._run(client, f"DROP TABLE IF EXISTS {table}")
         return self.steps
 

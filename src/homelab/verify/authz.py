@@ -50,6 +50,6 @@ class OpenFgaProbe(HttpApiProbe):
                     expect(yes.get("allowed") is True, "the written tuple is not allowed")
                     expect(no.get("allowed") is False, "an unrelated user is allowed")
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.delete(f"/stores/{store}"), "delete store", ok=(204,))
         return self.steps

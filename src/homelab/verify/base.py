@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import sys
 import threading
 import time
 import uuid
@@ -80,6 +81,23 @@ class Probe:
             raise
         self.steps.append(Step(name, time.perf_counter() - start, detail=self.detail))
         self.current = None
+
+    @contextlib.contextmanager
+    def cleanup(self, name: str = "clean up") -> Iterator[None]:
+        """A step in a `finally:` that never hides the failure that got us there.
+
+        When an earlier step already failed, a failing clean-up is recorded on its step and
+        swallowed, so the reported reason stays the first failure.
+        """
+        pending, previous = sys.exc_info()[1], self.current
+        try:
+            with self.step(name):
+                yield
+        except Exception as exc:
+            if pending is None:
+                raise
+            self.steps[-1].detail = f"also failed: {type(exc).__name__}: {exc}"[:200]
+            self.current = previous
 
     def abandon(self, detail: str) -> None:
         """Record the step in progress as failed (the runner calls this on timeout)."""

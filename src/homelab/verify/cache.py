@@ -39,7 +39,7 @@ class RedisProbe(Probe):
             with self.step("read back"):
                 got = await client.get(key)
                 expect_same(got, value.encode())
-            with self.step("clean up"):
+            with self.cleanup():
                 await client.delete(key)
         finally:
             await client.aclose()
@@ -69,7 +69,7 @@ class MemcachedProbe(Probe):
             with self.step("read back"):
                 got = await self.thread(client.get, key)
                 expect_same(got, value.encode())
-            with self.step("clean up"):
+            with self.cleanup():
                 await self.thread(client.delete, key, noreply=False)
         finally:
             client.close()

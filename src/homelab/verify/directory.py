@@ -70,5 +70,5 @@ class LdapProbe(Probe):
                 values = [str(e.description) for e in conn.entries]
                 expect(values == [name], f"read back {values!r}, not the entry written")
         finally:
-            with self.step("clean up"):
+            with self.cleanup():
                 await self.thread(conn.delete, dn)

@@ -43,7 +43,7 @@ class MongoProbe(Probe):
                     found = await collection.find_one({"_id": "probe"})
                     expect_same(found and found.get("value"), value)
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await collection.drop()
         finally:
             await client.close()

@@ -45,6 +45,6 @@ class EtcdProbe(HttpApiProbe):
                     kvs = got.get("kvs") or [{}]
                     expect_same(base64.b64decode(kvs[0].get("value", "")).decode(), value)
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.post("/v3/kv/deleterange", json={"key": _b64(key)}), "delete")
         return self.steps

@@ -48,7 +48,7 @@ class BoltProbe(Probe):
                         database_=database)
                     expect_same([r["probe"] for r in records], [value])
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await driver.execute_query("MATCH (n:HomelabVerify {probe: $v}) DETACH DELETE n", v=value,
                                                database_=database)
         finally:
@@ -79,7 +79,7 @@ class DgraphProbe(HttpApiProbe):
                     nodes = (got.get("data") or {}).get("q", [])
                     expect_same([n.get("homelab_verify") for n in nodes], [value])
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.post("/mutate", params={"commitNow": "true"},
                                               json={"delete": [{"uid": uids[0]}]}), "delete")
         return self.steps

@@ -90,6 +90,6 @@ class KafkaProbe(Probe):
                     consumer.close()
         finally:
             if own_topic:
-                with self.step("clean up"):
+                with self.cleanup():
                     admin.delete_topics([topic], operation_timeout=self.timeout)[topic].result(self.timeout)
         return self.steps

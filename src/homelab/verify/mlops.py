@@ -32,7 +32,7 @@ class MlflowProbe(HttpApiProbe):
                                   "get experiment")
                     expect_same(got["experiment"]["experiment_id"], experiment_id)
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.post(f"{api}/delete", json={"experiment_id": experiment_id}),
                             "delete experiment")
         return self.steps
@@ -65,6 +65,6 @@ class JupyterProbe(HttpApiProbe):
                                   "read file")
                     expect_same(got.get("content"), text)
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.delete(f"/api/contents/{name}"), "delete file", ok=(204,))
         return self.steps

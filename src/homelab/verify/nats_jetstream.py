@@ -73,7 +73,7 @@ class NatsProbe(Probe):
                     stored = await js.get_msg(stream, ack.seq)
                     expect(stored.data == body, "JetStream gave back a different message than the one stored")
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await js.delete_stream(stream)
         finally:
             await client.close()

@@ -9,7 +9,7 @@ an object, reads it back, and deletes what it created.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homelab.verify.base import Probe, expect_same, register, token
 
@@ -26,6 +26,20 @@ def _endpoint(target: Target, default_port: int) -> str:
     """`s3://key:secret@host:port` -> http://host:port; `s3s://` or `https://` -> https."""
     secure = target.parts.scheme in ("s3s", "https", "swifts", "azure-blobs")
     return f"{'https' if secure else 'http'}://{target.host}:{target.port(443 if secure else default_port)}"
+
+
+def s3_client(target: Target, timeout: float) -> Any:
+    """A boto3 S3 client for `s3://key:secret@host:port` (path-style, one attempt, bounded waits)."""
+    import boto3
+    from botocore.config import Config
+
+    S3Probe.prepare()
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1},
+                    s3={"addressing_style": "path"})
+    with _BOTO_LOCK:
+        return boto3.client("s3", endpoint_url=_endpoint(target, S3Probe.default_port), config=config,
+                            aws_access_key_id=target.username, aws_secret_access_key=target.password,
+                            region_name=target.option("region", "us-east-1"))
 
 
 @register
@@ -51,15 +65,7 @@ class S3Probe(Probe):
         return await self.thread(self._round_trip, target)
 
     def _round_trip(self, target: Target) -> list[Step]:
-        import boto3
-        from botocore.config import Config
-
-        config = Config(connect_timeout=self.timeout, read_timeout=self.timeout, retries={"max_attempts": 1},
-                        s3={"addressing_style": "path"})
-        with _BOTO_LOCK:
-            s3 = boto3.client("s3", endpoint_url=_endpoint(target, self.default_port), config=config,
-                              aws_access_key_id=target.username, aws_secret_access_key=target.password,
-                              region_name=target.option("region", "us-east-1"))
+        s3 = s3_client(target, self.timeout)
         given = target.path.strip("/") or target.option("bucket")
         bucket, key, body = given or token(), token(), token().encode()
         with self.step("create bucket" if not given else "connect"):
@@ -73,7 +79,7 @@ class S3Probe(Probe):
             with self.step("read back"):
                 expect_same(s3.get_object(Bucket=bucket, Key=key)["Body"].read(), body)
         finally:
-            with self.step("clean up"):
+            with self.cleanup():
                 s3.delete_object(Bucket=bucket, Key=key)
                 if not given:
                     s3.delete_bucket(Bucket=bucket)
@@ -112,7 +118,7 @@ class SwiftProbe(Probe):
             with self.step("read back"):
                 expect_same(conn.get_object(container, name)[1], body)
         finally:
-            with self.step("clean up"):
+            with self.cleanup():
                 conn.delete_object(container, name)
                 if not target.option("container"):
                     conn.delete_container(container)
@@ -152,6 +158,6 @@ class AzureBlobProbe(Probe):
             with self.step("read back"):
                 expect_same(client.download_blob(name).readall(), body)
         finally:
-            with self.step("clean up"):
+            with self.cleanup():
                 client.delete_container()
         return self.steps

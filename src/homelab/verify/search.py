@@ -40,7 +40,7 @@ class ElasticsearchProbe(HttpApiProbe):
                     expect(len(hits) == 1 and hits[0].get("_source", {}).get("probe") == value,
                            f"search found {len(hits)} documents, expected the one written")
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.delete(f"/{index}"), "delete index")
         return self.steps
 
@@ -70,7 +70,7 @@ class SolrProbe(HttpApiProbe):
                     expect(len(docs) == 1 and docs[0].get("probe_s") in (value, [value]),
                            f"query found {len(docs)} documents, expected the one written")
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     checked(await client.post(f"/{collection}/update", params={"commit": "true"},
                                               json={"delete": {"id": doc_id}}), "delete document")
         return self.steps

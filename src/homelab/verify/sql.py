@@ -44,7 +44,7 @@ class PostgresProbe(Probe):
                     row = await cur.fetchone()
                     expect_same(row and row[0], value)
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await conn.execute(f'drop table if exists "{table}"')
         return self.steps
 
@@ -80,7 +80,7 @@ class MysqlProbe(Probe):
                         row = await cur.fetchone()
                         expect_same(row and row[0], value)
                 finally:
-                    with self.step("clean up"):
+                    with self.cleanup():
                         await cur.execute(f"drop table if exists `{table}`")
         finally:
             conn.close()

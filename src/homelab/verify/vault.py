@@ -53,7 +53,7 @@ class VaultProbe(Probe):
                     data = kv.read_secret(path=path, mount_point=mount)["data"]
                 expect_same(data.get("probe"), value)
         finally:
-            with self.step("clean up"):
+            with self.cleanup():
                 if v2:
                     kv.delete_metadata_and_all_versions(path=path, mount_point=mount)
                 else:

@@ -48,7 +48,7 @@ class QdrantProbe(Probe):
                     ids = [p.id for p in found.points]
                     expect(ids == [2], f"nearest neighbour was {ids}, expected [2]")
             finally:
-                with self.step("clean up"):
+                with self.cleanup():
                     await client.delete_collection(name)
         finally:
             await client.close()
