@@ -62,8 +62,10 @@ def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) ->
     result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=black_hole)), timeout=1.0))
     elapsed = time.perf_counter() - start
     assert not result.ok
-    assert result.reason.startswith("no answer within 1 s"), result.reason
-    assert 0.9 <= result.seconds <= 1.5 and elapsed <= 1.5
+    # The runner's deadline or the client's own (set to the same timeout) fires first.
+    assert any(words in result.reason for words in ("no answer within", "no broker answered")), result.reason
+    assert 0.9 <= result.seconds <= 1.5  # the runner's hard limit: timeout + 0.5 s
+    assert elapsed <= 2.5  # and the caller is not held by the abandoned probe's cleanup
 
 
 def test_black_holes_time_out_together_not_one_after_another(black_hole: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import sys
 import threading
 import time
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from homelab.verify.targets import Target
 
 T = TypeVar("T")
+
+# Client libraries log connection errors that the probe already reports as its reason.
+logging.getLogger("homelab.verify").addHandler(logging.NullHandler())
 
 
 class ProbeFailure(Exception):

@@ -25,6 +25,7 @@ class MqttProbe(Probe):
 
     async def check(self, target: Target) -> list[Step]:
         import contextlib
+        import logging
         import ssl
 
         import aiomqtt
@@ -33,7 +34,8 @@ class MqttProbe(Probe):
         tls = ssl.create_default_context() if target.parts.scheme == "mqtts" else None
         port = target.port(8883 if tls else self.default_port)
         client = aiomqtt.Client(target.host, port, username=target.username, password=target.password,
-                                identifier=token(), timeout=self.timeout, tls_context=tls)
+                                identifier=token(), timeout=self.timeout, tls_context=tls,
+                                logger=logging.getLogger(__name__))
         async with contextlib.AsyncExitStack() as stack:
             with self.step("connect"):
                 try:

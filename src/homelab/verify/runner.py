@@ -61,6 +61,8 @@ def reason_of(exc: BaseException) -> str:
     chain = _chain(exc)
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or _REFUSED.search(str(exc)):
         return "connection refused (nothing listens on that port)"
+    if isinstance(exc, TimeoutError):  # the client's own deadline, set to the probe's timeout
+        return "no answer within the timeout (port open but silent, or packets dropped)"
     for error in chain:
         if isinstance(error, ssl.SSLError):
             return f"TLS handshake failed: {getattr(error, 'reason', None) or error}"
@@ -103,6 +105,13 @@ async def run_one(target: Target, timeout: float) -> Result:
                   list(probe.steps))
 
 
+def _quiet_abandoned(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Client callbacks of abandoned (timed-out) probes may still fire with a cancelled state."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
+
+
 def _swallow(task: asyncio.Task[object]) -> None:
     """Retrieve an abandoned probe's outcome so asyncio does not log it as never retrieved."""
     if not task.cancelled():
@@ -116,6 +125,7 @@ async def run_all(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT,
 
     for cls in {probe_class(target.kind) for target in targets}:
         cls.prepare()
+    asyncio.get_running_loop().set_exception_handler(_quiet_abandoned)
 
     async def one(target: Target) -> Result:
         if on_start:
