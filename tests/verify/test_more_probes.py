@@ -108,3 +108,15 @@ def test_qdrant_probe_in_local_mode(tmp_path: Any) -> None:
     result = asyncio.run(run_one(target("q", "qdrant", f"file://{tmp_path}/qdrant"), timeout=30))
     assert result.ok, result.reason
     assert [s.name for s in result.steps] == ["create collection", "upsert", "search", "clean up"]
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize(("kind", "url", "port"), [
+    ("prometheus", "http://127.0.0.1:59090/-/ready", 59090),
+    ("mlflow", "http://127.0.0.1:55001/health", 55001),
+])
+def test_catalog_health_paths_are_not_taken_as_api_prefixes(kind: str, url: str, port: int) -> None:
+    """The catalog names health URLs (`/-/ready`, `/health`); the API probes still find their API."""
+    need_server(port, kind)
+    result = asyncio.run(run_one(target(kind, kind, url), timeout=15))
+    assert result.ok, result.reason

@@ -24,7 +24,7 @@ class PrometheusProbe(HttpApiProbe):
     default_port = 9090
 
     async def check(self, target: Target) -> list[Step]:
-        async with client_for(target, self.timeout) as client:
+        async with client_for(target, self.timeout, strip=("/-/ready", "/-/healthy")) as client:
             with self.step("query up"):
                 body = checked(await client.get("/api/v1/query", params={"query": "up"}), "query up")
                 series = body.get("data", {}).get("result", [])

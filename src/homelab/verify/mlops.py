@@ -22,7 +22,7 @@ class MlflowProbe(HttpApiProbe):
     async def check(self, target: Target) -> list[Step]:
         name = token()
         api = "/api/2.0/mlflow/experiments"
-        async with client_for(target, self.timeout) as client:
+        async with client_for(target, self.timeout, strip=("/health",)) as client:
             with self.step("create experiment"):
                 created = await client.post(f"{api}/create", json={"name": name})
                 experiment_id = checked(created, "create experiment")["experiment_id"]
@@ -40,7 +40,11 @@ class MlflowProbe(HttpApiProbe):
 
 @register
 class JupyterProbe(HttpApiProbe):
-    """`http://host:8888/?token=...` (or option `token`); JupyterHub users: point at the user server."""
+    """`http://host:8888/?token=...` (or option `token`).
+
+    A URL ending in `/hub/api` is a JupyterHub: without a user's token only the Hub's API
+    answers, so the probe checks that (version) instead of writing through a user server.
+    """
 
     kind = "jupyter"
     aliases = ("jupyterhub",)
@@ -51,6 +55,12 @@ class JupyterProbe(HttpApiProbe):
         async with client_for(target, self.timeout) as client:
             if secret := target.option("token"):
                 client.headers["Authorization"] = f"token {secret}"
+            if target.path.rstrip("/").endswith("/hub/api"):
+                with self.step("hub api"):
+                    hub = checked(await client.get(""), "hub api")
+                    expect("version" in hub, "the answer lacks 'version': is this a JupyterHub?")
+                    self.note(f"jupyterhub {hub['version']}")
+                return self.steps
             with self.step("api status"):
                 version = checked(await client.get("/api"), "api")
                 status = checked(await client.get("/api/status"), "api status")

@@ -43,7 +43,8 @@ class NatsProbe(Probe):
                                             error_cb=failed)
             except NoServersError as exc:
                 raise (seen[-1] if seen else exc) from None
-            self.note(f"nats-server {client.connected_server_version}")
+            version = client.connected_server_version
+            self.note(f"nats-server {version.major}.{version.minor}.{version.patch}")
             # nats-py upgrades to TLS only when the server asks; a tls:// URL must not go plain.
             server_info = getattr(client, "_server_info", {})
             if target.parts.scheme == "tls" and not server_info.get("tls_required"):

@@ -47,7 +47,8 @@ class ElasticsearchProbe(HttpApiProbe):
 
 @register
 class SolrProbe(HttpApiProbe):
-    """`http://host:8983/solr`; option `collection` (default `homelab-verify`) must exist."""
+    """`http://host:8983/solr` (`/solr` when no path); option `collection` (default `homelab-verify`)
+    must exist: creating a collection needs a configset, which a probe should not invent."""
 
     kind = "solr"
     default_port = 8983
@@ -55,7 +56,7 @@ class SolrProbe(HttpApiProbe):
     async def check(self, target: Target) -> list[Step]:
         collection = target.option("collection", "homelab-verify")
         doc_id, value = token(), token()
-        async with client_for(target, self.timeout) as client:
+        async with client_for(target, self.timeout, default_path="/solr") as client:
             with self.step("connect"):
                 info = checked(await client.get("/admin/info/system", params={"wt": "json"}), "system info")
                 self.note(f"solr {info.get('lucene', {}).get('solr-spec-version', '?')}")

@@ -21,9 +21,13 @@ if TYPE_CHECKING:
     from homelab.verify.targets import Target
 
 
-def client_for(target: Target, timeout: float, base: bool = True,
-               basic_auth: bool = True) -> httpx.AsyncClient:
-    """An httpx client for `target`: credentials from the URL, TLS verified unless `insecure`."""
+def client_for(target: Target, timeout: float, base: bool = True, basic_auth: bool = True,
+               strip: tuple[str, ...] = (), default_path: str = "") -> httpx.AsyncClient:
+    """An httpx client for `target`: credentials from the URL, TLS verified unless `insecure`.
+
+    With `base`, the URL's path is the API prefix, minus a health path the catalog may name
+    (`strip`, e.g. Prometheus's `/-/ready`), or `default_path` when the URL has none.
+    """
     import httpx
 
     parts = target.parts
@@ -32,7 +36,12 @@ def client_for(target: Target, timeout: float, base: bool = True,
     if bearer := target.option("token"):
         headers["Authorization"] = f"Bearer {bearer}"
     scheme = "https" if parts.scheme in ("https", "rediss") else "http"
-    path = parts.path.rstrip("/") if base else ""
+    path = ""
+    if base:
+        path = parts.path.rstrip("/")
+        for suffix in strip:
+            path = path.removesuffix(suffix)
+        path = path or default_path
     origin = urlunsplit((scheme, parts.netloc.rsplit("@", 1)[-1], path, "", ""))
     return httpx.AsyncClient(base_url=origin, auth=auth, headers=headers, timeout=timeout,
                              verify=trust() if verified(target) else False, follow_redirects=False)
