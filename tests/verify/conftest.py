@@ -95,3 +95,35 @@ def private_redis_with_password(tmp_path: Path) -> Iterator[PrivateRedis]:
     server = PrivateRedis(tmp_path, password="right-password")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real HTTPS server with a self-signed certificate (made by openssl) that answers 200 'ok'."""
+    import http.server
+    import ssl
+    import threading
+
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+
+    class Ok(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok\n")
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()

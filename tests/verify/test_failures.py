@@ -135,3 +135,16 @@ def test_server_stopped_mid_run(private_redis: PrivateRedis) -> None:
     assert current == "write"
     assert not result.ok and result.reason.startswith("write: "), result.reason  # type: ignore[attr-defined]
     assert result.seconds < 4  # type: ignore[attr-defined]
+
+
+def test_untrusted_certificate_fails_unless_insecure(https_server: int) -> None:
+    url = f"https://127.0.0.1:{https_server}/healthz"
+    strict = asyncio.run(run_one(target("x", "http", url), timeout=5))
+    assert not strict.ok and strict.reason == "request: TLS handshake failed: CERTIFICATE_VERIFY_FAILED"
+    relaxed = asyncio.run(run_one(target("x", "http", url, insecure=True, expect_body="ok"), timeout=5))
+    assert relaxed.ok, relaxed.reason
+
+
+def test_plain_http_against_a_tls_server_fails_within_the_timeout(https_server: int) -> None:
+    result = asyncio.run(run_one(target("x", "http", f"http://127.0.0.1:{https_server}/"), timeout=2))
+    assert not result.ok and result.seconds < 2.5 and "\n" not in result.reason

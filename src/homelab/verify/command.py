@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -18,6 +19,10 @@ def run_verify(env: str | None, only: Sequence[str], targets_file: Path | None, 
                json_out: bool, root: Path = Path(), config: Path | None = None) -> int:
     """Probe the chosen targets, print the results, record them; return the exit code."""
     from rich.console import Console
+
+    # Client libraries log what the results already say; keep the terminal to the results.
+    if not logging.getLogger().handlers:
+        logging.getLogger().addHandler(logging.NullHandler())
 
     if targets_file is not None:
         env_name, found = env or "local", load_targets(targets_file)

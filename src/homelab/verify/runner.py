@@ -65,7 +65,8 @@ def reason_of(exc: BaseException) -> str:
         return "no answer within the timeout (port open but silent, or packets dropped)"
     for error in chain:
         if isinstance(error, ssl.SSLError):
-            return f"TLS handshake failed: {getattr(error, 'reason', None) or error}"
+            named = re.search(r"\[SSL: ([A-Z_]+)\]", str(error))
+            return f"TLS handshake failed: {getattr(error, 'reason', None) or (named and named[1]) or error}"
         if isinstance(error, socket.gaierror):
             return f"host name does not resolve: {error.strerror or error}"
     text = " ".join(str(exc).split()) or repr(exc)
