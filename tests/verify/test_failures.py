@@ -8,7 +8,7 @@ import time
 import pytest
 
 from homelab.verify.kinds import probe_class
-from homelab.verify.runner import run_all, run_one
+from homelab.verify.runner import Result, run_all, run_one
 from tests.verify.conftest import PrivateRedis, need_server, target
 
 KIND_URLS = {
@@ -110,31 +110,26 @@ def test_tls_client_against_plain_server_fails_within_timeout(kind: str, url: st
 
 
 def test_server_stopped_mid_run(private_redis: PrivateRedis) -> None:
-    """Writes are paused, the probe blocks in 'write', the server is killed: a clean failure."""
+    """Writes are paused so the probe blocks in 'write'; the server is killed then. That target
+    fails with a one-line reason naming the step, and the run's other target still passes."""
     import redis
 
-    admin = redis.Redis(port=private_redis.port)
-    admin.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+    need_server(6379, "redis")
+    redis.Redis(port=private_redis.port).execute_command("CLIENT", "PAUSE", "5000", "WRITE")
 
-    async def scenario() -> tuple[str | None, object]:
-        from homelab.verify.base import Probe
-
-        task = asyncio.create_task(run_one(target("x", "redis", f"redis://127.0.0.1:{private_redis.port}/0"),
-                                           timeout=4))
+    async def scenario() -> list[Result]:
+        run = asyncio.create_task(run_all([
+            target("doomed", "redis", f"redis://127.0.0.1:{private_redis.port}/0"),
+            target("healthy", "redis", "redis://127.0.0.1:6379/0")], timeout=4))
         await asyncio.sleep(0.5)
-        in_step = next((t for t in asyncio.all_tasks() if t.get_name() == "verify x"), None)
-        current = None
-        if in_step is not None:
-            coro = in_step.get_coro()
-            probe = coro.cr_frame.f_locals.get("self") if coro and coro.cr_frame else None
-            current = probe.current if isinstance(probe, Probe) else None
         private_redis.stop()
-        return current, await task
+        return await run
 
-    current, result = asyncio.run(scenario())
-    assert current == "write"
-    assert not result.ok and result.reason.startswith("write: "), result.reason  # type: ignore[attr-defined]
-    assert result.seconds < 4  # type: ignore[attr-defined]
+    doomed, healthy = asyncio.run(scenario())
+    assert not doomed.ok and doomed.reason.startswith("write: "), doomed.reason
+    assert doomed.seconds < 4 and "\n" not in doomed.reason
+    assert [s.name for s in doomed.steps] == ["connect", "write"] and not doomed.steps[-1].ok
+    assert healthy.ok, healthy.reason
 
 
 def test_untrusted_certificate_fails_unless_insecure(https_server: int) -> None:
