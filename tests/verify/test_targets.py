@@ -116,3 +116,35 @@ def test_targets_from_components_use_service_dns_and_env_credentials() -> None:
     assert targets[1].options == {"expect_status": 200}
     via_ingress = targets_from_components([ui], env="dev", domain="home.example.net", ingress=True)
     assert via_ingress[0].url == "https://grafana.dev.home.example.net:443/api/health"
+
+
+def test_every_catalog_probe_kind_has_a_probe() -> None:
+    """A catalog entry naming a kind verify does not know would silently never be checked."""
+    from homelab.catalog import load_catalog
+    from homelab.verify.kinds import known_kinds
+
+    unknown = {c.name: c.probe.kind for c in load_catalog().components.values()
+               if c.probe and c.probe.kind not in known_kinds()}
+    assert unknown == {}
+
+
+def test_plan_targets_cover_every_planned_component_with_a_probe_and_endpoint() -> None:
+    from homelab import config
+    from homelab.catalog import load_catalog
+    from homelab.plan import make_plan
+    from homelab.verify.catalog_targets import targets_from_plan
+
+    env, targets = targets_from_plan(None, "dev")
+    loaded = config.load(None)
+    plan = make_plan(loaded.config, load_catalog(), "dev", loaded.source.file)
+    expected = {p.name for p in plan.components.values() if p.component.probe and p.component.endpoints}
+    assert env == "dev" and {t.name for t in targets} == expected
+    assert all(".svc.cluster.local:" in t.url for t in targets)
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    secrets = {t.name: unquote(urlsplit(t.url).password or "") for t in targets}
+    literal = {name: pw for name, pw in secrets.items() if pw and not re.fullmatch(r"\$\{HOMELAB_\w+\}", pw)}
+    published = {p.name for p in plan.components.values()  # e.g. LocalStack's documented test/test
+                 if p.component.probe and "secret_key" in p.component.probe.options}
+    assert set(literal) <= published
