@@ -231,6 +231,29 @@ def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+# pydantic names validator steps in error locations (e.g. `function-after[_address_range(), str]`)
+_VALIDATOR_STEP = re.compile(r"^function-(after|before|wrap|plain)\[")
+
+
+def _user_path(data: Any, prefix: yamlsrc.PathKey, loc: tuple[Any, ...]) -> yamlsrc.PathKey:
+    """The error location as keys of the user's data: validator steps are dropped, real keys kept."""
+    current = data
+    for part in prefix:
+        current = current.get(part) if isinstance(current, dict) else None
+    path: list[str | int] = []
+    for part in loc:
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if in_dict or in_list:
+            current = current[part]
+        elif isinstance(part, str) and _VALIDATOR_STEP.match(part):
+            continue
+        else:
+            current = None
+        path.append(part)
+    return tuple(path)
+
+
 def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[BaseModel],
                   prefix: yamlsrc.PathKey = ()) -> list[Problem]:
     """One Problem per pydantic error, with file, line, dotted field and a hint.
@@ -239,7 +262,7 @@ def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[Ba
     """
     problems = []
     for item in error.errors():
-        inner = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        inner = _user_path(source.data, prefix, item["loc"])
         loc = (*prefix, *inner)
         message = item["msg"].removeprefix("Value error, ")
         hint = None
@@ -252,7 +275,7 @@ def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[Ba
                 f"allowed keys: {', '.join(names)}" if names else "remove it")
         elif item["type"] == "missing":
             message = "required key is missing"
-            hint = "add it (see `homelab init` for a commented example)"
+            hint = "add it; `homelab init` writes a commented example"
         elif item["type"] == "literal_error":
             close = difflib.get_close_matches(str(item.get("input")),
                                               re.findall(r"'([^']+)'", message), n=1)

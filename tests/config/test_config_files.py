@@ -68,3 +68,12 @@ def test_schema_describes_every_top_level_key() -> None:
     schema = config.json_schema()
     assert set(schema["properties"]) == set(config.Config.model_fields)
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("key", ["function-", "function-after[x]"])
+def test_keys_that_look_like_validator_steps_are_reported(key: str) -> None:
+    from homelab import yamlsrc
+
+    with pytest.raises(InputError) as err:
+        config.parse_config(yamlsrc.parse(f"{key}: 1\n", "odd.yaml"))
+    assert f"odd.yaml:1: {key}: unknown key" in str(err.value)

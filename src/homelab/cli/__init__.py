@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "homelab.cli.catalog_cmd",
     "homelab.cli.plan_cmd",
     "homelab.cli.validate_cmd",
+    "homelab.cli.cluster_cmd",
+    "homelab.cli.portal_cmd",
     "homelab.cli.verify_cmd",
 )
 

@@ -1,0 +1,97 @@
+"""Benchmark of the cluster logic: ordering, prune selection and diff on large synthetic trees,
+and the client-side cost of one server-side apply through lightkube (echoing transport, no network).
+
+Run: .venv/bin/python bench/cluster.py
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx2
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from homelab.cluster import objects as o
+from homelab.cluster.diff import diff_object
+from homelab.cluster.kube import Kube
+from homelab.cluster.prune import select_prune
+
+KINDS = [("v1", "Namespace"), ("v1", "ConfigMap"), ("apps/v1", "Deployment"), ("networking.k8s.io/v1",
+         "NetworkPolicy"), ("argoproj.io/v1alpha1", "Application"), ("v1", "ServiceAccount")]
+LABELS = {o.PLATFORM_LABEL: "bench", o.ENV_LABEL: "dev"}
+
+
+def tree(size: int) -> list[o.Obj]:
+    out = []
+    for i in range(size):
+        api, kind = KINDS[i % len(KINDS)]
+        out.append({"apiVersion": api, "kind": kind,
+                    "metadata": {"name": f"obj-{i}", "namespace": f"ns-{i % 50}", "labels": dict(LABELS),
+                                 "annotations": {o.SYNC_WAVE: str(i % 7)}},
+                    "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "c", "image": "x:1"}]}}}})
+    return out
+
+
+def timed(fn: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def echo(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(200, json=json.loads(request.content))
+
+
+def kube(tmp: Path) -> Kube:
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "b",
+              "clusters": [{"name": "b", "cluster": {"server": "https://bench.test"}}],
+              "users": [{"name": "b", "user": {"token": "t"}}],
+              "contexts": [{"name": "b", "context": {"cluster": "b", "user": "b"}}]}
+    (tmp / "kubeconfig").write_text(yaml.safe_dump(config))
+    return Kube.connect("b", tmp / "kubeconfig", transport=httpx2.MockTransport(echo))
+
+
+def measure(size: int) -> list[tuple[str, float]]:
+    objects = tree(size)
+    live = copy.deepcopy(objects) + [dict(x, metadata=dict(x["metadata"], name=x["metadata"]["name"] + "-old"))
+                                     for x in objects[: size // 10]]
+    changed = copy.deepcopy(objects)
+    for x in changed[::3]:
+        x["spec"]["replicas"] = 2
+    return [
+        ("waves (apply order)", timed(lambda: o.waves(objects))),
+        ("prune selection", timed(lambda: select_prune(live, objects, "bench", "dev"))),
+        ("diff per object (a third changed)",
+         timed(lambda: [diff_object(a, b) for a, b in zip(objects, changed, strict=True)])),
+    ]
+
+
+def main() -> None:
+    table = Table(title="cluster logic (best of 3)")
+    for column in ("operation", "objects", "seconds", "objects/s"):
+        table.add_column(column, justify="right" if column != "operation" else "left")
+    for size in (1_000, 10_000):
+        for name, seconds in measure(size):
+            table.add_row(name, f"{size:,}", f"{seconds:.3f}", f"{size / seconds:,.0f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        client = kube(Path(tmp))
+        objects = [x for x in tree(600) if x["kind"] != "Application"][:500]
+        seconds = timed(lambda: [client.apply(x, dry_run=True) for x in objects])
+        table.add_row("server-side apply via lightkube (echo transport)", f"{len(objects):,}", f"{seconds:.3f}",
+                      f"{len(objects) / seconds:,.0f}")
+        client.close()
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Apply a tree: prune preview and confirmation first, then wave by wave with readiness, then prune.
+
+Order inside a wave: CRDs (awaited until Established), then everything else in kind
+order; the wave is done when every object in it is ready. Only objects that carry our
+ownership labels and are gone from the tree are pruned, and only after the user saw them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from homelab.cluster import objects as o
+from homelab.cluster.diff import ObjectDiff, diff_deleted
+from homelab.cluster.kube import Kube, learn_tree
+from homelab.cluster.prune import (
+    INVENTORY_NAMESPACE,
+    inventory_kinds,
+    inventory_name,
+    inventory_object,
+    kinds_of,
+    select_prune,
+)
+from homelab.cluster.wait import Clock, until_gone, until_kind, until_ready
+from homelab.errors import ExitCode, InputError, Problem, cluster_error
+
+
+class Progress(Protocol):
+    """How a long operation reports itself (rich progress bars in the CLI, a list in tests)."""
+
+    def task(self, title: str, total: int) -> None: ...
+
+    def advance(self, detail: str) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+
+class Quiet:
+    def task(self, title: str, total: int) -> None:
+        pass
+
+    def advance(self, detail: str) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+
+@dataclass
+class ApplyResult:
+    applied: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    waves: int = 0
+
+
+def inventory_ref(platform: str, env: str) -> o.Ref:
+    return o.Ref("v1", "ConfigMap", INVENTORY_NAMESPACE, inventory_name(platform, env))
+
+
+def owned_live(kube: Kube, platform: str, env: str, kinds: set[tuple[str, str]]) -> list[o.Obj]:
+    """Every live object of these kinds that carries our labels (kinds the cluster no longer knows are skipped)."""
+    found: list[o.Obj] = []
+    selector = o.ownership_selector(platform, env)
+    kube.refresh_crds()  # CRDs come and go during apply and destroy; list only kinds served right now
+    for api_version, kind in sorted(kinds):
+        if kube.served(api_version, kind):
+            found.extend(kube.list(api_version, kind, labels=selector))
+    return found
+
+
+def remembered_kinds(kube: Kube, platform: str, env: str) -> set[tuple[str, str]]:
+    return inventory_kinds(kube.get(inventory_ref(platform, env)))
+
+
+def prune_preview(kube: Kube, tree: list[o.Obj], platform: str, env: str) -> list[o.Obj]:
+    kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
+    keep = [*tree, inventory_object(platform, env, set())]
+    return select_prune(owned_live(kube, platform, env, kinds), keep, platform, env)
+
+
+def apply_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, timeout: float = 600,
+               force: bool = False, confirm_prune: Callable[[list[ObjectDiff]], bool] = lambda d: True,
+               progress: Progress | None = None, clock: Clock | None = None, prune: bool = True,
+               awaited: Callable[[o.Obj], bool] = lambda obj: True) -> ApplyResult:
+    """Apply `tree` to the cluster, then prune. Raises HomelabError with the exit code naming the cause.
+
+    `awaited` says which objects each wave waits for (bootstrap --local skips Applications
+    whose source is the not-yet-populated in-cluster Git server).
+    """
+    progress, clock = progress or Quiet(), clock or Clock()
+    check_order(tree)
+    doomed = prune_preview(kube, tree, platform, env) if prune else []
+    if doomed and not confirm_prune([diff_deleted(obj) for obj in doomed]):
+        raise cluster_error(ExitCode.ABORTED, f"nothing applied: pruning {len(doomed)} object(s) was declined",
+                            "re-run with --no-prune to apply without pruning")
+    kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
+    kube.apply(inventory_object(platform, env, kinds), force=force)
+    result = ApplyResult()
+    result.applied, result.waves = apply_waves(kube, tree, timeout=timeout, force=force, progress=progress,
+                                               clock=clock, awaited=awaited)
+    if doomed:
+        result.pruned = delete_in_order(kube, doomed, timeout, clock, progress, title="prune")
+        kube.apply(inventory_object(platform, env, kinds_of(tree)), force=force)
+    return result
+
+
+def check_order(tree: list[o.Obj]) -> None:
+    problems = o.misordered_custom_resources(tree)
+    if problems:
+        raise InputError([Problem(p, hint="put a CRD in an earlier sync wave than its custom resources")
+                          for p in problems])
+
+
+def apply_waves(kube: Kube, tree: list[o.Obj], *, timeout: float, force: bool, progress: Progress,
+                clock: Clock, awaited: Callable[[o.Obj], bool] = lambda obj: True) -> tuple[list[str], int]:
+    """Server-side apply wave by wave: CRDs established first, then the rest, then the wave's readiness."""
+    check_order(tree)
+    learn_tree(kube, tree)
+    applied: list[str] = []
+    stages = o.waves(tree)
+    for stage in stages:
+        progress.task(f"wave {stage.number}: apply {len(stage.objects)} objects", len(stage.objects))
+        for crd in stage.crds:
+            kube.apply(crd, force=force)
+            applied.append(str(o.ref(crd)))
+            progress.advance(str(o.ref(crd)))
+        if stage.crds:
+            progress.note(f"wave {stage.number}: waiting for {len(stage.crds)} CRDs to be established")
+            until_ready(kube, stage.crds, timeout, clock, what="established")
+            kube.refresh_crds()
+        for obj in stage.rest:
+            r = o.ref(obj)
+            if kube.kind(r.api_version, r.kind) is None:
+                progress.note(f"waiting for the CRD of {r.kind} ({r.api_version})")
+                until_kind(kube, r.api_version, r.kind, timeout, clock)
+            kube.apply(obj, force=force)
+            applied.append(str(r))
+            progress.advance(str(r))
+        waited = [obj for obj in stage.objects if awaited(obj)]
+        progress.task(f"wave {stage.number}: wait until ready", len(waited))
+        until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)))
+    return applied, len(stages)
+
+
+def delete_in_order(kube: Kube, doomed: list[o.Obj], timeout: float, clock: Clock, progress: Progress,
+                    title: str) -> list[str]:
+    """Delete wave by wave in reverse order, each wave gone before the next; all dry-run checked first.
+
+    The server-side dry run catches missing RBAC and admission refusals for every object
+    before the first real delete, so a refusal leaves the cluster untouched.
+    """
+    for obj in doomed:
+        kube.delete(o.ref(obj), dry_run=True)
+    done: list[str] = []
+    groups: dict[int, list[o.Obj]] = {}
+    for obj in o.delete_order(doomed):
+        groups.setdefault(o.wave(obj), []).append(obj)
+    progress.task(f"{title}: delete {len(doomed)} objects", len(doomed))
+    for number in sorted(groups, reverse=True):
+        refs = [o.ref(obj) for obj in groups[number]]
+        for r in refs:
+            try:
+                kube.delete(r)
+            except Exception as exc:
+                left = [str(x) for x in (o.ref(d) for d in doomed) if str(x) not in done]
+                raise _partial(exc, done, left) from None
+            done.append(str(r))
+            progress.advance(str(r))
+        try:
+            until_gone(kube, refs, timeout, clock)
+        except Exception as exc:
+            left = [str(o.ref(d)) for d in doomed if str(o.ref(d)) not in done]
+            raise _partial(exc, done, left) from None
+    return done
+
+
+def _partial(exc: Exception, done: list[str], left: list[str]) -> Exception:
+    """The original error, extended with exactly what was and was not deleted."""
+    from homelab.errors import HomelabError
+
+    if not isinstance(exc, HomelabError):
+        return exc
+    summary = (f"stopped after deleting {len(done)} object(s)" + (f" ({', '.join(done)})" if done else "") +
+               f"; not deleted: {', '.join(left) if left else 'nothing'}")
+    note = Problem(summary, hint="fix the cause and re-run; it continues where it stopped")
+    return HomelabError([*exc.problems, note], exit_code=exc.exit_code)

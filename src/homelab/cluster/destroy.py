@@ -1,0 +1,59 @@
+"""Destroy an environment: everything we own, in reverse wave order, PersistentVolumeClaims kept by default.
+
+Deleting a Namespace deletes the claims inside it, so when data is kept, Namespaces
+that still hold claims are kept too (and named in the summary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from homelab.cluster import objects as o
+from homelab.cluster.apply import Progress, Quiet, delete_in_order, inventory_ref, owned_live, remembered_kinds
+from homelab.cluster.kube import Kube
+from homelab.cluster.prune import kinds_of
+from homelab.cluster.wait import Clock
+from homelab.errors import ExitCode, cluster_error
+
+
+@dataclass
+class DestroyPlan:
+    delete: list[o.Obj]
+    kept: list[str] = field(default_factory=list)
+
+
+def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> DestroyPlan:
+    """Pure selection: what goes, what stays and why; `claims` are all PVCs in the cluster."""
+    top = o.delete_order([obj for obj in owned if not (obj.get("metadata") or {}).get("ownerReferences")])
+    if delete_data:
+        return DestroyPlan(top)
+    holding = {o.ref(c).namespace for c in claims}
+    kept, chosen = [], []
+    for obj in top:
+        r = o.ref(obj)
+        if r.kind == "PersistentVolumeClaim":
+            kept.append(f"{r} (data)")
+        elif r.kind == "Namespace" and r.name in holding:
+            kept.append(f"{r} (holds PersistentVolumeClaims)")
+        else:
+            chosen.append(obj)
+    return DestroyPlan(chosen, kept)
+
+
+def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_data: bool = False,
+            confirm: Callable[[DestroyPlan], bool] = lambda p: True, timeout: float = 600,
+            progress: Progress | None = None, clock: Clock | None = None) -> DestroyPlan:
+    """Delete what we own in `env`; the inventory goes last so an interrupted destroy can be re-run."""
+    progress, clock = progress or Quiet(), clock or Clock()
+    kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
+    owned = [obj for obj in owned_live(kube, platform, env, kinds)
+             if o.ref(obj) != inventory_ref(platform, env)]
+    claims = [] if delete_data else kube.list("v1", "PersistentVolumeClaim")
+    plan = plan_destroy(owned, claims, delete_data)
+    if not confirm(plan):
+        raise cluster_error(ExitCode.ABORTED, "nothing deleted: destroy was declined")
+    delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy")
+    if not plan.kept:
+        kube.delete(inventory_ref(platform, env))
+    return plan

@@ -1,0 +1,88 @@
+"""Waiting for readiness (or disappearance) by polling, with one deadline per wave.
+
+Polling `get` keeps the loop simple and lets tests drive it with a fake clock over a
+faked transport; a homelab wave holds tens of objects, not thousands.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homelab.cluster.kube import Kube
+from homelab.cluster.objects import Obj, Ref, ref
+from homelab.cluster.readiness import Readiness, readiness
+from homelab.errors import ExitCode, cluster_error
+
+
+@dataclass
+class Clock:
+    """Real time by default; tests pass their own `now` and `sleep`."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    interval: float = 2.0
+
+
+def until_ready(kube: Kube, objects: list[Obj], timeout: float, clock: Clock,
+                on_ready: Callable[[Ref], None] = lambda r: None, what: str = "ready") -> None:
+    """Poll every object until each is ready; TIMEOUT names the ones that never were and why."""
+    pending = {ref(o): "not read yet" for o in objects}
+    deadline = clock.now() + timeout
+    while True:
+        for r in list(pending):
+            live = kube.get(r)
+            state = Readiness(False, "does not exist (yet)") if live is None else readiness(live)
+            if state.ready:
+                del pending[r]
+                on_ready(r)
+            elif state.failed:
+                raise cluster_error(ExitCode.TIMEOUT, f"{r} will not become {what}: {state.reason}",
+                                    _hint(r))
+            else:
+                pending[r] = state.reason
+        if not pending:
+            return
+        if clock.now() >= deadline:
+            lines = "; ".join(f"{r}: {why}" for r, why in sorted(pending.items()))
+            first = next(iter(sorted(pending)))
+            raise cluster_error(ExitCode.TIMEOUT, f"timed out after {timeout:.0f}s waiting for {len(pending)} "
+                                f"object(s) to become {what}: {lines}", _hint(first))
+        clock.sleep(clock.interval)
+
+
+def until_gone(kube: Kube, refs: list[Ref], timeout: float, clock: Clock) -> None:
+    """Wait for deleted objects to disappear (finalizers, cascades) before the previous wave goes."""
+    pending = list(refs)
+    deadline = clock.now() + timeout
+    while pending:
+        pending = [r for r in pending if kube.get(r) is not None]
+        if not pending:
+            return
+        if clock.now() >= deadline:
+            raise cluster_error(ExitCode.TIMEOUT, f"timed out after {timeout:.0f}s waiting for "
+                                f"{', '.join(map(str, pending))} to be deleted",
+                                "a finalizer is probably stuck; look at the object's metadata.finalizers")
+        clock.sleep(clock.interval)
+
+
+def until_kind(kube: Kube, api_version: str, kind: str, timeout: float, clock: Clock) -> None:
+    """Wait for a custom kind whose CRD arrives through an earlier wave (e.g. an operator's chart)."""
+    deadline = clock.now() + timeout
+    while kube.kind(api_version, kind) is None:
+        if clock.now() >= deadline:
+            hint = ("Argo CD is not installed: run `homelab bootstrap` first" if api_version.startswith("argoproj.io/")
+                    else "the component that installs it is not healthy; see `homelab status`")
+            raise cluster_error(ExitCode.TIMEOUT, f"the CRD for {kind} ({api_version}) never became established "
+                                f"within {timeout:.0f}s", hint)
+        clock.sleep(clock.interval)
+
+
+def _hint(r: Ref) -> str:
+    if r.kind == "CustomResourceDefinition":
+        return f"kubectl describe crd {r.name}"
+    if r.kind == "Application":
+        return f"argocd app get {r.name}, or kubectl -n {r.namespace} describe application {r.name}"
+    where = f" -n {r.namespace}" if r.namespace else ""
+    return f"kubectl{where} describe {r.kind.lower()} {r.name}"

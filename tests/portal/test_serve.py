@@ -1,0 +1,63 @@
+"""`homelab serve` as a user runs it: the built-in default shows the whole design with no cluster."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from homelab.catalog import load_catalog
+
+from .conftest import free_port
+
+
+def _homelab(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "homelab", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    if not load_catalog().profiles:
+        pytest.skip("the packaged catalog has no profiles yet, so the built-in example cannot be planned")
+    port = free_port()
+    proc = _homelab("serve", "--port", str(port), cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url + "/api/overview", timeout=2).raise_for_status()
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"homelab serve did not come up: {proc.communicate()[1]}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_builtin_default_shows_every_layer(served: str) -> None:
+    overview = httpx.get(served + "/api/overview").json()
+    catalog = load_catalog()
+    assert [layer["title"] for layer in overview["layers"]] == [info.title for info in catalog.layers.values()]
+    assert overview["counts"]["total"] > 20 and overview["counts"]["planned"] == overview["counts"]["total"]
+    html = httpx.get(served + "/").text
+    for info in catalog.layers.values():
+        assert info.title.replace("&", "&amp;") in html
+    assert httpx.get(served + "/diagrams").status_code == 200
+
+
+def test_refuses_to_serve_beyond_loopback_without_login(tmp_path: Path) -> None:
+    proc = _homelab("serve", "--host", "0.0.0.0", "--port", str(free_port()), cwd=tmp_path)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "needs a login" in err and "--insecure-no-auth" in err and "Traceback" not in err + out
