@@ -86,3 +86,19 @@ def test_live_progress_shows_each_target_finishing() -> None:
     console = Console(file=screen, force_terminal=True, width=100)
     results = asyncio.run(run_with_progress([target("cache", "redis", "redis://127.0.0.1:6379/0")], 5, console))
     assert results[0].ok and "cache (redis)" in screen.getvalue()
+
+
+def test_state_file_is_what_the_portal_reads(tmp_path: Path) -> None:
+    """The portal shows the last verify run from this file: keep the two in step."""
+    from homelab.portal.state import parse_verify
+    from homelab.verify.base import Step
+    from homelab.verify.report import write_state
+    from homelab.verify.runner import Result
+
+    results = [Result("db", "postgresql", "postgresql://u:***@h/db", True, 0.12, "", [Step("connect", 0.1)]),
+               Result("cache", "redis", "redis://h", False, 5.0, "no answer within 5 s")]
+    path = write_state("dev", results, 5.0, tmp_path)
+    parsed, finished = parse_verify(json.loads(path.read_text(encoding="utf-8")))
+    assert finished is not None and set(parsed) == {"db", "cache"}
+    assert parsed["db"].ok and parsed["db"].seconds == 0.12
+    assert not parsed["cache"].ok and parsed["cache"].reason == "no answer within 5 s"
