@@ -73,18 +73,18 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_live_progress_shows_each_target_finishing() -> None:
-    import asyncio
     import io
 
     from rich.console import Console
 
     from homelab.verify.report import run_with_progress
+    from homelab.verify.runner import run_sync
     from tests.verify.conftest import target
 
     need_server(6379, "redis")
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100)
-    results = asyncio.run(run_with_progress([target("cache", "redis", "redis://127.0.0.1:6379/0")], 5, console))
+    results = run_sync(run_with_progress([target("cache", "redis", "redis://127.0.0.1:6379/0")], 5, console))
     assert results[0].ok and "cache (redis)" in screen.getvalue()
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from homelab.verify.runner import run_all, run_one
+from homelab.verify.runner import run_all, run_one, run_sync
 from tests.verify.conftest import need_server, target
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -25,7 +25,7 @@ SERVERS = [
 @pytest.mark.parametrize(("kind", "port", "url", "steps"), SERVERS, ids=[s[0] for s in SERVERS])
 def test_probe_does_a_real_round_trip(kind: str, port: int, url: str, steps: set[str]) -> None:
     need_server(port, kind)
-    result = asyncio.run(run_one(target(kind, kind, url), timeout=10))
+    result = run_sync(run_one(target(kind, kind, url), timeout=10))
     assert result.ok, result.reason
     done = {step.name for step in result.steps}
     assert steps <= done and all(step.ok for step in result.steps)
@@ -35,7 +35,7 @@ def test_probe_does_a_real_round_trip(kind: str, port: int, url: str, steps: set
 @pytest.mark.servers
 def test_core_nats_only_when_jetstream_is_switched_off() -> None:
     need_server(4222, "nats")
-    result = asyncio.run(run_one(target("n", "nats", "nats://127.0.0.1:4222", jetstream=False), timeout=10))
+    result = run_sync(run_one(target("n", "nats", "nats://127.0.0.1:4222", jetstream=False), timeout=10))
     assert result.ok and [s.name for s in result.steps] == ["connect", "publish and receive"]
 
 
@@ -52,7 +52,7 @@ def test_all_at_once_takes_about_as_long_as_the_slowest() -> None:
         assert all(r.ok for r in results), [r.reason for r in results if not r.ok]
         return loop.time() - start, [r.seconds for r in results]
 
-    wall, each = asyncio.run(timed())
+    wall, each = run_sync(timed())
     assert wall < max(each) + 0.5 and wall < sum(each)
 
 
@@ -61,7 +61,7 @@ def test_probe_leaves_no_scratch_table_behind() -> None:
     need_server(5432, "postgresql")
     import psycopg
 
-    assert asyncio.run(run_one(target("pg", "postgresql", PG), 10)).ok
+    assert run_sync(run_one(target("pg", "postgresql", PG), 10)).ok
     with psycopg.connect(PG) as conn:
         left = conn.execute("select count(*) from pg_tables where tablename like 'homelab_verify_%'")
         assert left.fetchone() == (0,)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from homelab.verify.kinds import probe_class
-from homelab.verify.runner import Result, run_all, run_one
+from homelab.verify.runner import Result, run_all, run_one, run_sync
 from tests.verify.conftest import PrivateRedis, need_server, target
 
 KIND_URLS = {
@@ -49,7 +49,7 @@ RETRY_UNTIL_TIMEOUT = {"kafka", "mongodb"}
 
 @pytest.mark.parametrize("kind", sorted(KIND_URLS))
 def test_closed_port_fails_fast_with_refused(kind: str, closed_port: int) -> None:
-    result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=closed_port)), timeout=3))
+    result = run_sync(run_one(target("x", kind, KIND_URLS[kind].format(port=closed_port)), timeout=3))
     assert not result.ok and "\n" not in result.reason and result.seconds < 3.5
     if kind not in RETRY_UNTIL_TIMEOUT:
         assert "refused" in result.reason.lower() and result.seconds < 2, result.reason
@@ -59,7 +59,7 @@ def test_closed_port_fails_fast_with_refused(kind: str, closed_port: int) -> Non
 def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) -> None:
     probe_class(kind).prepare()  # importing the client library is not the probe's cost
     start = time.perf_counter()
-    result = asyncio.run(run_one(target("x", kind, KIND_URLS[kind].format(port=black_hole)), timeout=1.0))
+    result = run_sync(run_one(target("x", kind, KIND_URLS[kind].format(port=black_hole)), timeout=1.0))
     elapsed = time.perf_counter() - start
     assert not result.ok
     # The runner's deadline or the client's own (set to the same timeout) fires first.
@@ -71,7 +71,7 @@ def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) ->
 def test_black_holes_time_out_together_not_one_after_another(black_hole: int) -> None:
     targets = [target(f"x-{kind}", kind, url.format(port=black_hole)) for kind, url in KIND_URLS.items()]
     start = time.perf_counter()
-    results = asyncio.run(run_all(targets, timeout=1.0))
+    results = run_sync(run_all(targets, timeout=1.0))
     assert not any(r.ok for r in results) and time.perf_counter() - start < 1.6
 
 
@@ -82,16 +82,16 @@ def test_black_holes_time_out_together_not_one_after_another(black_hole: int) ->
 ])
 def test_wrong_password_is_refused(kind: str, url: str, words: str) -> None:
     need_server(int(url.rsplit(":", 1)[1].split("/")[0]), kind)
-    result = asyncio.run(run_one(target("x", kind, url), timeout=5))
+    result = run_sync(run_one(target("x", kind, url), timeout=5))
     assert not result.ok and words in result.reason.lower(), result.reason
     assert result.reason.startswith("connect: ")
 
 
 def test_wrong_redis_password_is_refused(private_redis_with_password: PrivateRedis) -> None:
     port = private_redis_with_password.port
-    bad = asyncio.run(run_one(target("x", "redis", f"redis://:wrong@127.0.0.1:{port}/0"), 5))
+    bad = run_sync(run_one(target("x", "redis", f"redis://:wrong@127.0.0.1:{port}/0"), 5))
     assert not bad.ok and "password" in bad.reason.lower(), bad.reason
-    good = asyncio.run(run_one(target("x", "redis", f"redis://:right-password@127.0.0.1:{port}/0"), 5))
+    good = run_sync(run_one(target("x", "redis", f"redis://:right-password@127.0.0.1:{port}/0"), 5))
     assert good.ok, good.reason
 
 
@@ -104,7 +104,7 @@ def test_wrong_redis_password_is_refused(private_redis_with_password: PrivateRed
 ])
 def test_tls_client_against_plain_server_fails_within_timeout(kind: str, url: str, port: int) -> None:
     need_server(port, kind)
-    result = asyncio.run(run_one(target("x", kind, url), timeout=3))
+    result = run_sync(run_one(target("x", kind, url), timeout=3))
     assert not result.ok and result.seconds < 3.5
     assert any(word in result.reason.lower() for word in ("tls", "ssl", "no answer")), result.reason
 
@@ -125,7 +125,7 @@ def test_server_stopped_mid_run(private_redis: PrivateRedis) -> None:
         private_redis.stop()
         return await run
 
-    doomed, healthy = asyncio.run(scenario())
+    doomed, healthy = run_sync(scenario())
     assert not doomed.ok and doomed.reason.startswith("write: "), doomed.reason
     assert doomed.seconds < 4 and "\n" not in doomed.reason
     assert [s.name for s in doomed.steps] == ["connect", "write"] and not doomed.steps[-1].ok
@@ -134,12 +134,12 @@ def test_server_stopped_mid_run(private_redis: PrivateRedis) -> None:
 
 def test_untrusted_certificate_fails_unless_insecure(https_server: int) -> None:
     url = f"https://127.0.0.1:{https_server}/healthz"
-    strict = asyncio.run(run_one(target("x", "http", url), timeout=5))
+    strict = run_sync(run_one(target("x", "http", url), timeout=5))
     assert not strict.ok and strict.reason == "request: TLS handshake failed: CERTIFICATE_VERIFY_FAILED"
-    relaxed = asyncio.run(run_one(target("x", "http", url, insecure=True, expect_body="ok"), timeout=5))
+    relaxed = run_sync(run_one(target("x", "http", url, insecure=True, expect_body="ok"), timeout=5))
     assert relaxed.ok, relaxed.reason
 
 
 def test_plain_http_against_a_tls_server_fails_within_the_timeout(https_server: int) -> None:
-    result = asyncio.run(run_one(target("x", "http", f"http://127.0.0.1:{https_server}/"), timeout=2))
+    result = run_sync(run_one(target("x", "http", f"http://127.0.0.1:{https_server}/"), timeout=2))
     assert not result.ok and result.seconds < 2.5 and "\n" not in result.reason

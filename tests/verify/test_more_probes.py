@@ -3,12 +3,11 @@ probes against real servers started by .ci/servers/*.sh (ports from LOCAL-SERVER
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
-from homelab.verify.runner import run_one
+from homelab.verify.runner import run_one, run_sync
 from tests.verify.conftest import need_server, target
 
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -46,7 +45,7 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], set[str]]] = [
 def test_probe_does_a_real_round_trip(name: str, kind: str, port: int, url: str, options: dict[str, Any],
                                       steps: set[str]) -> None:
     need_server(port, name)
-    result = asyncio.run(run_one(target(name, kind, url, **options), timeout=15))
+    result = run_sync(run_one(target(name, kind, url, **options), timeout=15))
     assert result.ok, result.reason
     assert steps <= {step.name for step in result.steps}
 
@@ -64,7 +63,7 @@ def test_probe_does_a_real_round_trip(name: str, kind: str, port: int, url: str,
 def test_wrong_credentials_are_refused(name: str, kind: str, port: int, url: str, options: dict[str, Any],
                                        words: str) -> None:
     need_server(port, name)
-    result = asyncio.run(run_one(target(name, kind, url, **options), timeout=10))
+    result = run_sync(run_one(target(name, kind, url, **options), timeout=10))
     assert not result.ok and words in result.reason.lower(), result.reason
     assert "\n" not in result.reason
 
@@ -77,7 +76,7 @@ def test_wrong_credentials_are_refused(name: str, kind: str, port: int, url: str
 ])
 def test_tls_against_plain_server_fails_with_a_tls_reason(kind: str, url: str, port: int) -> None:
     need_server(port, kind)
-    result = asyncio.run(run_one(target("x", kind, url), timeout=5))
+    result = run_sync(run_one(target("x", kind, url), timeout=5))
     assert not result.ok and result.seconds < 5.5
     assert any(word in result.reason.lower() for word in ("tls", "ssl")), result.reason
 
@@ -85,10 +84,10 @@ def test_tls_against_plain_server_fails_with_a_tls_reason(kind: str, url: str, p
 @pytest.mark.servers
 def test_unhealthy_answer_fails_with_the_status() -> None:
     need_server(58080, "nginx")
-    result = asyncio.run(run_one(target("x", "http", "http://127.0.0.1:58080/missing"), timeout=5))
+    result = run_sync(run_one(target("x", "http", "http://127.0.0.1:58080/missing"), timeout=5))
     assert not result.ok and result.reason == "check answer: HTTP 404, expected a 2xx status"
     wrong_body = target("x", "http", "http://127.0.0.1:58080/healthz", expect_body="healthy")
-    result = asyncio.run(run_one(wrong_body, timeout=5))
+    result = run_sync(run_one(wrong_body, timeout=5))
     assert not result.ok and "does not contain 'healthy'" in result.reason
 
 
@@ -97,7 +96,7 @@ def test_prometheus_names_down_targets() -> None:
     """A scrape target that is down is a failure, unless `allow_down` is set."""
     need_server(59090, "prometheus")
     down = target("p", "prometheus", "http://127.0.0.1:59090")
-    result = asyncio.run(run_one(down, timeout=5))
+    result = run_sync(run_one(down, timeout=5))
     assert result.ok, result.reason  # both CI targets are up
     note = next(s.detail for s in result.steps if s.name == "targets healthy")
     assert note.endswith("targets up") and note.split("/")[0] == note.split("/")[1].split()[0]
@@ -105,7 +104,7 @@ def test_prometheus_names_down_targets() -> None:
 
 def test_qdrant_probe_in_local_mode(tmp_path: Any) -> None:
     """No Qdrant server runs here: Qdrant's local mode runs the same client calls in-process."""
-    result = asyncio.run(run_one(target("q", "qdrant", f"file://{tmp_path}/qdrant"), timeout=30))
+    result = run_sync(run_one(target("q", "qdrant", f"file://{tmp_path}/qdrant"), timeout=30))
     assert result.ok, result.reason
     assert [s.name for s in result.steps] == ["create collection", "upsert", "search", "clean up"]
 
@@ -118,5 +117,5 @@ def test_qdrant_probe_in_local_mode(tmp_path: Any) -> None:
 def test_catalog_health_paths_are_not_taken_as_api_prefixes(kind: str, url: str, port: int) -> None:
     """The catalog names health URLs (`/-/ready`, `/health`); the API probes still find their API."""
     need_server(port, kind)
-    result = asyncio.run(run_one(target(kind, kind, url), timeout=15))
+    result = run_sync(run_one(target(kind, kind, url), timeout=15))
     assert result.ok, result.reason

@@ -3,7 +3,6 @@ a stream, PostgreSQL and S3, all real servers on loopback."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import psycopg
 import pytest
 
 from homelab.verify.request_path import counters
-from homelab.verify.runner import run_one
+from homelab.verify.runner import run_one, run_sync
 from tests.verify.conftest import free_port, need_server, target
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -37,7 +36,7 @@ def scratch_tables() -> int:
 def test_data_flow_stream_to_database_and_object_storage(stream: str, port: int) -> None:
     for needed, what in ((port, "stream"), (5432, "postgresql"), (58888, "swift s3api")):
         need_server(needed, what)
-    result = asyncio.run(run_one(target("flow", "data-flow", stream, database=PG, objects=S3), timeout=20))
+    result = run_sync(run_one(target("flow", "data-flow", stream, database=PG, objects=S3), timeout=20))
     assert result.ok, result.reason
     assert [s.name for s in result.steps] == FLOW_STEPS
     assert scratch_tables() == 0
@@ -48,7 +47,7 @@ def test_data_flow_names_the_step_where_object_storage_is_down(closed_port: int)
     need_server(59092, "kafka (tansu)")
     need_server(5432, "postgresql")
     gone = f"s3://k:s@127.0.0.1:{closed_port}"
-    result = asyncio.run(run_one(target("flow", "data-flow", "kafka://127.0.0.1:59092", database=PG, objects=gone),
+    result = run_sync(run_one(target("flow", "data-flow", "kafka://127.0.0.1:59092", database=PG, objects=gone),
                                  timeout=10))
     assert not result.ok and result.reason.startswith("store in object storage: "), result.reason
     assert "connect" in result.reason.lower()
@@ -56,14 +55,14 @@ def test_data_flow_names_the_step_where_object_storage_is_down(closed_port: int)
 
 
 def test_data_flow_without_its_stores_says_what_is_missing() -> None:
-    result = asyncio.run(run_one(target("flow", "data-flow", "kafka://127.0.0.1:1"), timeout=5))
+    result = run_sync(run_one(target("flow", "data-flow", "kafka://127.0.0.1:1"), timeout=5))
     assert not result.ok and "needs options 'database'" in result.reason
 
 
 @pytest.mark.servers
 def test_request_path_against_something_that_is_not_the_app_fails_at_ready() -> None:
     need_server(58080, "nginx")
-    result = asyncio.run(run_one(target("app", "request-path", "http://127.0.0.1:58080"), timeout=5))
+    result = run_sync(run_one(target("app", "request-path", "http://127.0.0.1:58080"), timeout=5))
     assert not result.ok and result.reason.startswith("ready: readyz: HTTP 404"), result.reason
 
 
@@ -111,7 +110,7 @@ def reference_app(tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.servers
 def test_request_path_through_the_reference_app(reference_app: str) -> None:
-    result = asyncio.run(run_one(target("app", "request-path", reference_app), timeout=20))
+    result = run_sync(run_one(target("app", "request-path", reference_app), timeout=20))
     assert result.ok, result.reason
     assert [s.name for s in result.steps] == [
         "ready", "write (database, cache invalidated)", "read: cache miss, from database", "read: cache hit",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 from homelab.errors import ExitCode
 from homelab.verify import report
 from homelab.verify.catalog_targets import targets_from_plan
+from homelab.verify.runner import run_sync
 from homelab.verify.targets import load_targets, resolve_all, select
 
 
@@ -32,9 +32,9 @@ def run_verify(env: str | None, only: Sequence[str], targets_file: Path | None, 
     chosen = resolve_all(select(found, names))
     start = time.perf_counter()
     if json_out or not sys.stderr.isatty():
-        results = asyncio.run(report.run_all(chosen, timeout))
+        results = run_sync(report.run_all(chosen, timeout))
     else:
-        results = asyncio.run(report.run_with_progress(chosen, timeout, Console(stderr=True)))
+        results = run_sync(report.run_with_progress(chosen, timeout, Console(stderr=True)))
     wall = time.perf_counter() - start
     report.write_state(env_name, results, wall, root)
     if json_out:

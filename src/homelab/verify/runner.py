@@ -9,19 +9,21 @@ black-holed socket costs its timeout and no more.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from homelab.verify.base import ProbeFailure, Step
 from homelab.verify.kinds import probe_class
 from homelab.verify.targets import Target
 
 DEFAULT_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -141,6 +143,17 @@ async def run_all(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT,
     return list(await asyncio.gather(*(one(target) for target in targets)))
 
 
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to completion from synchronous code, even where this thread already runs an
+    event loop (a notebook, or Playwright's sync API): then on a fresh loop in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="homelab-verify") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def verify(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
-    """Synchronous entry point for callers without a loop (the CLI, the bench)."""
-    return asyncio.run(run_all(targets, timeout))
+    """Synchronous entry point for callers without a loop of their own (the CLI, notebooks)."""
+    return run_sync(run_all(targets, timeout))
