@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "homelab.cli.validate_cmd",
     "homelab.cli.cluster_cmd",
     "homelab.cli.portal_cmd",
+    "homelab.cli.verify_cmd",
 )
 
 app = typer.Typer(
