@@ -50,3 +50,15 @@ def test_without_argo_cd_the_report_says_so(api: FakeAPI, tmp_path: Path) -> Non
     report = read_status(api.kube(tmp_path), "homelab", "dev", tmp_path / "state")
     assert report["argocd"] is False and report["components"] == []
     assert (tmp_path / "state" / "status-dev.json").exists()
+
+
+def test_status_reads_the_state_file_that_verify_writes(tmp_path: Path) -> None:
+    from homelab.cluster.status import read_verify
+    from homelab.verify.report import write_state
+    from homelab.verify.runner import Result
+
+    write_state("dev", [Result("postgresql", "postgresql", "postgresql://x", True, 0.01),
+                        Result("redis", "redis", "redis://x", False, 1.0, "connect: refused")], 1.0, tmp_path)
+    results = read_verify(tmp_path / ".homelab" / "state", "dev")
+    assert [(r["name"], r["ok"], r["reason"]) for r in results] == [("postgresql", True, ""),
+                                                                   ("redis", False, "connect: refused")]

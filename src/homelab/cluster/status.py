@@ -76,7 +76,8 @@ def read_verify(state_dir: Path, env: str) -> list[dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+    items = data.get("results", []) if isinstance(data, dict) else data  # the state file, or `--json` output
+    return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
 
 
 def read_status(kube: Kube, platform: str, env: str, state_dir: Path) -> dict[str, Any]:
