@@ -157,3 +157,22 @@ def test_yaml_syntax_error_is_a_finding(tmp_path: Path, crds: CrdSchemas) -> Non
     (tree / "dev" / "broken.yaml").write_text("kind: [unclosed\n")
     report = run(tree, crds)
     assert [(f.rule, f.file) for f in report.findings] == [("yaml", "dev/broken.yaml")]
+
+
+def test_crds_read_from_a_live_cluster_validate_custom_kinds(tmp_path: Path, crds_dir: Path) -> None:
+    """The cluster's own CRDs (listed through the cluster client, here a faked API server) are the schema."""
+    from tests.cluster.fakeapi import FakeAPI
+
+    from homelab.cli.validate_cmd import cluster_crds
+    from homelab.validate import crds_for
+
+    api = FakeAPI()
+    api.add(*[d for d in yaml.safe_load_all((crds_dir / "argo-cd" / "application-crd.yaml").read_text()) if d])
+    live = cluster_crds(api.kube(tmp_path))
+    assert [c["metadata"]["name"] for c in live] == ["applications.argoproj.io"]
+    docs = objects()
+    docs["application.yaml"][0]["spec"]["project"] = 7
+    report = validate_tree(write(tmp_path / "tree", docs), "1.33", crds_for(None, live), gitops_repo=REPO,
+                           build=False)
+    assert [(f.rule, f.path) for f in report.findings] == [("schema", "$.spec.project")]
+    assert "external-secrets.io/v1 ExternalSecret" in report.unverified  # not served by that cluster

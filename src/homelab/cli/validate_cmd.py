@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from homelab.cli.common import ConfigOption, JsonOption, console, load_config
+from homelab.cli.common import ConfigOption, EnvOption, JsonOption, check_env, console, load_config
 
 if TYPE_CHECKING:
     from homelab.validate import Report
@@ -37,8 +37,14 @@ def print_report(report: Report, tree: Path) -> None:
     out.print(f"{report.objects} objects in {report.files} files: {verdict}")
 
 
-def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_repo: str | None) -> Report:
-    """Validate `tree`, reading CRDs from `crds_dir` (the same call `homelab render` makes)."""
+def cluster_crds(kube: Any) -> list[dict[str, Any]]:
+    """The CRDs a live cluster serves (read through the cluster stage's client)."""
+    return list(kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition"))
+
+
+def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_repo: str | None,
+                   live_crds: list[dict[str, Any]] | None = None) -> Report:
+    """Validate `tree` with CRDs from `crds_dir` and/or a live cluster (the call `homelab render` makes too)."""
     from homelab.errors import InputError, Problem
     from homelab.validate import crds_for, validate_tree
 
@@ -47,7 +53,7 @@ def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_
                                   hint="run `homelab render -o DIR` first")])
     if crds_dir is not None and not crds_dir.is_dir():
         raise InputError([Problem("CRD folder not found", file=str(crds_dir), field="--crds")])
-    report = validate_tree(tree, kube_version, crds_for(crds_dir), gitops_repo)
+    report = validate_tree(tree, kube_version, crds_for(crds_dir, live_crds), gitops_repo)
     if report.objects == 0 and not report.findings:
         raise InputError([Problem("no Kubernetes objects found", file=str(tree),
                                   hint="is this a rendered tree? `homelab render -o DIR` writes one")])
@@ -60,6 +66,9 @@ def register(app: typer.Typer) -> None:
         tree: Annotated[Path, typer.Argument(help="rendered tree to check")] = Path("rendered"),
         config: ConfigOption = None,
         crds: CrdsOption = None,
+        from_cluster: Annotated[bool, typer.Option(
+            "--from-cluster", help="also read the CRDs the cluster of --env serves (its kube context)")] = False,
+        env: EnvOption = None,
         json_out: JsonOption = False,
     ) -> None:
         """Check every object against its schema, lint policies, and build every overlay.
@@ -71,7 +80,17 @@ def register(app: typer.Typer) -> None:
         from homelab.errors import ExitCode
 
         loaded = load_config(config, quiet=json_out)
-        report = run_validation(tree, loaded.config.cluster.kubernetes.version, crds, loaded.config.gitops.repo_url)
+        live = None
+        if from_cluster:
+            from homelab.cluster.kube import Kube
+
+            kube = Kube.connect(loaded.config.env(check_env(loaded, env)).kube_context)
+            try:
+                live = cluster_crds(kube)
+            finally:
+                kube.close()
+        report = run_validation(tree, loaded.config.cluster.kubernetes.version, crds, loaded.config.gitops.repo_url,
+                                live)
         if json_out:
             typer.echo(json.dumps(report.to_json(), indent=2))
         else:
