@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -15,6 +16,8 @@ from homelab import yamlsrc
 from homelab.catalog.model import CapabilityInfo, Component, Profile
 from homelab.config import problems_from
 from homelab.errors import CatalogError, Problem
+
+M = TypeVar("M", Component, Profile)
 
 
 @dataclass
@@ -63,14 +66,19 @@ def data_root() -> Path:
     return Path(str(resources.files("homelab.catalog").joinpath("data")))
 
 
-def _validated(model: type[Component] | type[Profile], path: Path) -> Component | Profile:
-    source = yamlsrc.read(path, "catalog file")
-    if not isinstance(source.data, dict):
-        raise CatalogError([Problem("expected a mapping", file=str(path), line=1)])
-    try:
-        return model.model_validate(source.data)
-    except ValidationError as exc:
-        raise CatalogError(problems_from(exc, source, model)) from None
+def _validated(model: type[M], paths: list[Path], problems: list[Problem]) -> list[tuple[Path, M]]:
+    """Every file that validates as `model`; the problems of the others are collected, not raised."""
+    out = []
+    for path in paths:
+        source = yamlsrc.read(path, "catalog file")
+        if not isinstance(source.data, dict):
+            problems.append(Problem("expected a mapping", file=str(path), line=1))
+            continue
+        try:
+            out.append((path, model.model_validate(source.data)))
+        except ValidationError as exc:
+            problems.extend(problems_from(exc, source, model))
+    return out
 
 
 def _read_layers(root: Path) -> dict[str, LayerInfo]:
@@ -148,15 +156,8 @@ def _load(root: Path) -> Catalog:
     components: dict[str, Component] = {}
     files: dict[str, str] = {}
     problems: list[Problem] = []
-    for path in sorted(root.glob("*/*/*.yaml")):
-        if path.parts[-3] == "profiles":
-            continue
-        try:
-            comp = _validated(Component, path)
-        except CatalogError as exc:
-            problems.extend(exc.problems)
-            continue
-        assert isinstance(comp, Component)
+    entries = [p for p in sorted(root.glob("*/*/*.yaml")) if p.parts[-3] != "profiles"]
+    for path, comp in _validated(Component, entries, problems):
         problems.extend(_check_place(comp, path, root, layers))
         if comp.name in components:
             problems.append(Problem(f"component '{comp.name}' is defined twice (also in {files[comp.name]})",
@@ -164,13 +165,7 @@ def _load(root: Path) -> Catalog:
         components[comp.name] = comp
         files[comp.name] = str(path)
     profiles: dict[str, Profile] = {}
-    for path in sorted((root / "profiles").glob("*.yaml")):
-        try:
-            profile = _validated(Profile, path)
-        except CatalogError as exc:
-            problems.extend(exc.problems)
-            continue
-        assert isinstance(profile, Profile)
+    for path, profile in _validated(Profile, sorted((root / "profiles").glob("*.yaml")), problems):
         profiles[profile.name] = profile
         files[f"profile:{profile.name}"] = str(path)
     caps_source = yamlsrc.read(root / "capabilities.yaml", "capabilities file")
