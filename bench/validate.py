@@ -7,6 +7,8 @@ the time into schema + lint and the kustomize builds, which are kubectl's own wo
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +20,7 @@ from rich.table import Table
 from homelab.catalog import load_catalog
 from homelab.config import Config, builtin_text
 from homelab.render import render_tree, write_tree
-from homelab.validate import crds_for, validate_tree
+from homelab.validate import Report, crds_for, validate_tree
 from homelab.validate.kustomize import build, kustomize_command, roots
 from homelab.validate.schemas import crds_from_folder
 
@@ -49,8 +51,16 @@ def main() -> None:
         load = best(fresh_load)
         crds = crds_for(args.crds)
         version, repo = config.cluster.kubernetes.version, config.gitops.repo_url
-        report = validate_tree(tree, version, crds, repo)
-        whole = best(lambda: validate_tree(tree, version, crds, repo))
+        cache = Path(tmp) / "cache"
+        os.environ["XDG_CACHE_HOME"] = str(cache)  # kustomize builds are cached by input fingerprint
+
+        def cold() -> Report:
+            shutil.rmtree(cache, ignore_errors=True)
+            return validate_tree(tree, version, crds, repo)
+
+        report = cold()
+        whole_cold = best(cold)
+        whole_warm = best(lambda: validate_tree(tree, version, crds, repo))
         no_build = best(lambda: validate_tree(tree, version, crds, repo, build=False))
         command = kustomize_command()
         overlays = [r for r in roots(tree) if not r.remote]
@@ -62,8 +72,9 @@ def main() -> None:
     table.add_row("schema + lint, files as written", f"{no_build:.3f}", "no kustomize")
     table.add_row("kustomize builds, one after another", f"{builds:.3f}",
                   f"{len(overlays)} overlays with {' '.join(command or ['(none)'])}")
-    table.add_row("whole validation (builds in parallel)", f"{whole:.3f}", "target < 2 s")
-    table.add_row("  ratio whole / schema + lint", f"{whole / no_build:.1f}", "")
+    table.add_row("whole validation, first time (builds in parallel)", f"{whole_cold:.3f}", "target < 2 s")
+    table.add_row("whole validation again, tree unchanged", f"{whole_warm:.3f}", "builds from the cache")
+    table.add_row("  ratio first time / schema + lint", f"{whole_cold / no_build:.1f}", "")
     Console().print(table)
 
 

@@ -176,3 +176,23 @@ def test_crds_read_from_a_live_cluster_validate_custom_kinds(tmp_path: Path, crd
                            build=False)
     assert [(f.rule, f.path) for f in report.findings] == [("schema", "$.spec.project")]
     assert "external-secrets.io/v1 ExternalSecret" in report.unverified  # not served by that cluster
+
+
+def test_cached_build_is_rebuilt_when_any_input_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from homelab.validate import kustomize
+
+    command = kustomize.kustomize_command()
+    if command is None:
+        pytest.skip("neither kubectl nor kustomize is installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    tree = write(tmp_path / "tree", objects())
+    [root] = kustomize.roots(tree)
+    first, error = kustomize.build_cached(root, command)
+    assert error is None and len(first) == 7
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 1
+    deployment = tree / "dev" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("replicas: 1", "replicas: 3"))
+    second, _ = kustomize.build_cached(root, command)
+    assert next(o for o in second if o["kind"] == "Deployment")["spec"]["replicas"] == 3
+    third, _ = kustomize.build_cached(root, command)  # unchanged now: from the cache, same objects
+    assert third == second and len(list((tmp_path / "cache").rglob("*.json"))) == 2

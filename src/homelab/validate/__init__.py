@@ -157,7 +157,7 @@ def _start_builds(tree: Path, report: Report, pool: ThreadPoolExecutor) -> list[
             report.notes.append(f"{root.folder.relative_to(tree.resolve())}: not built offline, it reads remote "
                                 f"resources ({', '.join(root.remote)}); Argo CD builds it with network access")
         else:
-            started.append((root, pool.submit(kustomize.build, root.folder, command)))
+            started.append((root, pool.submit(kustomize.build_cached, root, command)))
     return started
 
 
