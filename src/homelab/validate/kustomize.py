@@ -68,7 +68,8 @@ class Root:
         digest = hashlib.sha256(" ".join(command).encode())
         files = {f for folder in self.folders for f in folder.rglob("*") if f.is_file()} | self.files
         for path in sorted(files):
-            digest.update(f"{path}\0".encode() + path.read_bytes() + b"\0")
+            content = path.read_bytes() if path.is_file() else b"(missing)"
+            digest.update(f"{path}\0".encode() + content + b"\0")
         return digest.hexdigest()
 
 
