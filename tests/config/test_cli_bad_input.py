@@ -92,3 +92,10 @@ def test_arbitrary_structures_are_located(data: dict[str, object]) -> None:
 @pytest.mark.parametrize("path", sorted((Path(__file__).parent / "invalid").glob("*.yaml")), ids=lambda p: p.stem)
 def test_invalid_fixture_via_cli(path: Path) -> None:
     assert_bad_input(run("plan", "-c", str(path)), str(path))
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "invalid").glob("*.yaml")), ids=lambda p: p.stem)
+def test_bad_config_never_leaves_a_partial_tree(path: Path, tmp_path: Path) -> None:
+    result = run("render", "-c", str(path), "-o", str(tmp_path / "out"))
+    assert_bad_input(result, str(path))
+    assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
