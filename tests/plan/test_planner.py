@@ -163,3 +163,12 @@ def test_unknown_names_get_suggestions(tmp_path: Path) -> None:
     with pytest.raises(PlanError) as err:
         make_plan(config(add=["grafanna"]), cat, "dev")
     assert "unknown component 'grafanna'" in str(err.value) and "did you mean 'grafana'?" in str(err.value)
+
+
+def test_component_the_distribution_ships_is_skipped_and_said(tmp_path: Path) -> None:
+    cat = catalog(tmp_path, [entry("metrics", bundled_with=["k3s"]), entry("app")], ["metrics", "app"])
+    on_k3s = make_plan(config(), cat, "dev")  # k3s is the default distribution
+    assert "metrics" not in on_k3s.components and on_k3s.skipped == {"metrics": "k3s already ships it"}
+    kubeadm = {"nodes": [{"name": "n1", "cpu": 8, "memory": "16Gi"}], "kubernetes": {"distribution": "kubeadm"}}
+    on_kubeadm = make_plan(config(cluster=kubeadm), cat, "dev")
+    assert "metrics" in on_kubeadm.components and on_kubeadm.skipped == {}

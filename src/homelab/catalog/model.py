@@ -157,6 +157,8 @@ class Component(Strict):
                                    description="optional capabilities: wired when something provides them")
     conflicts: list[Name] = Field(default_factory=list)
     operator: bool = Field(default=False, description="installs CRDs or an operator that others consume")
+    bundled_with: list[str] = Field(
+        default_factory=list, description="Kubernetes distributions that already ship it (a profile skips it there)")
     arch: list[Arch] = Field(default_factory=lambda: list(ARCHES))
     footprint: Footprint = Field(default_factory=Footprint)
     pod_security: Literal["restricted", "baseline", "privileged"] = "baseline"

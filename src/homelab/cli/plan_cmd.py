@@ -44,6 +44,8 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
                     f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
                     f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(set(n.placed))))
     out.print(fit)
+    for name, why in plan.skipped.items():
+        out.print(f"[dim]skipped:[/] {name} ({why})")
     for p in plan.components.values():
         if p.warnings:
             maturity = p.component.maturity

@@ -64,6 +64,7 @@ class Plan:
     nodes: list[NodeFit]
     headroom: float
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # profile members not installed, and why
 
     def waves(self) -> list[list[str]]:
         out: list[list[str]] = []
@@ -94,6 +95,7 @@ class Plan:
             "env": self.env,
             "profile": self.profile,
             "warnings": self.warnings,
+            "skipped": self.skipped,
             "totals": {"cpu": format_cpu(cpu), "memory": format_bytes(memory), "storage": format_bytes(storage)},
             "waves": self.waves(),
             "components": [

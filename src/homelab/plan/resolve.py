@@ -25,6 +25,7 @@ class Selection:
     reasons: dict[str, list[str]] = field(default_factory=dict)  # name -> why, in selection order
     edges: list[Edge] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # profile members left out, and why
 
 
 def _profile(config: Config, catalog: Catalog, file: str) -> Profile:
@@ -83,8 +84,11 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
                 providing.setdefault(cap, []).append(name)
         sel.reasons[name].append(reason)
 
+    distribution = config.cluster.kubernetes.distribution
     for name in profile.components:
-        if name not in removed and name not in replaced:
+        if distribution in catalog.components[name].bundled_with:
+            sel.skipped[name] = f"{distribution} already ships it"
+        elif name not in removed and name not in replaced:
             include(name, f"in profile `{profile.name}`")
     for name in config.add:
         include(name, "added in homelab.yaml `add`")
