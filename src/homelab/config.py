@@ -206,29 +206,31 @@ class LoadedConfig(BaseModel):
     builtin: bool = False
 
 
+def _unwrap(annotation: Any) -> Any:
+    """`list[X]`, `dict[K, X]`, `X | None` and `Annotated[X, ...]` -> `X`."""
+    while (origin := typing.get_origin(annotation)) is not None:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if origin is Annotated else args[-1]
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the last key of `loc`, to suggest its field names."""
     current: Any = model
     for part in loc[:-1]:
-        while True:
-            origin = typing.get_origin(current)
-            if origin in (list, dict) or origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
-                args = [a for a in typing.get_args(current) if a is not type(None)]
-                current = args[-1]
-            elif origin is Annotated:
-                current = typing.get_args(current)[0]
-            else:
-                break
-        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+        current = _unwrap(current)
+        if isinstance(part, int) or not _is_model(current):
             continue
         field = current.model_fields.get(part)
         if field is None:
             return None
         current = field.annotation
-    while typing.get_origin(current) is not None and not (isinstance(current, type)):
-        args = [a for a in typing.get_args(current) if a is not type(None)]
-        current = args[-1]
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    current = _unwrap(current)
+    return current if _is_model(current) else None
 
 
 # pydantic names validator steps in error locations (e.g. `function-after[_address_range(), str]`)

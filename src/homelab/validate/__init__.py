@@ -18,20 +18,17 @@ from typing import Any
 
 import yaml
 
+from homelab.config import ENVIRONMENTS
 from homelab.validate import kustomize, lint
 from homelab.validate.findings import Finding
 from homelab.validate.lint import Doc
 from homelab.validate.schemas import CrdSchemas, core_groups, core_validator, schema_release
+from homelab.yamlsrc import Loader
 
 __all__ = ["Finding", "Report", "crds_for", "validate_tree"]
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 SKIP_DIRS = {"overrides", "docs", ".git"}
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 
 @dataclass
@@ -108,7 +105,7 @@ def _read(tree: Path, report: Report) -> list[Doc]:
             continue
         report.files += 1
         try:
-            loaded = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
+            loaded = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=Loader))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             report.findings.append(Finding("yaml", str(rel), None, "$", f"not valid YAML: {exc}".splitlines()[0],
                                            "fix the syntax on that line"))

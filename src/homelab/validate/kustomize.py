@@ -18,13 +18,11 @@ from typing import Any
 
 import yaml
 
+from homelab.yamlsrc import Loader
+
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REFERENCES = ("resources", "components", "patchesStrategicMerge")
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 
 def kustomize_command() -> list[str] | None:
@@ -40,7 +38,7 @@ def _kustomization(folder: Path) -> dict[str, Any] | None:
     for name in KUSTOMIZATION_FILES:
         path = folder / name
         if path.is_file():
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
     return None
 
 
@@ -144,4 +142,4 @@ def build(folder: Path, command: list[str], timeout: float = 120) -> tuple[list[
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         return [], (lines[-1] if lines else f"exit code {result.returncode}")
-    return [d for d in yaml.load_all(result.stdout, Loader=_Loader) if isinstance(d, dict)], None
+    return [d for d in yaml.load_all(result.stdout, Loader=Loader) if isinstance(d, dict)], None

@@ -26,11 +26,7 @@ from kubernetes_validate import utils as kv
 from referencing import Registry, Resource
 
 from homelab.errors import InputError, Problem
-
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+from homelab.yamlsrc import Loader
 
 
 def schema_release(version: str) -> str:
@@ -171,7 +167,7 @@ def crd_documents(folder: Path) -> list[dict[str, Any]]:
             return cached
         except (OSError, ValueError):
             pass
-    docs = [d for path in paths for d in yaml.load_all(path.read_text(), Loader=_Loader) if isinstance(d, dict)]
+    docs = [d for path in paths for d in yaml.load_all(path.read_text(), Loader=Loader) if isinstance(d, dict)]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
