@@ -9,14 +9,13 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
 import yaml
 from rich.console import Console
 from rich.table import Table
+from timing import best_of  # bench/timing.py (scripts run with bench/ on sys.path)
 
 from homelab.cluster import objects as o
 from homelab.cluster.diff import diff_object
@@ -39,13 +38,6 @@ def tree(size: int) -> list[o.Obj]:
     return out
 
 
-def timed(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def echo(request: httpx2.Request) -> httpx2.Response:
@@ -69,10 +61,10 @@ def measure(size: int) -> list[tuple[str, float]]:
     for x in changed[::3]:
         x["spec"]["replicas"] = 2
     return [
-        ("waves (apply order)", timed(lambda: o.waves(objects))),
-        ("prune selection", timed(lambda: select_prune(live, objects, "bench", "dev"))),
+        ("waves (apply order)", best_of(lambda: o.waves(objects))),
+        ("prune selection", best_of(lambda: select_prune(live, objects, "bench", "dev"))),
         ("diff per object (a third changed)",
-         timed(lambda: [diff_object(a, b) for a, b in zip(objects, changed, strict=True)])),
+         best_of(lambda: [diff_object(a, b) for a, b in zip(objects, changed, strict=True)])),
     ]
 
 
@@ -86,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         client = kube(Path(tmp))
         objects = [x for x in tree(600) if x["kind"] != "Application"][:500]
-        seconds = timed(lambda: [client.apply(x, dry_run=True) for x in objects])
+        seconds = best_of(lambda: [client.apply(x, dry_run=True) for x in objects])
         table.add_row("server-side apply via lightkube (echo transport)", f"{len(objects):,}", f"{seconds:.3f}",
                       f"{len(objects) / seconds:,.0f}")
         client.close()

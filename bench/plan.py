@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from timing import best_of  # bench/timing.py (scripts run with bench/ on sys.path)
 
 from homelab import config
 from homelab.catalog.loader import _load, load_catalog
@@ -22,31 +23,22 @@ from homelab.catalog.synthetic import big_cluster_config, generate
 from homelab.plan import make_plan
 
 
-def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def bench_real() -> tuple[str, int, float, float]:
     loaded = config.load(None) if not Path("homelab.yaml").exists() else config.load(Path("homelab.yaml"))
     from homelab.catalog.loader import data_root
 
-    load = timed(lambda: _load(data_root()))
+    load = best_of(lambda: _load(data_root()))
     catalog = load_catalog()
-    plan = timed(lambda: make_plan(loaded.config, catalog, "dev"))
+    plan = best_of(lambda: make_plan(loaded.config, catalog, "dev"))
     return "real catalog (built-in example)", len(catalog.components), load, plan
 
 
 def bench_synthetic(size: int, root: Path) -> tuple[str, int, float, float]:
     generate(root / str(size), size)
     cfg = config.Config.model_validate(big_cluster_config(size))
-    load = timed(lambda: _load(root / str(size)), repeat=1 if size >= 10_000 else 3)
+    load = best_of(lambda: _load(root / str(size)), runs=1 if size >= 10_000 else 3)
     catalog = _load(root / str(size))
-    plan = timed(lambda: make_plan(cfg, catalog, "dev"), repeat=1 if size >= 10_000 else 3)
+    plan = best_of(lambda: make_plan(cfg, catalog, "dev"), runs=1 if size >= 10_000 else 3)
     return f"synthetic {size:,}", size, load, plan
 
 

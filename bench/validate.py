@@ -10,12 +10,12 @@ import argparse
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 from rich.console import Console
 from rich.table import Table
+from timing import best_of  # bench/timing.py (scripts run with bench/ on sys.path)
 
 from homelab.catalog import load_catalog
 from homelab.config import Config, builtin_text
@@ -27,13 +27,6 @@ from homelab.validate.schemas import crds_from_folder
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "crds"
 
 
-def best(fn, runs: int = 3) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -48,7 +41,7 @@ def main() -> None:
             crds_from_folder.cache_clear()  # in-process cache off; the on-disk JSON cache stays
             crds_for(args.crds)
 
-        load = best(fresh_load)
+        load = best_of(fresh_load)
         crds = crds_for(args.crds)
         version, repo = config.cluster.kubernetes.version, config.gitops.repo_url
         cache = Path(tmp) / "cache"
@@ -59,12 +52,12 @@ def main() -> None:
             return validate_tree(tree, version, crds, repo)
 
         report = cold()
-        whole_cold = best(cold)
-        whole_warm = best(lambda: validate_tree(tree, version, crds, repo))
-        no_build = best(lambda: validate_tree(tree, version, crds, repo, build=False))
+        whole_cold = best_of(cold)
+        whole_warm = best_of(lambda: validate_tree(tree, version, crds, repo))
+        no_build = best_of(lambda: validate_tree(tree, version, crds, repo, build=False))
         command = kustomize_command()
         overlays = [r for r in roots(tree) if not r.remote]
-        builds = best(lambda: [build(r.folder, command) for r in overlays], runs=1) if command else 0.0
+        builds = best_of(lambda: [build(r.folder, command) for r in overlays], runs=1) if command else 0.0
     table = Table(title=f"validate full x 3 environments: {report.objects} objects, {len(report.findings)} findings")
     for column in ("step", "seconds", "note"):
         table.add_column(column)
