@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.shared import shared
 
 from homelab.catalog import load_catalog
 from homelab.config import Config
@@ -14,16 +15,13 @@ from homelab.coverage import coverage, design_names, plan_profile, profile_confi
 from homelab.errors import PlanError
 from homelab.plan import make_plan
 
-DESIGN = Path(__file__).resolve().parents[2].parent / "shared" / "design" / "homelab-system-design.md"
 EXACT = re.compile(r"^v?[0-9]+(\.[0-9]+){1,3}([-+][0-9A-Za-z.-]+)?$")
 CATALOG = load_catalog()
 
 
 @pytest.fixture(scope="module")
 def design_text() -> str:
-    if not DESIGN.is_file():
-        pytest.skip(f"the user's design is not at {DESIGN} (shared/ absent)")
-    return DESIGN.read_text()
+    return shared("design", "homelab-system-design.md").read_text()
 
 
 def test_catalog_loads_with_every_layer() -> None:

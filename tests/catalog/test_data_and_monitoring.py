@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import yaml
+from tests.shared import crd_schemas
 
 from homelab.catalog import load_catalog
 from homelab.catalog.loader import data_root
@@ -24,7 +24,6 @@ ENTRIES = {
     "opentelemetry", "datadog", "new-relic",
 }
 MANIFESTS = Path(__file__).resolve().parents[2] / "src" / "homelab" / "manifests"
-FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the CRD copies are large (istio: 871 KB)
 CREDENTIAL_KEYS = {"password", "apikey", "api_key", "appkey", "licensekey", "license_key", "token", "secretkey",
                    "accesskey", "rootpassword", "adminpassword"}
 
@@ -32,29 +31,6 @@ CREDENTIAL_KEYS = {"password", "apikey", "api_key", "appkey", "licensekey", "lic
 def _mine() -> list[Component]:
     catalog = load_catalog()
     return [catalog.components[name] for name in sorted(ENTRIES)]
-
-
-def _shared_crds() -> Path | None:
-    """The read-only upstream CRD copies (../shared/crds from the main checkout; found by walking up)."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "crds"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def _crd_schemas(root: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """(apiVersion, kind) -> openAPIV3Schema for every served version of every CRD file under root."""
-    schemas: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in root.rglob("*.y*ml"):
-        for doc in yaml.load_all(path.read_text(), Loader=FAST_LOADER):
-            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
-                continue
-            group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
-            for version in doc["spec"]["versions"]:
-                if version.get("served"):
-                    schemas[(f"{group}/{version['name']}", kind)] = version["schema"]["openAPIV3Schema"]
-    return schemas
 
 
 def test_every_assigned_entry_is_in_the_catalog() -> None:
@@ -76,21 +52,18 @@ def test_custom_resources_live_in_the_entry_namespace() -> None:
 
 
 def test_custom_resources_match_the_served_upstream_crd_schema() -> None:
-    root = _shared_crds()
-    if root is None:
-        pytest.skip("shared/crds (upstream CRD copies) not found above the repository")
-    schemas = _crd_schemas(root)
-    groups = {api.split("/")[0] for api, _ in schemas}
+    """Every entry's custom resources: a kind upstream serves at the group/version it serves, matching it."""
+    schemas = crd_schemas()
+    served_kinds = {kind: api for api, kind in schemas}
     checked = 0
-    for comp in _mine():
+    for comp in load_catalog().components.values():
         for obj in comp.resources:
-            if obj["apiVersion"].split("/")[0] not in groups:
-                continue  # no upstream copy of this group: nothing to check against
             schema = schemas.get((obj["apiVersion"], obj["kind"]))
-            if schema is None and any(kind == obj["kind"] for _, kind in schemas):
-                pytest.fail(f"{comp.name}: {obj['apiVersion']} {obj['kind']} is not a served version")
             if schema is None:
-                continue  # same group, but the copy lacks this kind (e.g. KafkaNodePool)
+                assert obj["kind"] not in served_kinds, (
+                    f"{comp.name}: {obj['apiVersion']} {obj['kind']} is not served upstream; "
+                    f"the CRD serves it as {served_kinds.get(obj['kind'])}")
+                continue  # no upstream copy of this kind (e.g. KafkaNodePool)
             jsonschema.validate(obj, schema)
             checked += 1
     assert checked >= 2, "expected at least the CloudNativePG Cluster and the Strimzi Kafka to be checked"

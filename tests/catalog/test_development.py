@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.shared import shared
 
 from homelab.catalog.loader import data_root
 from homelab.catalog.model import Component
@@ -138,14 +139,6 @@ def test_restricted_local_manifests_meet_the_restricted_profile(components: dict
                 assert context["capabilities"]["drop"] == ["ALL"]
 
 
-def _design_file() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "design" / "homelab-system-design.md"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _design_names(text: str) -> dict[str, str]:
     """Bold names under this area's headings in the design's Component Details: name -> heading."""
     names: dict[str, str] = {}
@@ -159,10 +152,7 @@ def _design_names(text: str) -> dict[str, str]:
 
 
 def test_every_design_name_in_this_area_has_an_entry(components: dict[str, Component]) -> None:
-    design = _design_file()
-    if design is None:
-        pytest.skip("homelab-system-design.md not found above this checkout (shared/design)")
-    names = _design_names(design.read_text())
+    names = _design_names(shared("design", "homelab-system-design.md").read_text())
     assert len(names) > 30
     placed = {(p.name, p.category) for c in components.values() for p in c.design}
     missing = [n for n, h in names.items() if n not in OWNED_ELSEWHERE and (n, h) not in placed]

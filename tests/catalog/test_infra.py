@@ -15,15 +15,13 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from tests.shared import shared
 
 from homelab import yamlsrc
 from homelab.catalog.loader import data_root
 from homelab.catalog.model import Component
 
 MANIFESTS = Path(__file__).resolve().parents[2] / "src" / "homelab" / "manifests"
-# shared/ sits beside the repository (../shared); a git worktree sits one level deeper
-SHARED_CRDS = next((p / "shared" / "crds" for p in Path(__file__).resolve().parents[3:5]
-                    if (p / "shared" / "crds").is_dir()), Path("../shared/crds"))
 
 AREA = {
     "infrastructure/storage": ["minio", "seaweedfs", "rook-ceph", "rook-ceph-csi", "ceph", "openstack-swift",
@@ -102,9 +100,7 @@ def test_maturity_of_retired_and_restricted_systems(entries: dict[str, Component
 
 def _shared_tags() -> dict[str, str]:
     """Folder in /work/shared/crds -> upstream tag, read from its SOURCES.md table."""
-    sources = SHARED_CRDS / "SOURCES.md"
-    if not sources.exists():
-        pytest.skip(f"{sources} is absent")
+    sources = shared("crds", "SOURCES.md")
     tags = {}
     for row in sources.read_text().splitlines():
         cells = [c.strip() for c in row.split("|")]
@@ -123,9 +119,7 @@ def test_pins_match_the_shared_crd_oracle(entries: dict[str, Component], name: s
 
 
 def test_keycloak_resource_matches_crd(entries: dict[str, Component]) -> None:
-    crd_file = SHARED_CRDS / "keycloak" / "keycloaks.k8s.keycloak.org-v1.yml"
-    if not crd_file.exists():
-        pytest.skip(f"{crd_file} is absent")
+    crd_file = shared("crds", "keycloak", "keycloaks.k8s.keycloak.org-v1.yml")
     crd = yaml.safe_load(crd_file.read_text())
     served = {v["name"]: v for v in crd["spec"]["versions"] if v.get("served")}
     (resource,) = [r for r in entries["keycloak"].resources if r["kind"] == "Keycloak"]

@@ -5,18 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.shared import shared
 
 from homelab.validate import crds_for
 from homelab.validate.schemas import CrdSchemas
 
-SHARED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
-
 
 @pytest.fixture(scope="session")
 def crds_dir() -> Path:
-    if not SHARED_CRDS.is_dir():
-        pytest.skip(f"upstream CRDs not found at {SHARED_CRDS} (the shared/ folder is absent)")
-    return SHARED_CRDS
+    return shared("crds")
 
 
 @pytest.fixture(scope="session")

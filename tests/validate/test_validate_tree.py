@@ -135,11 +135,11 @@ def test_each_mutation_is_caught(name: str, tmp_path: Path, crds: CrdSchemas) ->
 
 
 def test_custom_kind_without_crd_is_unverified_not_passed(tmp_path: Path, crds: CrdSchemas) -> None:
-    docs = objects()
-    docs["rabbit.yaml"] = [{"apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
-                            "metadata": {"name": "mq", "namespace": "web"}}]
+    docs = objects()  # an invented kind: no CRD anywhere serves it, so nothing can vouch for it
+    docs["widget.yaml"] = [{"apiVersion": "widgets.example.invalid/v1", "kind": "Widget",
+                            "metadata": {"name": "w", "namespace": "web"}}]
     report = run(write(tmp_path, docs), crds)
-    assert report.unverified == {"rabbitmq.com/v1beta1 RabbitmqCluster": 1}
+    assert report.unverified == {"widgets.example.invalid/v1 Widget": 1}
 
 
 def test_overlay_that_does_not_build_is_a_finding(tmp_path: Path, crds: CrdSchemas) -> None:
