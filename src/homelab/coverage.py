@@ -82,22 +82,33 @@ def deployed_by(catalog: Catalog) -> dict[str, list[str]]:
     return out
 
 
+def summary(rows: list[dict[str, Any]]) -> str:
+    """The one sentence that counts the design: named systems apart from diagram-only participants."""
+    named = [r for r in rows if r["section"] == "components"]
+    extra = sorted({r["name"] for r in rows if r["section"] == "diagram"})
+    line = f"{len({r['name'] for r in named})} systems the design names, in {len(named)} places"
+    return line + (f"; plus diagram participant(s) {', '.join(extra)}" if extra else "")
+
+
 def coverage(catalog: Catalog, markdown: str | None = None) -> list[dict[str, Any]]:
     """One row per design place: the entry that covers it, its maturity, and the profiles that deploy it."""
     deploying = deployed_by(catalog)
     places: dict[tuple[str, str, str], str] = {}
+    sections: dict[tuple[str, str, str], str] = {}
     for comp in catalog.components.values():
         for place in comp.design:
             places[(place.name, place.layer, place.category)] = comp.name
+            sections[(place.name, place.layer, place.category)] = place.section
     wanted = (design_names(markdown) if markdown is not None
               else [DesignName(*key) for key in sorted(places)])
     rows = []
     for item in wanted:
-        entry = places.get((item.name, item.layer, _category_title(item.category)))
+        key = (item.name, item.layer, _category_title(item.category))
+        entry = places.get(key)
         found = catalog.components.get(entry) if entry else None
         rows.append({
             "name": item.name, "layer": item.layer, "category": _category_title(item.category),
-            "entry": entry,
+            "section": sections.get(key, "components"), "entry": entry,
             "maturity": found.maturity.status if found else None,
             "replacement": found.maturity.replacement if found else None,
             "profiles": deploying.get(entry, []) if entry else [],

@@ -71,3 +71,23 @@ def test_init_writes_a_schema_headed_config_and_never_overwrites(tmp_path: Path)
     assert (tmp_path / "homelab.yaml").read_text() == text
     planned = homelab("plan", "--json", cwd=tmp_path)  # the written file is the built-in example
     assert planned.returncode == 0 and "built-in" not in planned.stderr
+
+
+def test_catalog_show_text_has_no_trailing_spaces(tmp_path: Path) -> None:
+    shown = homelab("catalog", "show", "grafana", cwd=tmp_path)
+    assert shown.returncode == 0 and "chart: grafana" in shown.stdout
+    padded = [line for line in shown.stdout.splitlines() if line != line.rstrip()]
+    assert not padded, padded[:3]
+
+
+def test_version_and_shell_completion_are_offered(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    shown = homelab("--version", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.strip() == f"homelab {version('homelab')}"
+    helped = homelab("--help", cwd=tmp_path)
+    assert "--install-completion" in helped.stdout and "--show-completion" in helped.stdout
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    script = subprocess.run([sys.executable, "-m", "homelab", "--show-completion", "bash"], capture_output=True,
+                            text=True, cwd=tmp_path, env=env, timeout=60)
+    assert script.returncode == 0 and "complete" in script.stdout, script.stderr

@@ -37,6 +37,9 @@ class DesignPlace(Strict):
     name: str = Field(description="the name exactly as the design writes it, e.g. 'NGINX Ingress'")
     layer: Layer
     category: str = Field(description="the design's heading, e.g. 'Network Layer'")
+    section: Literal["components", "diagram"] = Field(
+        default="components", description="components: listed in the design's Component Details (its named "
+                                           "systems); diagram: only a participant of one of its diagrams")
 
 
 class Source(Strict):

@@ -29,10 +29,28 @@ app = typer.Typer(
     name="homelab",
     help="Turn one small config file into a GitOps-managed homelab platform, and prove it works.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; shellingham loads only when asked
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: rich's help renderer doubles the start-up time
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"homelab {version('homelab')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version and exit."),
+) -> None:
+    """Turn one small config file into a GitOps-managed homelab platform, and prove it works."""
+
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)

@@ -63,10 +63,9 @@ def show(name: Annotated[str, typer.Argument(help="component name")], json_out: 
     if json_out:
         typer.echo(json.dumps(data, indent=2))
         return
-    from rich.syntax import Syntax
-
     console().print(f"[bold]{comp.title}[/] ({comp.name}) — {comp.summary}\n[dim]{catalog.files[comp.name]}[/]")
-    console().print(Syntax(yaml.safe_dump(data, sort_keys=False, width=100), "yaml"))
+    # Plain text: rich's Syntax pads every line to the terminal width with spaces.
+    typer.echo(yaml.safe_dump(comp.model_dump(mode="json", exclude_none=True), sort_keys=False, width=100), nl=False)
 
 
 @catalog_app.command()
@@ -101,7 +100,7 @@ def coverage(
     if json_out:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{len(rows)} places the design names, {len({r['name'] for r in rows})} systems")
+    table = Table(title=cov.summary(rows))
     for column in ("design layer / category", "system", "entry", "maturity", "profiles"):
         table.add_column(column, overflow="fold")
     for r in rows:

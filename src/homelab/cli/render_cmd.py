@@ -51,13 +51,13 @@ def register(app: typer.Typer) -> None:
             write_tree(result, output)
             step("written")
         table = Table(title=f"Rendered into {output}")
-        for column in ("environment", "components", "waves", "objects"):
+        for column in ("environment", "catalog entries", "waves", "objects"):
             table.add_column(column, justify="left" if column == "environment" else "right")
         for name in result.envs:
             plan = result.plans[name]
             table.add_row(name, str(len(plan.components)), str(len(plan.waves())), str(len(result.objects[name])))
         table.add_section()
-        table.add_row(f"{len(result.envs)} environments", "", "", f"{len(result.files)} files")
+        table.add_row(f"{len(result.envs)} environments", "", "", f"{len(result.files)} files (+ .homelab-rendered)")
         out = console()
         out.print(table)
         for warning in result.warnings:

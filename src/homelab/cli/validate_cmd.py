@@ -34,7 +34,7 @@ def print_report(report: Report, tree: Path) -> None:
     for note in report.notes:
         out.print(f"[yellow]note:[/] {note}")
     verdict = "[green]clean[/]" if not report.findings else f"[red]{len(report.findings)} findings[/]"
-    out.print(f"{report.objects} objects in {report.files} files: {verdict}")
+    out.print(f"{report.objects} objects in {report.files} manifest files: {verdict}")
 
 
 def cluster_crds(kube: Any) -> list[dict[str, Any]]:
