@@ -42,6 +42,20 @@ def test_full_profile_in_every_environment_has_zero_findings(rendered: Path, crd
     assert all(" " in key for key in report.unverified)
 
 
+def test_without_kustomize_rewritten_folders_are_skipped_with_the_reason_not_misreported(
+        rendered: Path, crds: CrdSchemas, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kubectl or kustomize: files whose kustomization sets their selectors or images are not checked as
+    written (they would fail for what kustomize adds), and the report says which and how to check them."""
+    from homelab.validate import kustomize
+
+    monkeypatch.setattr(kustomize, "kustomize_command", lambda: None)
+    report = run(rendered, crds, build=True)
+    assert report.findings == [], "\n".join(f"{f.file} {f.path}: {f.message}" for f in report.findings)
+    skipped = [n for n in report.notes if "files not checked" in n]
+    assert any(n.startswith("manifests/memcached:") and "labels.includeSelectors" in n for n in skipped), skipped
+    assert all("install kubectl or kustomize" in n for n in skipped)
+
+
 def _edit(rendered: Path, tmp_path: Path, file: str, change: Callable[[list[dict[str, Any]]], None]) -> Path:
     tree = tmp_path / "tree"
     shutil.copytree(rendered, tree)

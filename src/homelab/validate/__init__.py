@@ -158,6 +158,22 @@ def _start_builds(tree: Path, report: Report, pool: ThreadPoolExecutor) -> list[
     return started
 
 
+def _rewritten_files(tree: Path, report: Report) -> set[str]:
+    """Without a kustomize: files whose kustomization rewrites them, left unchecked with the reason."""
+    top = tree.resolve()
+    skipped: set[str] = set()
+    for root in kustomize.roots(tree):
+        fields = root.rewrites()
+        if not fields:
+            continue
+        files = {str(f.relative_to(top)) for f in root.files if f.is_relative_to(top)}
+        skipped |= files
+        report.notes.append(f"{root.folder.relative_to(top)}: {len(files)} files not checked: its kustomization "
+                            f"rewrites them ({', '.join(fields)}); install kubectl or kustomize to check them "
+                            "as built")
+    return skipped
+
+
 def _built_scopes(tree: Path, docs: list[Doc], started: list[Any], report: Report) -> tuple[list[list[Doc]], set[str]]:
     """Objects of every overlay as kustomize built it, and the files those builds cover."""
     top = tree.resolve()
@@ -188,6 +204,8 @@ def validate_tree(tree: Path, kube_version: str, crds: CrdSchemas, gitops_repo: 
         started = _start_builds(tree, report, pool) if build else []
         docs = _read(tree, report)
         scopes, covered = _built_scopes(tree, docs, started, report)
+    if build and kustomize.kustomize_command() is None:
+        covered |= _rewritten_files(tree, report)
     scopes += _env_scopes([d for d in docs if d.file not in covered])
     report.objects = sum(len(scope) for scope in scopes)
     found: dict[Finding, None] = {}

@@ -22,7 +22,9 @@ from homelab.yamlsrc import Loader
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REFERENCES = ("resources", "components", "patchesStrategicMerge")
-
+# Fields with which a kustomization makes its files into something else (selectors, images, names):
+# without a kustomize to build them, those files as written are not what the cluster receives.
+_REWRITING = ("commonLabels", "images", "namePrefix", "nameSuffix", "replicas", "replacements")
 
 
 def kustomize_command() -> list[str] | None:
@@ -60,6 +62,14 @@ class Root:
     files: set[Path] = field(default_factory=set)
     remote: list[str] = field(default_factory=list)
     folders: set[Path] = field(default_factory=set)  # every kustomization folder the build enters
+
+    def rewrites(self) -> list[str]:
+        """The fields of its own kustomization that change its files beyond adding labels or patches."""
+        body = _kustomization(self.folder) or {}
+        found = [key for key in _REWRITING if body.get(key)]
+        if any(isinstance(entry, dict) and entry.get("includeSelectors") for entry in body.get("labels") or []):
+            found.append("labels.includeSelectors")
+        return found
 
     def fingerprint(self, command: list[str]) -> str:
         """Changes whenever anything the build could read changes: every file under its folders."""
