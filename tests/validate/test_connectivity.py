@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.validate.conftest import PROFILES, config_for
+from tests.profiles import PROFILES, config_for
 
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan

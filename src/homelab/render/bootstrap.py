@@ -5,7 +5,9 @@ Application: no pod, Argo CD's included, starts before it. Per environment the t
 `bootstrap/<env>/steps.yaml`: the ordered Helm installs, each with its values file beside it
 (`<component>.values.yaml`), computed by the same code and the same overrides/ files as every
 Application's values; and the distribution's server flags that turn off what it bundles and the
-plan brings its own of (k3s: `--flannel-backend=none`, `--disable=traefik`, ...).
+plan brings its own of (k3s: `--flannel-backend=none`, `--disable=traefik`, ...), and the entries
+Argo CD's `resource.exclusions` must hold for the components' sake (Cilium's CiliumIdentity), for
+whoever installs Argo CD (the argo-cd chart's defaults already list it).
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def steps(ctx: Context, tree: Path | None) -> dict[str, Any]:
     distribution = ctx.config.cluster.kubernetes.distribution
     flags = [{"flag": item.disable, "because": f"the plan installs {mine} in place of the bundled {item.name}"}
              for item, mine in replaced_bundles(ctx.catalog, distribution, ctx.plan)]
+    exclusions = [x for p in ctx.components if p.component.gitops for x in p.component.gitops.resource_exclusions]
     return {"environment": ctx.env, "distribution": {"name": distribution, "server_flags": flags},
-            "steps": out}
+            "steps": out, "argocd": {"resource_exclusions": exclusions}}
 
 
 def files(ctx: Context, tree: Path | None) -> dict[str, bytes]:
@@ -82,6 +85,11 @@ def page(per_env: dict[str, dict[str, Any]]) -> str:
                       f"helm upgrade --install {helm['release']} {helm['chart']} --repo {helm['repo']} "
                       f"--version {helm['version']} --namespace {helm['namespace']} "
                       f"--values {FOLDER}/{env}/{helm['values']} --wait", "```", ""]
+        exclusions = data["argocd"]["resource_exclusions"]
+        if exclusions:
+            lines += ["Argo CD's `argocd-cm` must keep these in `resource.exclusions` (objects the components "
+                      "create that Argo CD must not track or prune):", "", "```yaml",
+                      *(f"- {x}" for x in exclusions), "```", ""]
         if not flags and not data["steps"]:
             lines += ["Nothing: the distribution already runs what Argo CD needs.", ""]
     return "\n".join(lines)
