@@ -85,7 +85,8 @@ def test_bundled_components_the_plan_replaces_must_be_off() -> None:
     flannel_node = {"metadata": {"name": "n1", "annotations": {"flannel.alpha.coreos.com/backend-type": "vxlan"}}}
     traefik = {"metadata": {"name": "traefik", "namespace": "kube-system"}}
     replaced = [Replaced("flannel", "--flannel-backend=none", None),
-                Replaced("traefik", "--disable=traefik", "traefik"), Replaced("servicelb", "--disable=servicelb", "svclb-")]
+                Replaced("traefik", "--disable=traefik", "traefik"),
+                Replaced("servicelb", "--disable=servicelb", "svclb-")]
     found = check_replaced([flannel_node], [traefik], replaced)
     assert [f.ok for f in found] == [False, False]
     assert "--flannel-backend=none" in found[0].message and "--disable=traefik" in found[1].message
