@@ -20,7 +20,7 @@ from timing import best_of  # bench/timing.py (scripts run with bench/ on sys.pa
 from homelab.catalog import load_catalog
 from homelab.config import Config, builtin_text
 from homelab.render import render_tree, write_tree
-from homelab.validate import Report, crds_for, validate_tree
+from homelab.validate import Report, crds_for, platform, validate_tree
 from homelab.validate.kustomize import build, kustomize_command, roots
 from homelab.validate.schemas import crds_from_folder
 
@@ -58,6 +58,8 @@ def main() -> None:
         command = kustomize_command()
         overlays = [r for r in roots(tree) if not r.remote]
         builds = best_of(lambda: [build(r.folder, command) for r in overlays], runs=1) if command else 0.0
+        catalog = load_catalog()
+        platform_checks = best_of(lambda: platform.check(tree, config, catalog))
     table = Table(title=f"validate full x 3 environments: {report.objects} objects, {len(report.findings)} findings")
     for column in ("step", "seconds", "note"):
         table.add_column(column)
@@ -68,6 +70,8 @@ def main() -> None:
     table.add_row("whole validation, first time (builds in parallel)", f"{whole_cold:.3f}", "target < 2 s")
     table.add_row("whole validation again, tree unchanged", f"{whole_warm:.3f}", "builds from the cache")
     table.add_row("  ratio first time / schema + lint", f"{whole_cold / no_build:.1f}", "")
+    table.add_row("platform checks (plan + build + rules, 3 environments)", f"{platform_checks:.3f}",
+                  f"ratio to schema + lint {platform_checks / no_build:.1f}")
     Console().print(table)
 
 

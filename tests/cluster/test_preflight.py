@@ -76,3 +76,18 @@ def test_cni_present_planned_or_missing() -> None:
     assert preflight.check_cni(bare, [], plan([], {"cni": "cilium"})).ok
     ds = [{"metadata": {"name": "cilium", "namespace": "kube-system"}}]
     assert preflight.running_cni(bare, ds) == "cilium"
+
+
+def test_bundled_components_the_plan_replaces_must_be_off() -> None:
+    """k3s started without --disable=traefik and with flannel still shows both; preflight names the flags."""
+    from homelab.cluster.preflight import Replaced, check_replaced
+
+    flannel_node = {"metadata": {"name": "n1", "annotations": {"flannel.alpha.coreos.com/backend-type": "vxlan"}}}
+    traefik = {"metadata": {"name": "traefik", "namespace": "kube-system"}}
+    replaced = [Replaced("flannel", "--flannel-backend=none", None),
+                Replaced("traefik", "--disable=traefik", "traefik"),
+                Replaced("servicelb", "--disable=servicelb", "svclb-")]
+    found = check_replaced([flannel_node], [traefik], replaced)
+    assert [f.ok for f in found] == [False, False]
+    assert "--flannel-backend=none" in found[0].message and "--disable=traefik" in found[1].message
+    assert check_replaced([{"metadata": {"name": "n1"}}], [], replaced) == []

@@ -19,3 +19,4 @@ def crds_dir() -> Path:
 @pytest.fixture(scope="session")
 def crds(crds_dir: Path) -> CrdSchemas:
     return crds_for(crds_dir)
+

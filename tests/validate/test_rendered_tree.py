@@ -33,7 +33,7 @@ def run(tree: Path, crds: CrdSchemas, build: bool = BUILD) -> Report:
 
 
 def test_full_profile_in_every_environment_has_zero_findings(rendered: Path, crds: CrdSchemas) -> None:
-    assert sorted(p.name for p in rendered.iterdir() if p.is_dir()) == ["base", "dev", "docs", "manifests",
+    assert sorted(p.name for p in rendered.iterdir() if p.is_dir()) == ["base", "bootstrap", "dev", "docs", "manifests",
                                                                        "prod", "staging"]
     report = run(rendered, crds)
     assert report.findings == [], "\n".join(f"{f.file}#{f.index} {f.path}: {f.message}" for f in report.findings)

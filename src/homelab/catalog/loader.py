@@ -13,7 +13,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from homelab import yamlsrc
-from homelab.catalog.model import CapabilityInfo, Component, Profile
+from homelab.catalog.model import CapabilityInfo, Component, Distribution, Profile
 from homelab.config import problems_from
 from homelab.errors import CatalogError, Problem
 
@@ -35,6 +35,7 @@ class Catalog:
     layers: dict[str, LayerInfo]
     profiles: dict[str, Profile] = field(default_factory=dict)
     capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # component name -> data file
     providers: dict[str, list[str]] = field(default_factory=dict)  # capability -> component names
 
@@ -117,6 +118,15 @@ def _cross_check(catalog: Catalog) -> list[Problem]:
                     problems.append(Problem(f"capability '{cap}' is not declared in capabilities.yaml",
                                             file=where, field=facet,
                                             hint=f"did you mean '{close[0]}'?" if close else "declare it"))
+        for flow in comp.operates:
+            if flow.capability not in comp.provides:
+                problems.append(Problem(f"operates the consumers of '{flow.capability}', which it does not provide",
+                                        file=where, field="operates", hint=f"it provides {', '.join(comp.provides)}"))
+        for extra in comp.values_when:
+            cap = extra.when or extra.unless or ""
+            if cap not in catalog.capabilities:
+                problems.append(Problem(f"values_when names undeclared capability '{cap}'", file=where,
+                                        field="values_when", hint="declare it in capabilities.yaml"))
         for cap in comp.requires:
             if cap not in catalog.providers:
                 problems.append(Problem(f"requires '{cap}' but no component provides it", file=where,
@@ -151,6 +161,20 @@ def _packaged() -> Catalog:
     return _load(data_root())
 
 
+def _read_distributions(root: Path, problems: list[Problem]) -> dict[str, Distribution]:
+    path = root / "distributions.yaml"
+    if not path.is_file():
+        return {}
+    source = yamlsrc.read(path, "distributions file")
+    out: dict[str, Distribution] = {}
+    for name, body in (source.data or {}).items():
+        try:
+            out[name] = Distribution.model_validate(body)
+        except ValidationError as exc:
+            problems.extend(problems_from(exc, source, Distribution, prefix=(name,)))
+    return out
+
+
 def _load(root: Path) -> Catalog:
     layers = _read_layers(root)
     components: dict[str, Component] = {}
@@ -175,10 +199,11 @@ def _load(root: Path) -> Catalog:
             capabilities[cap] = CapabilityInfo.model_validate(body)
         except ValidationError as exc:
             problems.extend(problems_from(exc, caps_source, CapabilityInfo, prefix=(cap,)))
+    distributions = _read_distributions(root, problems)
     if problems:
         raise CatalogError(problems)
     catalog = Catalog(components=components, layers=layers, profiles=profiles, files=files,
-                      capabilities=capabilities)
+                      capabilities=capabilities, distributions=distributions)
     problems = _cross_check(catalog)
     if problems:
         raise CatalogError(problems)

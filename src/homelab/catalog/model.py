@@ -142,6 +142,77 @@ class Probe(Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class Evidence(Strict):
+    confirmed: str = Field(description="the upstream-owned file that shows it: repository, path, tag or commit")
+
+
+class Webhook(Evidence):
+    """An admission or conversion webhook the component registers: the API server calls its pods on `port`."""
+
+    service: str | None = Field(default=None, description="the Service the webhook configuration points at")
+    port: int = Field(ge=1, le=65535, description="the container port behind it (what a NetworkPolicy matches)")
+
+
+class OperandFlow(Evidence):
+    """Ports an operator opens on the pods of every component that requires `capability` from it."""
+
+    capability: Capability
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(min_length=1)
+
+
+class NodeFlow(Evidence):
+    """A port this component opens on every node's host network (the kubelet, node-exporter)."""
+
+    name: str
+    port: int = Field(ge=1, le=65535)
+
+
+class ExtraNamespace(Evidence):
+    """A namespace besides its own that the chart writes objects into (its AppProject must allow it)."""
+
+    namespace: Name
+
+
+class PodSecurityClaim(Evidence):
+    """The Pod Security level its pods meet with the entry's values (the values that make it so included)."""
+
+    level: Literal["restricted", "baseline"]
+
+
+class WhenValues(Evidence):
+    """Helm values merged only when the plan does (`when`) or does not (`unless`) provide a capability."""
+
+    when: Capability | None = None
+    unless: Capability | None = None
+    values: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> WhenValues:
+        if (self.when is None) == (self.unless is None):
+            raise ValueError("give exactly one of `when` or `unless`")
+        return self
+
+
+class IpBlockNodes(Evidence):
+    """A CNI's values without which an ipBlock peer does not select node addresses.
+
+    The API server and host-network pods (kubelet, node-exporter) live at node addresses, so the
+    platform's ipBlock rules towards and from them hold only with these values set.
+    """
+
+    values: dict[str, Any] = Field(default_factory=dict, description="empty: ipBlock selects nodes as it is")
+
+
+class GitOps(Evidence):
+    """What Argo CD must be told to manage this component without fighting it (its own documentation)."""
+
+    resource_exclusions: list[dict[str, Any]] = Field(
+        default_factory=list, description="entries for argocd-cm `resource.exclusions`: objects Argo CD must not track")
+    ignore_differences: list[dict[str, Any]] = Field(
+        default_factory=list, description="the Application's `spec.ignoreDifferences` (fields the cluster rewrites)")
+    values: dict[str, Any] = Field(default_factory=dict, description="chart values needed under Argo CD")
+
+
 class Component(Strict):
     name: Name
     title: str
@@ -166,6 +237,17 @@ class Component(Strict):
     footprint: Footprint = Field(default_factory=Footprint)
     pod_security: Literal["restricted", "baseline", "privileged"] = "baseline"
     pod_security_reason: str | None = None
+    pod_security_confirmed: PodSecurityClaim | None = Field(
+        default=None, description="evidence that its pods meet `pod_security` (required to claim restricted)")
+    webhooks: list[Webhook] = Field(default_factory=list)
+    kube_api: Evidence | None = Field(default=None, description="evidence that it talks to the Kubernetes API")
+    operates: list[OperandFlow] = Field(default_factory=list, description="flows to the pods it operates")
+    node_flows: list[NodeFlow] = Field(default_factory=list, description="host-network ports it reaches on nodes")
+    extra_namespaces: list[ExtraNamespace] = Field(default_factory=list)
+    values_when: list[WhenValues] = Field(default_factory=list)
+    gitops: GitOps | None = None
+    ip_block_nodes: IpBlockNodes | None = Field(
+        default=None, description="a CNI: how NetworkPolicy ipBlock peers come to select node addresses")
     endpoints: list[Endpoint] = Field(default_factory=list)
     metrics: Metrics | None = None
     backup: Backup = Field(default_factory=Backup)
@@ -196,6 +278,26 @@ class CapabilityInfo(Strict):
 
     summary: str
     exclusive: bool = Field(default=False, description="at most one provider per cluster")
+    bootstrap: str | None = Field(default=None, description="why its provider must run before Argo CD can (then "
+                                                            "`homelab bootstrap` installs it, not an Application)")
+
+
+class Bundled(Strict):
+    """Something a Kubernetes distribution runs out of the box, and the server flag that turns it off."""
+
+    name: str
+    provides: list[Capability] = Field(min_length=1)
+    disable: str | None = Field(default=None, description="server flag that turns it off (None: it stays)")
+    detect: str | None = Field(default=None, description="name prefix of its kube-system DaemonSet or Deployment")
+
+
+class Distribution(Evidence):
+    """A Kubernetes distribution: what it bundles and where its API server listens (distributions.yaml)."""
+
+    name: str
+    api_server_port: int = Field(default=6443, ge=1, le=65535, description="the port behind the `kubernetes` "
+                                                                           "Service that pods' egress must reach")
+    bundles: list[Bundled] = Field(default_factory=list)
 
 
 class ProfileNode(Strict):

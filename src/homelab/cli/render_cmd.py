@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
             from homelab.errors import ExitCode
 
             report = run_validation(output, loaded.config.cluster.kubernetes.version, crds,
-                                    loaded.config.gitops.repo_url)
+                                    loaded.config.gitops.repo_url, config=loaded.config)
             print_report(report, output)
             if report.findings:
                 raise typer.Exit(ExitCode.FINDINGS)

@@ -10,6 +10,7 @@ import typer
 from homelab.cli.common import ConfigOption, EnvOption, JsonOption, check_env, console, load_config
 
 if TYPE_CHECKING:
+    from homelab.config import Config
     from homelab.validate import Report
 
 CrdsOption = Annotated[
@@ -43,8 +44,10 @@ def cluster_crds(kube: Any) -> list[dict[str, Any]]:
 
 
 def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_repo: str | None,
-                   live_crds: list[dict[str, Any]] | None = None) -> Report:
-    """Validate `tree` with CRDs from `crds_dir` and/or a live cluster (the call `homelab render` makes too)."""
+                   live_crds: list[dict[str, Any]] | None = None, config: Config | None = None) -> Report:
+    """Validate `tree` with CRDs from `crds_dir` and/or a live cluster (the call `homelab render` makes too).
+
+    With `config`, the platform checks run too: the tree against what the catalog knows of its plan."""
     from homelab.errors import InputError, Problem
     from homelab.validate import crds_for, validate_tree
 
@@ -54,6 +57,11 @@ def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_
     if crds_dir is not None and not crds_dir.is_dir():
         raise InputError([Problem("CRD folder not found", file=str(crds_dir), field="--crds")])
     report = validate_tree(tree, kube_version, crds_for(crds_dir, live_crds), gitops_repo)
+    if config is not None:
+        from homelab.catalog import load_catalog
+        from homelab.validate import platform
+
+        report.findings.extend(platform.check(tree, config, load_catalog()))
     if report.objects == 0 and not report.findings:
         raise InputError([Problem("no Kubernetes objects found", file=str(tree),
                                   hint="is this a rendered tree? `homelab render -o DIR` writes one")])
@@ -90,7 +98,7 @@ def register(app: typer.Typer) -> None:
             finally:
                 kube.close()
         report = run_validation(tree, loaded.config.cluster.kubernetes.version, crds, loaded.config.gitops.repo_url,
-                                live)
+                                live, loaded.config)
         if json_out:
             typer.echo(json.dumps(report.to_json(), indent=2))
         else:

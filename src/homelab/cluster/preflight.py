@@ -142,7 +142,34 @@ def check_cni(nodes: list[Obj], daemonsets: list[Obj], plan: Plan) -> Finding:
                    (f" (node says: {not_ready[0]})" if not_ready else ""))
 
 
+@dataclass(frozen=True)
+class Replaced:
+    """Something the distribution bundles that the plan brings its own of (render/bootstrap.replaced_bundles)."""
+
+    name: str  # e.g. "traefik", "flannel"
+    flag: str  # the server flag that turns it off
+    detect: str | None  # name prefix of its kube-system DaemonSet or Deployment
+
+
+def check_replaced(nodes: list[Obj], workloads: list[Obj], replaced: list[Replaced]) -> list[Finding]:
+    """What the plan replaces must be off: two ingress controllers or two CNIs fight over the same job."""
+    names = [str((w.get("metadata") or {}).get("name", "")) for w in workloads]
+    out = []
+    for item in replaced:
+        if item.detect:
+            running = next((n for n in names if n.startswith(item.detect)), None)
+        else:
+            running = item.name if running_cni(nodes, workloads) == item.name else None
+        if running:
+            out.append(Finding("distribution", False, f"the cluster still runs its bundled {item.name} ({running}), "
+                                                      f"which the plan replaces: start the servers with {item.flag}"))
+    return out
+
+
 def run(info: dict[str, Any], nodes: list[Obj], classes: list[Obj], daemonsets: list[Obj], plan: Plan,
-        planned_version: str) -> list[Finding]:
+        planned_version: str, replaced: list[Replaced] | None = None,
+        deployments: list[Obj] | None = None) -> list[Finding]:
+    """Every check; `replaced` (with kube-system `deployments`) also checks the distribution's flags."""
     return [check_version(info, planned_version), *check_nodes(nodes, plan), check_storage(classes, plan),
-            check_cni(nodes, daemonsets, plan)]
+            check_cni(nodes, daemonsets, plan),
+            *check_replaced(nodes, [*daemonsets, *(deployments or [])], replaced or [])]

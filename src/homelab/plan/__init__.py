@@ -30,7 +30,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
         ))
     planned.sort(key=lambda p: (p.wave, layer_order.get(p.component.layer, 99), p.name))
     nodes = fit.place(planned, config.nodes_for(env), config.cluster.headroom, file)
-    warnings = [w for p in planned for w in p.warnings]
+    warnings = [*selection.notes, *(w for p in planned for w in p.warnings)]
     return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
                 edges=selection.edges, nodes=nodes, headroom=config.cluster.headroom, warnings=warnings,
                 skipped=selection.skipped)

@@ -26,6 +26,7 @@ class Selection:
     edges: list[Edge] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # profile members left out, and why
+    notes: list[str] = field(default_factory=list)  # plan-wide warnings
 
 
 def _profile(config: Config, catalog: Catalog, file: str) -> Profile:
@@ -86,9 +87,15 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
 
     distribution = config.cluster.kubernetes.distribution
     for name in profile.components:
-        if distribution in catalog.components[name].bundled_with:
+        if name in replaced and name not in removed:
+            # the user's choice takes the profile member's place (a CNI is still needed once flannel goes)
+            for cap in catalog.components[name].provides:
+                if chosen.get(cap) and chosen[cap] != name and catalog.capabilities[cap].exclusive:
+                    include(chosen[cap], f"chosen in homelab.yaml `choices.{cap}` (in place of {name} of "
+                                         f"profile `{profile.name}`)")
+        elif distribution in catalog.components[name].bundled_with:
             sel.skipped[name] = f"{distribution} already ships it"
-        elif name not in removed and name not in replaced:
+        elif name not in removed:
             include(name, f"in profile `{profile.name}`")
     for name in config.add:
         include(name, "added in homelab.yaml `add`")
@@ -135,7 +142,26 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
     _check_exclusive(providing, catalog, file)
     _check_conflicts(sel, catalog, file)
     _check_maturity(sel, catalog, config, file)
+    _check_bootstrap(providing, catalog, config, sel, file)
     return sel
+
+
+def _check_bootstrap(providing: dict[str, list[str]], catalog: Catalog, config: Config, sel: Selection,
+                     file: str) -> None:
+    """What must run before GitOps (a CNI, DNS) comes from the plan or from the distribution, never from nowhere."""
+    distribution = config.cluster.kubernetes.distribution
+    facts = catalog.distributions.get(distribution)
+    bundled = {cap for item in (facts.bundles if facts else []) for cap in item.provides}
+    for cap, info in catalog.capabilities.items():
+        if not info.bootstrap or providing.get(cap) or cap in bundled:
+            continue
+        candidates = ", ".join(catalog.providers.get(cap, [])) or "none in the catalog"
+        if facts is not None:
+            raise PlanError([Problem(f"nothing provides '{cap}': {distribution} does not ship one and the plan has "
+                                     f"none ({info.bootstrap})", file=file, field=f"choices.{cap}",
+                                     hint=f"pick one: choices: {{{cap}: NAME}} (candidates: {candidates})")])
+        sel.notes.append(f"no '{cap}' provider in the plan, and the catalog does not know whether {distribution} "
+                         f"ships one ({info.bootstrap}); candidates: {candidates}")
 
 
 def _check_exclusive(providing: dict[str, list[str]], catalog: Catalog, file: str) -> None:

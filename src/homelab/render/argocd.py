@@ -70,17 +70,17 @@ def applications(ctx: Context, tree: Path | None) -> list[Obj]:
     """One Application per installable component, in the plan's wave."""
     out = []
     ns = ctx.argocd_namespace()
-    for planned in ctx.components:
+    for planned in ctx.gitops_components():
         comp = planned.component
-        if comp.source.kind == "none":
-            continue
-        spec = {
+        spec: dict[str, Any] = {
             "project": project_name(ctx, comp.layer),
             "source": source(ctx, comp, planned.version or comp.source.version or "", helm_values(ctx, comp.name,
                                                                                                   tree)),
             "destination": {"server": IN_CLUSTER, "namespace": comp.namespace},
             "syncPolicy": sync_policy(ctx),
         }
+        if comp.gitops and comp.gitops.ignore_differences:
+            spec["ignoreDifferences"] = comp.gitops.ignore_differences
         app = ctx.obj(API, "Application", comp.name, owner=comp.name, role="application",
                       group=ctx.group_of(comp), namespace=ns, wave=planned.wave, spec=spec,
                       annotations={"homelab.dev/why": "; ".join(planned.reasons)})
@@ -90,7 +90,7 @@ def applications(ctx: Context, tree: Path | None) -> list[Obj]:
 
 
 def projects(ctx: Context) -> list[Obj]:
-    """An AppProject per layer: exactly its components' repositories and namespaces."""
+    """An AppProject per layer: exactly its components' repositories and the namespaces they write into."""
     out = []
     for layer in ctx.catalog.layers:
         members = [p.component for p in ctx.components if p.component.layer == layer]
@@ -100,7 +100,8 @@ def projects(ctx: Context) -> list[Obj]:
         proxy = ctx.provider("auth-proxy")
         if proxy and any(e.sso == "proxy" for c in members for e in c.endpoints if e.expose):
             repos.update(repos_of(proxy, ctx))  # the OAuth2 Proxy instances in front of this layer's UIs
-        namespaces = sorted({c.namespace for c in members})
+        # a chart may write beyond its own namespace (kube-prometheus-stack: Services in kube-system)
+        namespaces = sorted({c.namespace for c in members} | {x.namespace for c in members for x in c.extra_namespaces})
         spec = {
             "description": f"{ctx.catalog.layers[layer].title} of {ctx.platform}",
             "sourceRepos": sorted(repos),

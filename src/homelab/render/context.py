@@ -99,6 +99,15 @@ class Context:
         chosen = keycloak or idps
         return chosen[0] if chosen else None
 
+    def is_bootstrap(self, name: str) -> bool:
+        """Installed by `homelab bootstrap` before Argo CD (a CNI): it provides a capability marked `bootstrap`."""
+        caps = self.catalog.capabilities
+        return any(cap in caps and caps[cap].bootstrap for cap in self.component(name).provides)
+
+    def gitops_components(self) -> list[Planned]:
+        """The components Argo CD installs: everything planned except the bootstrap steps and `source: none`."""
+        return [p for p in self.components if p.component.source.kind != "none" and not self.is_bootstrap(p.name)]
+
     def wave_of(self, name: str) -> int:
         return self.plan.components[name].wave
 

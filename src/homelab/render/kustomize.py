@@ -161,11 +161,17 @@ def _load(folder: Path) -> list[dict[str, Any]]:
         else:
             objects.extend(d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
                            if d)
+    by_kind_name: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for body in objects:
+        by_kind_name.setdefault((body.get("kind"), (body.get("metadata") or {}).get("name")), []).append(body)
     for patch in kust.get("patches", []):
         text = patch["patch"] if "patch" in patch else (folder / patch["path"]).read_text(encoding="utf-8")
         ops = yaml.load(text, Loader=yaml.CSafeLoader)
-        for body in objects:
-            if _matches(body, patch["target"]):
+        target = patch["target"]
+        candidates = (by_kind_name.get((target["kind"], target["name"]), []) if "kind" in target and "name" in target
+                      else objects)
+        for body in candidates:
+            if _matches(body, target):
                 _apply(body, ops, kust_file)
     for label in kust.get("labels", []):
         for body in objects:

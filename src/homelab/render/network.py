@@ -1,15 +1,22 @@
-"""NetworkPolicies: default deny in every namespace we create, then exactly the allows the graph implies.
+"""NetworkPolicies: default deny in every namespace we create, then exactly the allows the plan implies.
 
-Allows are namespace to namespace: the catalog names Service ports, and a NetworkPolicy matches
-the pod's (target) port, which may differ, so a port list would silently block traffic. The allows:
+Flows between namespaces come from the graph and carry no ports: the catalog names Service ports,
+and a NetworkPolicy matches the pod's (target) port, which may differ. Flows whose catalog facet
+names the pod's port carry exactly that port:
 - every dependency edge whose provider serves endpoints: consumer namespace -> provider namespace;
 - the ingress path: anywhere -> the ingress controller's namespace -> every exposed endpoint's namespace;
 - metrics: the metrics store's namespace -> every namespace with a metrics endpoint;
-- DNS to kube-dns, and the Kubernetes API (controllers and operators all watch it). homelab.yaml does
-  not hold the API server's address, so that rule is TCP 443/6443 to any address, which also lets
-  pods reach HTTPS outside the cluster (chart repositories, ACME, identity providers).
+- webhooks: the API server -> each webhook's pod port (`webhooks`);
+- operators: operator namespace -> the namespaces of the components it operates, on their ports (`operates`);
+- host network: a component's egress to node addresses on the ports it reaches there (`node_flows`:
+  the kubelet, node-exporter);
+- DNS to kube-dns, and the Kubernetes API on the distribution's API server port and 443 (which also
+  lets pods reach HTTPS outside the cluster: chart repositories, ACME, identity providers).
+The API server and host-network pods live at node addresses, which homelab.yaml does not hold: those
+peers are `ipBlock 0.0.0.0/0`, and the CNI's `ip_block_nodes` values (Cilium: policyCIDRMatchMode)
+make that block select nodes (render/values.py merges them into the CNI's values).
 Per namespace: `default-deny`, and one `allow` policy whose rules are, in order: same namespace,
-DNS, Kubernetes API, then the graph's flows (one rule each way, the peers listed).
+DNS, Kubernetes API, then the flows (port-less flows one rule each way, port flows one rule per port set).
 """
 
 from __future__ import annotations
@@ -23,19 +30,31 @@ from homelab.render.context import Context, Obj
 
 API = "networking.k8s.io/v1"
 NS_LABEL = "kubernetes.io/metadata.name"
+ANYWHERE = {"ipBlock": {"cidr": "0.0.0.0/0"}}
+HTTPS = 443
+DEFAULT_API_PORT = 6443
 
 
 @dataclass(frozen=True)
 class Allow:
-    """Traffic from namespace `source` (None = anywhere) to namespace `target`, and why."""
+    """Traffic from namespace `source` to namespace `target` on `ports` (all when empty), and why.
+
+    None as source or target is an address outside the pod network: anywhere, the API server, a node.
+    """
 
     source: str | None
-    target: str
+    target: str | None
     reason: str
+    ports: tuple[int, ...] = ()
+
+
+def api_port(ctx: Context) -> int:
+    facts = ctx.catalog.distributions.get(ctx.config.cluster.kubernetes.distribution)
+    return facts.api_server_port if facts else DEFAULT_API_PORT
 
 
 def allows(ctx: Context) -> set[Allow]:
-    """Every allowed namespace-to-namespace flow of this environment, computed from the plan."""
+    """Every allowed flow of this environment, computed from the plan and the catalog's facets."""
     found: set[Allow] = set()
     for edge in ctx.plan.edges:
         consumer, provider = ctx.component(edge.consumer), ctx.component(edge.provider)
@@ -48,18 +67,47 @@ def allows(ctx: Context) -> set[Allow]:
             if comp.namespace != entry:
                 found.add(Allow(entry, comp.namespace, "ingress:route"))
     prometheus = ctx.provider("metrics-store")
-    if prometheus:
-        for planned in ctx.components:
-            ns = planned.component.namespace
-            if planned.component.metrics and ns != prometheus.namespace:
-                found.add(Allow(prometheus.namespace, ns, "metrics:scrape"))
+    for planned in ctx.components:
+        comp = planned.component
+        if prometheus and comp.metrics and comp.namespace != prometheus.namespace:
+            found.add(Allow(prometheus.namespace, comp.namespace, "metrics:scrape"))
+        for hook in comp.webhooks:
+            found.add(Allow(None, comp.namespace, f"webhook:{hook.service or comp.name}", (hook.port,)))
+        for node in comp.node_flows:
+            found.add(Allow(comp.namespace, None, f"node:{node.name}", (node.port,)))
+        for flow in comp.operates:
+            for edge in ctx.plan.edges:
+                operand = ctx.component(edge.consumer)
+                if (edge.provider == comp.name and edge.capability == flow.capability
+                        and operand.namespace != comp.namespace):
+                    found.add(Allow(comp.namespace, operand.namespace, f"operator:{comp.name}", tuple(flow.ports)))
     return found
 
 
 def _peer(ns: str | None) -> dict[str, Any]:
     if ns is None:
-        return {"ipBlock": {"cidr": "0.0.0.0/0"}}
+        return ANYWHERE
     return {"namespaceSelector": {"matchLabels": {NS_LABEL: ns}}}
+
+
+def _ports(ports: tuple[int, ...]) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def _rules(flows: list[Allow], peer_of: str, direction: str) -> list[dict[str, Any]]:
+    """One rule for the port-less flows, one per port set; peers listed once each, in a stable order."""
+    by_ports: dict[tuple[int, ...], list[str | None]] = defaultdict(list)
+    for flow in flows:
+        peer = getattr(flow, peer_of)
+        if peer not in by_ports[flow.ports]:
+            by_ports[flow.ports].append(peer)
+    rules = []
+    for ports in sorted(by_ports):
+        rule: dict[str, Any] = {direction: [_peer(p) for p in sorted(by_ports[ports], key=lambda x: x or "")]}
+        if ports:
+            rule["ports"] = _ports(ports)
+        rules.append(rule)
+    return rules
 
 
 def _policy(ctx: Context, ns: str, name: str, spec: dict[str, Any], reason: str) -> Obj:
@@ -73,11 +121,11 @@ def render(ctx: Context) -> list[Obj]:
     if owned and ctx.provider("network-policy") is None:
         ctx.warnings.append("no network-policy provider in the plan: NetworkPolicies are rendered but the CNI "
                             "may not enforce them")
-    flows = allows(ctx)
     ingress_to: dict[str, list[Allow]] = defaultdict(list)
     egress_from: dict[str, list[Allow]] = defaultdict(list)
-    for allow in sorted(flows, key=lambda a: (a.target, a.source or "", a.reason)):
-        ingress_to[allow.target].append(allow)
+    for allow in sorted(allows(ctx), key=lambda a: (a.target or "", a.source or "", a.ports, a.reason)):
+        if allow.target is not None:
+            ingress_to[allow.target].append(allow)
         if allow.source is not None:
             egress_from[allow.source].append(allow)
     out = []
@@ -90,16 +138,13 @@ def render(ctx: Context) -> list[Obj]:
             {"to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: "kube-system"}},
                      "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
              "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
-             "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]},
+            {"to": [ANYWHERE], "ports": _ports(tuple(sorted({HTTPS, api_port(ctx)})))},
         ]
         reasons = ["same namespace", "DNS", "Kubernetes API"]
-        if ingress_to[ns]:
-            ingress.append({"from": [_peer(source) for source in dict.fromkeys(a.source for a in ingress_to[ns])]})
-            reasons += sorted({f"in: {a.reason}" for a in ingress_to[ns]})
-        if egress_from[ns]:
-            egress.append({"to": [_peer(target) for target in sorted({a.target for a in egress_from[ns]})]})
-            reasons += sorted({f"out: {a.reason}" for a in egress_from[ns]})
+        ingress += _rules(ingress_to[ns], "source", "from")
+        egress += _rules(egress_from[ns], "target", "to")
+        reasons += sorted({f"in: {a.reason}" for a in ingress_to[ns]})
+        reasons += sorted({f"out: {a.reason}" for a in egress_from[ns]})
         out.append(_policy(ctx, ns, "allow", {"policyTypes": ["Ingress", "Egress"], "ingress": ingress,
                                               "egress": egress}, "; ".join(reasons)))
     return out

@@ -15,6 +15,7 @@ from homelab.plan import Plan, make_plan
 from homelab.render import (
     argocd,
     backup,
+    bootstrap,
     ingress,
     kustomize,
     metallb,
@@ -103,9 +104,12 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     files: dict[str, bytes] = {}
     warnings: list[str] = []
     clients: dict[str, list[dict[str, Any]]] = {}
+    before_gitops: dict[str, dict[str, Any]] = {}
     for env in names:
         ctx, objects = render_env(config, catalog, env, tree, file)
         clients[env] = sso.clients(ctx)
+        before_gitops[env] = bootstrap.steps(ctx, tree)
+        files.update(bootstrap.files(ctx, tree))
         per_env[env], plans[env] = objects, ctx.plan
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:
@@ -118,6 +122,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         files[f"docs/{name}.md"] = diagrams.page(name, text, last.env).encode("utf-8")
     files["docs/vault.md"] = handbook.vault(per_env).encode("utf-8")
     files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
+    files["docs/bootstrap.md"] = bootstrap.page(before_gitops).encode("utf-8")
     files["README.md"] = readme.render(config, catalog, plans, files).encode("utf-8")
     if progress:
         progress("files")

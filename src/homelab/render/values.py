@@ -103,6 +103,21 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
                                 hint=f"endpoints: {', '.join(e.name for e in owner.endpoints) or 'none'}")])
 
 
+def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
+    """Values the catalog's facets add in this plan: a CNI's node-selecting ipBlock, what Argo CD needs,
+    and the wiring to peers that exist (`values_when`)."""
+    out: dict[str, Any] = {}
+    if comp.ip_block_nodes:
+        out = merge(out, comp.ip_block_nodes.values)
+    if comp.gitops and comp.gitops.values and not ctx.is_bootstrap(comp.name) and ctx.provider("gitops"):
+        out = merge(out, comp.gitops.values)
+    for extra in comp.values_when:
+        present = ctx.provider(extra.when or extra.unless or "") is not None
+        if present == (extra.when is not None):
+            out = merge(out, extra.values)
+    return out
+
+
 def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
     """The values one component's Application carries inline in this environment."""
     planned = ctx.plan.components[name]
@@ -115,6 +130,7 @@ def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
         if not keys:
             ctx.warnings.append(f"{name}: replicas {planned.replicas} not applied: its catalog values have no "
                                 f"top-level {' or '.join(REPLICA_KEYS)}; set the chart's key in overrides.values")
+    values = merge(values, wiring_values(ctx, comp))
     values = merge(values, ctx.config.env(ctx.env).overrides.values.get(name, {}))
     for _, data in read_overrides(tree, ctx.env, name):
         values = merge(values, data)

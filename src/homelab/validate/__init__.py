@@ -27,7 +27,7 @@ from homelab.yamlsrc import Loader
 
 __all__ = ["Finding", "Report", "crds_for", "validate_tree"]
 
-SKIP_DIRS = {"overrides", "docs", ".git"}
+SKIP_DIRS = {"overrides", "docs", "bootstrap", ".git"}
 
 
 
