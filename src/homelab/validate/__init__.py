@@ -103,16 +103,16 @@ def _read(tree: Path, report: Report) -> list[Doc]:
         rel = path.relative_to(tree)
         if SKIP_DIRS & set(rel.parts) or path.name in kustomize.KUSTOMIZATION_FILES:
             continue
-        report.files += 1
         try:
             loaded = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=Loader))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             report.findings.append(Finding("yaml", str(rel), None, "$", f"not valid YAML: {exc}".splitlines()[0],
                                            "fix the syntax on that line"))
             continue
-        for index, obj in enumerate(loaded):
-            if isinstance(obj, dict) and ("kind" in obj or "apiVersion" in obj):
-                docs.append(Doc(str(rel), index, obj))
+        found = [Doc(str(rel), index, obj) for index, obj in enumerate(loaded)
+                 if isinstance(obj, dict) and ("kind" in obj or "apiVersion" in obj)]
+        report.files += bool(found)
+        docs.extend(found)
     return docs
 
 
