@@ -23,7 +23,7 @@ def missing_extra() -> list[str]:
     def absent(name: str) -> bool:
         try:
             return find_spec(name) is None
-        except ModuleNotFoundError:  # the parent package of a dotted name is missing
+        except (ModuleNotFoundError, ValueError):  # a missing parent package, or a module set to None
             return True
     return [name for name in EXTRA_MODULES if absent(name)]
 
