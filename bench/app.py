@@ -7,6 +7,8 @@ the miss phase reads a fresh key every request. Each phase's hit/miss split is r
 own /metrics, so the table shows what the app really did. Every GET also publishes a task (no worker runs).
 
     .venv/bin/python bench/app.py [--seconds 3] [--connections 16] [--backend rabbitmq|nats]
+
+Needs the app's extra (`pip install -e '.[app]'`, which `.[test]` includes); without it, it says so at once.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+
+from homelab_app.cli import INSTALL_HINT, missing_extra
+
+if __name__ == "__main__" and (missing := missing_extra()):  # before any slow import: the README's first
+    # command (`pip install -e .`) installs no app extra, and nothing else would say so
+    raise SystemExit(f"bench/app.py runs the reference app, which needs {', '.join(missing)}: {INSTALL_HINT}")
 
 import httpx
 import psycopg
@@ -115,6 +123,25 @@ async def run_httpx(base: str, seconds: int, connections: int, miss: bool) -> tu
     return len(latencies), len(latencies) / elapsed, pick(0.50), pick(0.99)
 
 
+def wait_ready(web: subprocess.Popen[bytes], base: str, timeout: float) -> None:
+    """Poll /readyz until 200; stop at once if the app exits, and say what /readyz last answered."""
+    deadline = time.monotonic() + timeout
+    last = "no answer yet (not listening)"
+    while True:
+        if web.poll() is not None:
+            raise SystemExit(f"the app exited with status {web.returncode} before it was ready; /readyz: {last}")
+        try:
+            answer = httpx.get(f"{base}/readyz", timeout=5)
+            if answer.status_code == 200:
+                return
+            last = f"{answer.status_code} {answer.text.strip()}"
+        except httpx.TransportError as exc:
+            last = f"no answer ({type(exc).__name__})"
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the app did not become ready within {timeout:g} s; last /readyz: {last}")
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=3)
@@ -130,14 +157,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     web = subprocess.Popen([sys.executable, "-m", "homelab_app", "web"], env=env)
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("the app did not become ready")
+        wait_ready(web, base, timeout=30)
         seed = int(args.seconds * 20_000)  # more fresh keys per driver thread than a run can read
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
             conn.execute(f"INSERT INTO bench{suffix}_items (key, value) SELECT 'm' || (t * {STRIDE} + i), "

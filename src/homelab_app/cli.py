@@ -10,10 +10,31 @@ if TYPE_CHECKING:
     from homelab_app.settings import Settings
 
 
+# Modules only the `app` extra installs (homelab itself does not need them).
+EXTRA_MODULES = ("pydantic_settings", "psycopg_pool", "tenacity", "prometheus_client", "pythonjsonlogger",
+                 "aio_pika", "nats", "opentelemetry.sdk", "joserfc")
+INSTALL_HINT = "pip install 'homelab[app]' (from a checkout: pip install -e '.[app]')"
+
+
+def missing_extra() -> list[str]:
+    """The app's modules that are not installed, found without importing anything."""
+    from importlib.util import find_spec
+
+    def absent(name: str) -> bool:
+        try:
+            return find_spec(name) is None
+        except (ModuleNotFoundError, ValueError):  # a missing parent package, or a module set to None
+            return True
+    return [name for name in EXTRA_MODULES if absent(name)]
+
+
 def _settings() -> Settings:
     """The settings, or one line per bad variable and exit status 2 (no traceback for bad input)."""
     from pydantic import ValidationError
 
+    if missing := missing_extra():
+        print(f"homelab-app: {', '.join(missing)} not installed: {INSTALL_HINT}", file=sys.stderr)
+        raise SystemExit(2)
     from homelab_app.settings import Settings
 
     try:
@@ -21,7 +42,8 @@ def _settings() -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             name = "APP_" + "_".join(str(part) for part in error["loc"]).upper()
-            print(f"homelab-app: {name}: {error['msg']}", file=sys.stderr)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            print(f"homelab-app: {name + ': ' if error['loc'] else ''}{message}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -35,7 +57,9 @@ def web() -> None:
     settings = _settings()
     configure_logging(settings.log_level)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                timeout_graceful_shutdown=int(settings.shutdown_seconds), proxy_headers=True)
+                timeout_graceful_shutdown=int(settings.shutdown_seconds), proxy_headers=True,
+                limit_concurrency=settings.max_connections, timeout_keep_alive=5,
+                h11_max_incomplete_event_size=16 * 1024)
 
 
 def worker() -> None:

@@ -11,7 +11,7 @@ WEB = CollectorRegistry()
 WORKER = CollectorRegistry()
 
 REQUEST_SECONDS = Histogram(
-    "app_request_seconds", "Time to answer an HTTP request", ["route", "method", "source"], registry=WEB,
+    "app_request_seconds", "Time to answer an HTTP request", ["route", "method", "source", "status"], registry=WEB,
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 CACHE_HITS = Counter("app_cache_hits_total", "Item reads answered by the cache", registry=WEB)
 CACHE_MISSES = Counter("app_cache_misses_total", "Item reads that had to query the database", registry=WEB)

@@ -1,7 +1,8 @@
 """PostgreSQL: the items the API serves and the results the worker records.
 
 Every statement is idempotent (upsert, insert-or-ignore, select, delete), so each is retried
-with backoff when the pool hands out a connection the server closed during a restart.
+with backoff when the pool hands out a connection the server closed during a restart. Only a lost
+or refused connection is retried: an error about the statement or its data is raised at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ from homelab_app.tasks import Task
 
 log = logging.getLogger("homelab_app.store")
 DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
+# SQLSTATE classes of a database that is away or restarting: connection exception, insufficient
+# resources, operator intervention (shutdown, "cannot connect now").
+TRANSIENT_STATES = ("08", "53", "57P")
+
+
+def transient(exc: BaseException) -> bool:
+    """True when the database itself is away (retry, then 503), not when it refused this statement."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(exc, psycopg.OperationalError) and (state is None or state.startswith(TRANSIENT_STATES))
 
 
 class Store:
@@ -65,7 +77,7 @@ class Store:
             async with self.pool.connection() as conn:
                 cursor = await conn.execute(query, params)
                 return await cursor.fetchall() if cursor.description else []
-        return await retrying("postgresql", self.settings.operation_attempts, DATABASE_ERRORS)(once)
+        return await retrying("postgresql", self.settings.operation_attempts, DATABASE_ERRORS, transient)(once)
 
     async def ping(self) -> None:
         async with self.pool.connection(timeout=2) as conn:
@@ -82,7 +94,7 @@ class Store:
         async def once() -> int:
             async with self.pool.connection() as conn:
                 return (await conn.execute(self._delete, (key,))).rowcount
-        return await retrying("postgresql", self.settings.operation_attempts, DATABASE_ERRORS)(once) > 0
+        return await retrying("postgresql", self.settings.operation_attempts, DATABASE_ERRORS, transient)(once) > 0
 
     async def record_result(self, task: Task, result: dict[str, Any], worker: str) -> None:
         """Write a task's result once; a redelivered task's second write is ignored."""

@@ -67,7 +67,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
 async def serve(settings: Settings) -> None:
     """Run the worker in this process, with SIGTERM/SIGINT meaning 'finish the task in hand, then exit'."""
     provider = setup_tracing("request-path-app-worker")
-    start_http_server(settings.metrics_port, registry=metrics.WORKER)
+    start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.WORKER)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

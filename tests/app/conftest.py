@@ -106,7 +106,7 @@ class WorkerProcess:
     """`python -m homelab_app worker` in a subprocess, its JSON log lines readable as they come."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        full = {**os.environ, **env, "APP_METRICS_PORT": str(free_port())}
+        self.env = full = {**os.environ, **env, "APP_METRICS_PORT": str(free_port())}
         self.proc = subprocess.Popen([sys.executable, "-m", "homelab_app", "worker"], env=full, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.lines: queue.Queue[str] = queue.Queue()

@@ -29,7 +29,7 @@ def test_cache_miss_then_hit_then_invalidation(app_env) -> None:
         assert metric(after, "app_cache_hits_total") - metric(before, "app_cache_hits_total") == 1
         assert metric(after, "app_cache_misses_total") - metric(before, "app_cache_misses_total") == 2
         assert metric(after, "app_tasks_published_total") - metric(before, "app_tasks_published_total") == 3
-        assert 'app_request_seconds_count{method="GET",route="/items/{key}",source="cache"}' in after
+        assert 'app_request_seconds_count{method="GET",route="/items/{key}",source="cache",status="200"}' in after
         # No worker runs here, so all three tasks wait in the queue.
         assert metric(after, "app_queue_depth") == 3
 

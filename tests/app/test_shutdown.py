@@ -1,7 +1,7 @@
 """SIGTERM to the web process: a request already in flight still gets its answer, then it shuts down cleanly.
 
-To hold a request in flight, the app's private Redis is paused (SIGSTOP): the cache read waits for its
-socket timeout, then the app falls back to PostgreSQL and answers.
+To hold a request in flight, the app's private Redis is paused (SIGSTOP) and the cache's socket timeout
+raised to 2 s: the cache read waits that long, then the app falls back to PostgreSQL and answers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.servers
 
 
 def test_sigterm_drains_the_request_in_flight(app_env, webs, private_redis: PrivateRedis) -> None:
-    env = app_env(redis_url=f"redis://127.0.0.1:{private_redis.port}/0", operation_attempts=1)
+    env = app_env(redis_url=f"redis://127.0.0.1:{private_redis.port}/0", operation_attempts=1,
+                  cache_timeout_seconds=2)
     web = webs(env)
     assert private_redis.proc is not None
     try:

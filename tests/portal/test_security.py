@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from homelab.catalog.loader import Catalog
 from homelab.cli.portal_cmd import allowed_hosts
 from homelab.config import Config
+from homelab.errors import InputError
 from homelab.portal import create_app
 
 PAGES = ["/", "/components/grafana", "/diagrams", "/api", "/components/nope"]
@@ -63,4 +64,20 @@ def test_host_header_is_checked_against_dns_rebinding(config: Config, catalog: C
 def test_allowed_hosts_follow_the_binding() -> None:
     assert "portal.example.net" in allowed_hosts("10.0.0.5", "https://portal.example.net")
     assert "10.0.0.5" in allowed_hosts("10.0.0.5", None) and "localhost" not in allowed_hosts("10.0.0.5", None)
-    assert allowed_hosts("0.0.0.0", None) == ["*"]
+    assert "127.0.0.2" in allowed_hosts("127.0.0.2", None)  # its own address, not only 127.0.0.1
+    wildcard = allowed_hosts("0.0.0.0", None, ["lab.example.net"])
+    assert "*" not in wildcard and "lab.example.net" in wildcard
+    assert "portal.example.net" in allowed_hosts("0.0.0.0", "https://portal.example.net")
+
+
+def test_a_wildcard_address_needs_an_allow_list() -> None:
+    with pytest.raises(InputError, match="DNS rebinding"):
+        allowed_hosts("0.0.0.0", None)
+
+
+def test_only_allowed_names_answer_on_a_wildcard_address(config: Config, catalog: Catalog, state_dir: Path) -> None:
+    hosts = allowed_hosts("0.0.0.0", None, ["lab.example.net"])
+    client = TestClient(create_app(config, catalog, "dev", state_root=state_dir, allowed_hosts=hosts),
+                        base_url="http://lab.example.net:8080")
+    assert client.get("/api/overview").status_code == 200
+    assert client.get("/api/overview", headers={"host": "rebound.attacker.example"}).status_code == 400

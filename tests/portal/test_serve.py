@@ -61,3 +61,37 @@ def test_refuses_to_serve_beyond_loopback_without_login(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
     assert "needs a login" in err and "--insecure-no-auth" in err and "Traceback" not in err + out
+
+
+def test_busy_port_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = _homelab("serve", "--port", str(port), cwd=tmp_path)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert lines == [f"error: --port: port {port} on 127.0.0.1 is already in use (choose another --port, or stop "
+                     "what listens there)"], err
+    assert "at http" not in err  # no "portal at ..." before the failure
+
+
+def test_open_portal_on_every_address_needs_an_allow_list(tmp_path: Path) -> None:
+    proc = _homelab("serve", "--host", "0.0.0.0", "--insecure-no-auth", "--port", str(free_port()), cwd=tmp_path)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "DNS rebinding" in err and "--allowed-host" in err and "Traceback" not in err + out
+
+
+def test_unreachable_oidc_issuer_fails_at_start(tmp_path: Path) -> None:
+    issuer = f"http://127.0.0.1:{free_port()}/realms/lab"
+    env = {**os.environ, "HOMELAB_PORTAL_OIDC_CLIENT_SECRET": "x"}
+    proc = subprocess.Popen([sys.executable, "-m", "homelab", "serve", "--port", str(free_port()), "--oidc-issuer",
+                             issuer, "--oidc-client-id", "portal"], cwd=tmp_path, text=True, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "cannot read the OIDC discovery document" in err and "at http" not in err and "Traceback" not in err

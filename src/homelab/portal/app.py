@@ -159,7 +159,7 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
     app.mount("/static", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
 
     def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        user = request.scope.get("session", {}).get("user") if "session" in request.scope else None
+        user = request.scope.get("portal_user")  # set by the login gate from the server-side session
         html = pages.get_template(template).render(env=env, platform=config.platform.name, user=user,
                                                    diagram_names=list(portal.diagrams), **values)
         return HTMLResponse(html, status_code=status)
@@ -207,7 +207,7 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
         return {d.name: {"title": d.title, "mermaid": d.mermaid} for d in portal.diagrams.values()}
 
     if oidc is not None:
-        install(app, oidc)
+        install(app, oidc, page)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.add_middleware(SecurityMiddleware)
