@@ -155,8 +155,8 @@ class Crds(Strict):
     groups: list[str] = Field(min_length=1, description="API groups, e.g. gateway.networking.k8s.io")
     confirmed: str = Field(description="the upstream file that installs them: repository, path, tag/commit")
     files: list[Annotated[str, Field(pattern=r"^https://")]] = Field(
-        default_factory=list, description="raw URLs of the CRD files at the pinned tag or commit")
-    chart: bool = Field(default=False, description="also the crds/ folder of the packaged chart at source.version")
+        default_factory=list, description="raw URLs of the CRD files at the pinned tag or commit (a repository's "
+        "CRD folder, or a chart's crds/ folder, at the tag)")
 
 
 class Component(Strict):

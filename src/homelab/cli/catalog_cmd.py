@@ -152,7 +152,7 @@ def outdated(
     out.print(", ".join(f"{n} {status}" for status, n in counts.items() if n))
     for row in rows:
         if row.status == "error":
-            console(stderr=True).print(f"error: {row.name}: {row.note}", markup=False, highlight=False)
+            typer.echo(f"error: {row.name}: {row.note}", err=True)
     raise typer.Exit(1 if failed(rows) else 0)
 
 
