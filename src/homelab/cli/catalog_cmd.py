@@ -83,7 +83,7 @@ def coverage(
     design: Annotated[Path | None, typer.Option(help="the design's markdown (default: entries' places)")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Every system the design names: its entry, maturity, and which profiles deploy it."""
+    """Every system the design names: its entry, maturity, evidence for its pin, and which profiles deploy it."""
     import json
 
     from rich.table import Table
@@ -102,14 +102,17 @@ def coverage(
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=f"{len(rows)} places the design names, {len({r['name'] for r in rows})} systems")
-    for column in ("design layer / category", "system", "entry", "maturity", "profiles"):
+    for column in ("design layer / category", "system", "entry", "maturity", "evidence", "profiles"):
         table.add_column(column, overflow="fold")
     for r in rows:
         maturity = r["maturity"] or "-"
         if r["replacement"]:
             maturity += f" (use {r['replacement']})"
+        evidence = r["evidence"] or "-"
+        if evidence in ("third-party", "unverified"):
+            evidence = f"[yellow]{evidence}"
         table.add_row(f"{r['layer']} / {r['category']}", r["name"], r["entry"] or "[red]missing",
-                      maturity, ", ".join(r["profiles"]) or "[yellow]none")
+                      maturity, evidence, ", ".join(r["profiles"]) or "[yellow]none")
     console().print(table)
 
 
