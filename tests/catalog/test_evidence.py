@@ -45,3 +45,11 @@ def test_coverage_shows_the_evidence_level() -> None:
     assert {r["entry"]: r["evidence"] for r in yaml.safe_load(result.output)}["gitlab"] == "third-party"
     table = CliRunner().invoke(app, ["catalog", "coverage"])
     assert "evidence" in table.output and "upstream-file" in table.output
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG.components))
+def test_every_entry_states_its_backup(name: str) -> None:
+    raw = yaml.safe_load(Path(CATALOG.files[name]).read_text())
+    backup = CATALOG.components[name].backup
+    assert "backup" in raw, f"{name}: say how it is backed up, or why it needs no backup"
+    assert backup.method != "none" or backup.note, f"{name}: backup method none needs the reason in note"
