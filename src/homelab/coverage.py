@@ -110,6 +110,7 @@ def coverage(catalog: Catalog, markdown: str | None = None) -> list[dict[str, An
             "name": item.name, "layer": item.layer, "category": _category_title(item.category),
             "section": sections.get(key, "components"), "entry": entry,
             "maturity": found.maturity.status if found else None,
+            "evidence": found.source.evidence if found else None,
             "replacement": found.maturity.replacement if found else None,
             "profiles": deploying.get(entry, []) if entry else [],
         })

@@ -25,6 +25,13 @@ Arch = Literal["amd64", "arm64"]
 ARCHES: tuple[Arch, ...] = ("amd64", "arm64")
 Name = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
 Capability = Annotated[str, Field(pattern=r"^[a-z0-9][-a-z0-9]*$")]
+EvidenceLevel = Literal["upstream-file", "release-notes", "third-party", "unverified"]
+EVIDENCE_LEVELS: dict[str, str] = {
+    "upstream-file": "read from a file the upstream project owns: repository, path and tag or commit named",
+    "release-notes": "upstream's own release notes, changelog or documentation page, not a file at a tag",
+    "third-party": "seen only in someone else's copy: a Renovate pull request, a mirror, an install script",
+    "unverified": "not checked against upstream",
+}
 
 
 class Strict(BaseModel):
@@ -57,8 +64,10 @@ class Source(Strict):
     path: str | None = Field(default=None, description="folder inside the Git repository (git)")
     version: str | None = Field(default=None, description="exact chart version, Git tag or commit (no ranges)")
     app_version: str | None = Field(default=None, description="the upstream application version the pin ships")
-    confirmed: str = Field(description="where the coordinates were confirmed, e.g. 'grafana/helm-charts "
-                                       "charts/grafana/Chart.yaml version: 10.1.4'")
+    confirmed: str = Field(description="where the coordinates were confirmed, e.g. 'grafana-community/helm-charts "
+                                       "charts/grafana/Chart.yaml at tag grafana-12.3.1 (commit 67555997)'")
+    evidence: EvidenceLevel = Field(default="unverified", description="how strong `confirmed` is: "
+                               + "; ".join(f"{k}: {v}" for k, v in EVIDENCE_LEVELS.items()))
 
     @model_validator(mode="after")
     def _complete(self) -> Source:
@@ -213,6 +222,16 @@ class GitOps(Evidence):
     values: dict[str, Any] = Field(default_factory=dict, description="chart values needed under Argo CD")
 
 
+class Crds(Evidence):
+    """The CRDs the component's source installs: their API groups, and where the files live upstream at the
+    pinned version, so `homelab crds fetch` can download them and `homelab validate` check custom resources."""
+
+    groups: list[str] = Field(min_length=1, description="API groups, e.g. gateway.networking.k8s.io")
+    files: list[Annotated[str, Field(pattern=r"^https://")]] = Field(
+        default_factory=list, description="raw URLs of the CRD files at the pinned tag or commit (a repository's "
+        "CRD folder, or a chart's crds/ folder, at the tag)")
+
+
 class Component(Strict):
     name: Name
     title: str
@@ -254,8 +273,12 @@ class Component(Strict):
     secrets: list[Secret] = Field(default_factory=list)
     probe: Probe | None = None
     values: dict[str, Any] = Field(default_factory=dict, description="default Helm values, sized for a homelab")
+    values_free_form: dict[str, str] = Field(
+        default_factory=dict, description="dotted Helm values paths whose keys the chart's values.yaml cannot show "
+        "(maps of the user's own keys, keys documented only in comments), each with the reason")
     resources: list[dict[str, Any]] = Field(
         default_factory=list, description="custom resources the component needs, e.g. the Cluster an operator runs")
+    crds: Crds | None = Field(default=None, description="the CRDs its source installs, and where they live upstream")
 
     @model_validator(mode="after")
     def _consistent(self) -> Component:

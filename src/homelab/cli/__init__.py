@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "homelab.cli.plan_cmd",
     "homelab.cli.render_cmd",
     "homelab.cli.validate_cmd",
+    "homelab.cli.crds_cmd",
     "homelab.cli.cluster_cmd",
     "homelab.cli.portal_cmd",
     "homelab.cli.verify_cmd",

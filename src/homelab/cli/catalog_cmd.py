@@ -1,4 +1,4 @@
-"""`homelab catalog list|show|search`: browse what the platform can deploy."""
+"""`homelab catalog list|show|search|coverage|outdated`: browse what the platform can deploy."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def coverage(
     design: Annotated[Path | None, typer.Option(help="the design's markdown (default: entries' places)")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Every system the design names: its entry, maturity, and which profiles deploy it."""
+    """Every system the design names: its entry, maturity, evidence for its pin, and which profiles deploy it."""
     import json
 
     from rich.table import Table
@@ -101,15 +101,61 @@ def coverage(
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=cov.summary(rows))
-    for column in ("design layer / category", "system", "entry", "maturity", "profiles"):
+    for column in ("design layer / category", "system", "entry", "maturity", "evidence", "profiles"):
         table.add_column(column, overflow="fold")
     for r in rows:
         maturity = r["maturity"] or "-"
         if r["replacement"]:
             maturity += f" (use {r['replacement']})"
+        evidence = r["evidence"] or "-"
+        if evidence in ("third-party", "unverified"):
+            evidence = f"[yellow]{evidence}"
         table.add_row(f"{r['layer']} / {r['category']}", r["name"], r["entry"] or "[red]missing",
-                      maturity, ", ".join(r["profiles"]) or "[yellow]none")
+                      maturity, evidence, ", ".join(r["profiles"]) or "[yellow]none")
     console().print(table)
+
+
+@catalog_app.command()
+def outdated(
+    json_out: JsonOption = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="ignore cached answers and ask upstream again")] = False,
+    max_age: Annotated[float, typer.Option("--max-age", min=0, help="seconds a cached answer stays valid")] = 3600,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="sources asked at once")] = 8,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="seconds per request")] = 15,
+) -> None:
+    """Ask upstream whether every pinned version exists and what the newest stable one is.
+
+    Exit 0 when every pin exists, 1 when a pin is missing upstream or a source could not be read.
+    """
+    import json
+
+    from rich.table import Table
+
+    from homelab.catalog import load_catalog
+    from homelab.catalog.outdated import check, client, failed
+    from homelab.catalog.upstream import Upstream
+
+    with client(timeout) as http:
+        rows = check(load_catalog().components.values(), Upstream(http, ttl=max_age, refresh=refresh), workers)
+    if json_out:
+        typer.echo(json.dumps([row.to_json() for row in rows], indent=2))
+        raise typer.Exit(1 if failed(rows) else 0)
+    colour = {"missing": "red", "error": "red", "outdated": "yellow", "current": "green", "skipped": "dim"}
+    table = Table(title=f"{len(rows)} catalog sources against upstream")
+    for column in ("name", "source", "current", "newest", "status"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        if row.status != "skipped":
+            table.add_row(row.name, row.source, row.pinned, row.newest or "-",
+                          f"[{colour[row.status]}]{row.status}[/]" + (f" ({row.note})" if row.note else ""))
+    out = console()
+    out.print(table)
+    counts = {status: sum(r.status == status for r in rows) for status in colour}
+    out.print(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+    for row in rows:
+        if row.status == "error":
+            typer.echo(f"error: {row.name}: {row.note}", err=True)
+    raise typer.Exit(1 if failed(rows) else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 CrdsOption = Annotated[
     Path | None,
-    typer.Option("--crds", help="folder of CRD YAML files for custom kinds (default: the live cluster's, if any)"),
+    typer.Option("--crds", help="folder of CRD YAML files for custom kinds (default: the cache `homelab crds fetch` "
+                               "fills, plus the live cluster's with --from-cluster)"),
 ]
 
 
@@ -30,8 +31,10 @@ def print_report(report: Report, tree: Path) -> None:
         for f in report.findings:
             table.add_row(f.rule, f.file, "" if f.index is None else str(f.index), f.path, f.message, f.fix)
         out.print(table)
-    for key, count in sorted(report.unverified.items()):
-        out.print(f"[yellow]unverified:[/] {count} x {key} (no CRD at hand; pass --crds or validate on the cluster)")
+    if report.unverified:
+        objects, kinds = sum(report.unverified.values()), len(report.unverified)
+        out.print(f"[yellow]unverified:[/] {objects} objects of {kinds} custom kinds have no CRD schema at hand; "
+                  "run `homelab crds fetch` (or pass --crds DIR, or --from-cluster)")
     for note in report.notes:
         out.print(f"[yellow]note:[/] {note}")
     verdict = "[green]clean[/]" if not report.findings else f"[red]{len(report.findings)} findings[/]"
@@ -56,7 +59,17 @@ def run_validation(tree: Path, kube_version: str, crds_dir: Path | None, gitops_
                                   hint="run `homelab render -o DIR` first")])
     if crds_dir is not None and not crds_dir.is_dir():
         raise InputError([Problem("CRD folder not found", file=str(crds_dir), field="--crds")])
-    report = validate_tree(tree, kube_version, crds_for(crds_dir, live_crds), gitops_repo)
+    schemas, notes = crds_for(crds_dir, live_crds), list[str]()
+    if crds_dir is None:  # --crds wins; otherwise what `homelab crds fetch` cached, under the live cluster's
+        from homelab.validate.crd_cache import cache_root, cached_schemas
+
+        cached, notes = cached_schemas()
+        if cached is not None:
+            cached.merge(schemas)
+            schemas = cached
+            notes.append(f"custom kinds checked against the CRDs `homelab crds fetch` cached in {cache_root()}")
+    report = validate_tree(tree, kube_version, schemas, gitops_repo)
+    report.notes += notes
     if config is not None:
         from homelab.catalog import load_catalog
         from homelab.validate import platform

@@ -73,6 +73,8 @@ class ComponentView(BaseModel):
     namespace: str
     version: str | None
     app_version: str | None
+    evidence: str = "unverified"
+    confirmed: str = ""
     wave: int
     replicas: int
     maturity: str
@@ -141,7 +143,8 @@ def plan_views(plan: Plan, catalog: Catalog, config: Config) -> list[ComponentVi
             name=comp.name, title=comp.title, summary=comp.summary, layer=comp.layer, layer_title=layer.title,
             category=comp.category, category_title=layer.categories.get(comp.category, comp.category),
             categories=comp.categories, namespace=comp.namespace, version=planned.version,
-            app_version=comp.source.app_version, wave=planned.wave, replicas=planned.replicas,
+            app_version=comp.source.app_version, evidence=comp.source.evidence, confirmed=comp.source.confirmed,
+            wave=planned.wave, replicas=planned.replicas,
             maturity=comp.maturity.status, maturity_reason=comp.maturity.reason,
             replacement=comp.maturity.replacement, warnings=planned.warnings, reasons=planned.reasons,
             url=next((e.url for e in endpoints if e.url), None), endpoints=endpoints, provides=comp.provides,
