@@ -12,18 +12,20 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "app.py"
 # Runs the benchmark as if `pip install -e .` had left out the app's extra (pydantic-settings among it).
-WITHOUT_EXTRA = ("import runpy, sys; sys.modules['pydantic_settings'] = None; sys.argv = [sys.argv[1]]; "
-                 "runpy.run_path(sys.argv[0], run_name='__main__')")
+# It then prints which of the benchmark's slow imports had happened by the time it stopped.
+SLOW = ("httpx", "psycopg", "redis", "rich")
+WITHOUT_EXTRA = ("import runpy, sys\nsys.modules['pydantic_settings'] = None\nsys.argv = [sys.argv[1]]\n"
+                 f"try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\nfinally:\n"
+                 f"    print('imported:', *[m for m in {SLOW!r} if m in sys.modules])")
 
 
 def test_missing_extra_says_what_to_install_at_once() -> None:
-    started = time.monotonic()
+    """At once: before any of the benchmark's slow imports (its time is measured by hand, not asserted)."""
     done = subprocess.run([sys.executable, "-c", WITHOUT_EXTRA, str(BENCH)], capture_output=True, text=True,
                           timeout=30)
-    took = time.monotonic() - started
     assert done.returncode != 0 and "pip install" in done.stderr and "[app]" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
-    assert took < 1.0, f"took {took:.2f} s"  # the interpreter's own start-up included
+    assert done.stdout.split() == ["imported:"], done.stdout
 
 
 @pytest.mark.servers
