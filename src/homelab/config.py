@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from homelab import yamlsrc
 from homelab.errors import InputError, Problem
-from homelab.quantity import Bytes, Cpu
+from homelab.quantity import Bytes, PositiveBytes, PositiveCpu
 
 EnvName = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[EnvName, ...] = ("dev", "staging", "prod")
@@ -49,8 +49,8 @@ class Node(Strict):
     """One cluster node as the planner sees it."""
 
     name: DnsLabel
-    cpu: Cpu
-    memory: Bytes
+    cpu: PositiveCpu
+    memory: PositiveBytes
     storage: Bytes = Field(default=100 * 2**30)
     arch: Literal["amd64", "arm64"] = "amd64"
     roles: list[Role] = Field(default_factory=lambda: [cast(Role, "worker")])

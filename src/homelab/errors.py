@@ -7,6 +7,7 @@ Anything else is a bug: the CLI logs the traceback to a file and asks for a repo
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -74,6 +75,19 @@ class CatalogError(InputError):
 
 class PlanError(InputError):
     """The config cannot be planned against the catalog (missing provider, cycle, no fit)."""
+
+
+# The file system refused us because of where the user pointed us: bad input, not a bug.
+NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def unwritable(exc: OSError, fallback: object = None, field: str | None = None) -> InputError | None:
+    """A permission, read-only or disk-full error as bad input naming the path; None for anything else."""
+    if exc.errno not in NOT_WRITABLE:
+        return None
+    path = exc.filename or fallback
+    return InputError([Problem(f"cannot write {path}: {exc.strerror or exc}", field=field,
+                               hint="choose a folder you may write to, or fix its permissions or free space")])
 
 
 def cluster_error(code: ExitCode, message: str, hint: str | None = None) -> HomelabError:

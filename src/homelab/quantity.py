@@ -1,15 +1,17 @@
 """Kubernetes resource quantities (`500m`, `2`, `32Gi`) parsed into integers.
 
 CPU becomes millicores and memory or storage becomes bytes, so the planner can
-add and compare them. Near misses such as `32GB` get a "did you mean" hint.
+add and compare them. Near misses such as `32GB` get a "did you mean" hint. A quantity
+is never negative, infinite or NaN; `Positive...` types (a node's size) also refuse zero.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
@@ -25,12 +27,23 @@ def _bytes_hint(text: str) -> str:
     return "use a Kubernetes quantity such as 512Mi, 32Gi or 1Ti"
 
 
+def _finite_and_not_negative(value: float, example: str) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a quantity (use a finite number such as {example})")
+    if value < 0:
+        raise ValueError(f"{value} is negative (use a quantity such as {example})")
+
+
 def parse_bytes(value: Any) -> int:
     """`32Gi` -> 34359738368. Raises ValueError with a hint for near misses."""
     if isinstance(value, bool):
         raise ValueError("expected a quantity such as 32Gi, got a boolean")
     if isinstance(value, int):
+        _finite_and_not_negative(value, "32Gi")
         return value
+    if isinstance(value, float):
+        _finite_and_not_negative(value, "32Gi")
+        raise ValueError(f"{value:g} is not a whole number of bytes (use a quantity such as 32Gi)")
     if not isinstance(value, str):
         raise ValueError(f"expected a quantity such as 32Gi, got {type(value).__name__}")
     match = _BYTES_RE.match(value.strip())
@@ -46,6 +59,7 @@ def parse_cpu(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a CPU quantity such as 500m or 2, got a boolean")
     if isinstance(value, int | float):
+        _finite_and_not_negative(value, "4 or 500m")
         return round(value * 1000)
     if not isinstance(value, str):
         raise ValueError(f"expected a CPU quantity such as 500m or 2, got {type(value).__name__}")
@@ -71,6 +85,15 @@ def format_cpu(millicores: int) -> str:
     return str(millicores // 1000) if millicores % 1000 == 0 else f"{millicores}m"
 
 
+def _positive(example: str) -> AfterValidator:
+    def check(value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"must be more than 0 (use a quantity such as {example})")
+        return value
+
+    return AfterValidator(check)
+
+
 Bytes = Annotated[
     int,
     BeforeValidator(parse_bytes),
@@ -82,6 +105,9 @@ Cpu = Annotated[
     int,
     BeforeValidator(parse_cpu),
     PlainSerializer(format_cpu, return_type=str),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": _CPU_RE.pattern}, {"type": "number"}],
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": _CPU_RE.pattern},
+                              {"type": "number", "minimum": 0}],
                     "description": "CPU cores (4) or millicores (500m)", "examples": ["4", "500m"]}),
 ]
+PositiveBytes = Annotated[Bytes, _positive("8Gi")]
+PositiveCpu = Annotated[Cpu, _positive("4 or 500m")]
