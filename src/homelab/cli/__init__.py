@@ -44,12 +44,14 @@ def _report_bug() -> int:
     import tempfile
     import traceback
 
+    from homelab.redact import PROCESS  # secrets this run knows of never reach the log or the terminal
+
     fd, path = tempfile.mkstemp(prefix="homelab-crash-", suffix=".log")
     with os.fdopen(fd, "w") as log:
-        traceback.print_exc(file=log)
+        log.write(PROCESS(traceback.format_exc()))
     exc = sys.exc_info()[1]
-    sys.stderr.write(f"homelab: internal error: {type(exc).__name__}: {exc}\n"
-                     f"The traceback is in {path}; please file a bug with it.\n")
+    sys.stderr.write(PROCESS(f"homelab: internal error: {type(exc).__name__}: {exc}\n")
+                     + f"The traceback is in {path}; please file a bug with it.\n")
     return ExitCode.INTERNAL
 
 
@@ -66,5 +68,13 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except OSError as exc:
+        from homelab.errors import unwritable
+
+        refused = unwritable(exc)
+        if refused is None:
+            sys.exit(_report_bug())
+        sys.stderr.write(f"error: {refused.problems[0]}\n")
+        sys.exit(int(refused.exit_code))
     except Exception:
         sys.exit(_report_bug())

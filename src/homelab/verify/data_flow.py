@@ -28,6 +28,7 @@ EVENTS = 3
 @register
 class DataFlowScenario(Probe):
     kind = "data-flow"
+    query_keys = frozenset({"database", "objects", "sasl_mechanism"})
     default_port = 9092
     scheme = "kafka"
     imports = ("psycopg", "nats", "confluent_kafka", "boto3")

@@ -23,6 +23,7 @@ class NatsProbe(Probe):
     default_port = 4222
     scheme = "nats"
     imports = ("nats", "nats.js")
+    query_keys = frozenset({"jetstream"})  # TLS is the tls:// scheme
 
     async def check(self, target: Target) -> list[Step]:
         import nats

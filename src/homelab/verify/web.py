@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from homelab.verify.base import Probe, ProbeFailure, expect, register
@@ -70,11 +70,15 @@ def checked(response: httpx.Response, what: str, ok: tuple[int, ...] = ()) -> An
         raise ProbeFailure(f"{what}: the answer is not JSON") from exc
 
 
+HTTP_API_QUERY = frozenset({"token", "insecure", "tls_verify"})  # what client_for reads; TLS is https
+
+
 class HttpApiProbe(Probe):
     """Base of the probes that speak an HTTP API: httpx loaded and the TLS context built up front."""
 
     scheme = "http"
     imports = ("httpx",)
+    query_keys: ClassVar[frozenset[str] | None] = HTTP_API_QUERY
 
     @classmethod
     def prepare(cls) -> None:
@@ -85,6 +89,7 @@ class HttpApiProbe(Probe):
 @register
 class HttpProbe(HttpApiProbe):
     kind = "http"
+    query_keys = None  # the query is part of the request the server answers
     aliases = ("https", "health")
     default_port = 80
 
