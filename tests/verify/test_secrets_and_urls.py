@@ -226,3 +226,13 @@ def test_mysql_tls_is_honoured_not_ignored(query: str) -> None:
     assert plain.ok, plain.reason
     result = run_sync(run_one(target("db", "mysql", f"mysql://root@127.0.0.1:3306/test{query}"), timeout=10))
     assert not result.ok and "TLS" in result.reason, result.reason
+
+
+def test_nats_gets_the_decoded_credentials_not_the_escaped_url() -> None:
+    """nats-py does not decode a URL's userinfo, so the probe hands it the decoded values."""
+    from homelab.verify.nats_jetstream import credentials
+
+    chosen = resolve(target("bus", "nats", "nats://app:${PW}@127.0.0.1:4222"), env={"PW": AWKWARD})
+    assert credentials(chosen) == {"servers": ["nats://127.0.0.1:4222"], "user": "app", "password": AWKWARD}
+    assert credentials(target("bus", "nats", "nats://s3cr%2Ft@127.0.0.1:4222")) == {
+        "servers": ["nats://127.0.0.1:4222"], "token": "s3cr/t"}
