@@ -13,17 +13,20 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
+from homelab.errors import shown
+
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 _BYTES_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _CPU_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m)?$")
+MAX_AMOUNT = 2**63 - 1
 _NEAR_MISS = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtTpPeE])(i?)[bB]?\s*$")
 
 
 def _bytes_hint(text: str) -> str:
     near = _NEAR_MISS.match(text)
     if near:
-        return f"did you mean {near.group(1)}{near.group(2).upper()}i?"
+        return f"did you mean {shown(near.group(1), 20)}{near.group(2).upper()}i?"
     return "use a Kubernetes quantity such as 512Mi, 32Gi or 1Ti"
 
 
@@ -31,7 +34,14 @@ def _finite_and_not_negative(value: float, example: str) -> None:
     if not math.isfinite(value):
         raise ValueError(f"{value} is not a quantity (use a finite number such as {example})")
     if value < 0:
-        raise ValueError(f"{value} is negative (use a quantity such as {example})")
+        raise ValueError(f"{shown(value, 20)} is negative (use a quantity such as {example})")
+
+
+def _in_range(amount: float, example: str) -> float:
+    """A parsed amount Kubernetes can hold (its quantities are 64-bit)."""
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        raise ValueError(f"larger than Kubernetes can express (use a quantity such as {example})")
+    return amount
 
 
 def parse_bytes(value: Any) -> int:
@@ -40,7 +50,7 @@ def parse_bytes(value: Any) -> int:
         raise ValueError("expected a quantity such as 32Gi, got a boolean")
     if isinstance(value, int):
         _finite_and_not_negative(value, "32Gi")
-        return value
+        return int(_in_range(value, "32Gi"))
     if isinstance(value, float):
         _finite_and_not_negative(value, "32Gi")
         raise ValueError(f"{value:g} is not a whole number of bytes (use a quantity such as 32Gi)")
@@ -48,10 +58,10 @@ def parse_bytes(value: Any) -> int:
         raise ValueError(f"expected a quantity such as 32Gi, got {type(value).__name__}")
     match = _BYTES_RE.match(value.strip())
     if not match:
-        raise ValueError(f"'{value}' is not a Kubernetes quantity ({_bytes_hint(value)})")
+        raise ValueError(f"'{shown(value)}' is not a Kubernetes quantity ({_bytes_hint(value)})")
     number, suffix = float(match.group(1)), match.group(2)
     factor = _BINARY.get(suffix or "", _DECIMAL.get(suffix or "", 1))
-    return int(number * factor)
+    return int(_in_range(number * factor, "32Gi"))
 
 
 def parse_cpu(value: Any) -> int:
@@ -60,14 +70,14 @@ def parse_cpu(value: Any) -> int:
         raise ValueError("expected a CPU quantity such as 500m or 2, got a boolean")
     if isinstance(value, int | float):
         _finite_and_not_negative(value, "4 or 500m")
-        return round(value * 1000)
+        return round(_in_range(value * 1000, "4 or 500m"))
     if not isinstance(value, str):
         raise ValueError(f"expected a CPU quantity such as 500m or 2, got {type(value).__name__}")
     match = _CPU_RE.match(value.strip())
     if not match:
-        raise ValueError(f"'{value}' is not a CPU quantity (use cores such as 4 or millicores such as 500m)")
+        raise ValueError(f"'{shown(value)}' is not a CPU quantity (use cores such as 4 or millicores such as 500m)")
     number = float(match.group(1))
-    return round(number if match.group(2) else number * 1000)
+    return round(_in_range(number if match.group(2) else number * 1000, "4 or 500m"))
 
 
 def format_bytes(value: int) -> str:

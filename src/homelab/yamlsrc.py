@@ -126,7 +126,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     if "\t" in indent[: mark.column + 1]:
         return Problem("a tab in the indentation (YAML indents with spaces only)", file=file, line=mark.line + 1,
                        hint="replace the tab with spaces")
-    return Problem(f"YAML syntax error: {exc.problem or exc}", file=file, line=mark.line + 1,
+    what = f"{exc.context}, {exc.problem}" if exc.context and exc.problem else exc.problem or str(exc)
+    return Problem(f"YAML syntax error: {what}", file=file, line=mark.line + 1,
                    hint="check indentation and quoting on that line")
 
 

@@ -1,17 +1,14 @@
 """Secrets never reach a result, a table, JSON or a state file; URLs are checked before any probe runs.
 
-Includes a test double for a Redis server (`EchoingRedis`): it answers every command with the
-error real Redis gives for an unknown command, which quotes the command's arguments (so an
-AUTH password comes back in the error text). It replaces a server whose error messages echo
-what the client sent, the case where masking only the URL's userinfo is not enough.
+`echoing_redis` is the test double tests/hostile/servers.py describes: every answer is the error
+real Redis gives for an unknown command, quoting its arguments (an AUTH password included), the
+case where masking only the URL's userinfo is not enough.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import stat
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from homelab.errors import InputError
 from homelab.verify.command import run_verify
 from homelab.verify.runner import run_all, run_one, run_sync
 from homelab.verify.targets import load_targets, mask, resolve, resolve_all
+from tests.hostile.servers import BEHAVIOURS, HostileServer
 from tests.verify.conftest import PrivateRedis, need_server, target
 
 AWKWARD = "p@ss%41/x#y"  # the issue's password: @, an escape, a slash and a fragment mark
@@ -66,43 +64,14 @@ def test_masked_urls(url: str, shown: str) -> None:
     assert mask(url) == shown
 
 
-class EchoingRedis:
-    """Test double: a Redis-protocol listener whose every answer quotes the command it got."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = int(self.sock.getsockname()[1])
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _answer(conn: socket.socket) -> None:
-        with conn:
-            while data := conn.recv(65536):
-                words = [w for w in data.decode("latin-1").split("\r\n") if w and w[0] not in "*$"]
-                if words:
-                    args = " ".join(f"'{w}'" for w in words[1:])
-                    conn.sendall(f"-ERR unknown command '{words[0]}', with args beginning with: {args}\r\n"
-                                 .encode("latin-1"))
-
-
 @pytest.fixture
-def echoing_redis() -> Iterator[EchoingRedis]:
-    server = EchoingRedis()
+def echoing_redis() -> Iterator[HostileServer]:
+    server = HostileServer(BEHAVIOURS["echo-redis"])
     yield server
-    server.sock.close()
+    server.close()
 
 
-def test_a_secret_the_server_echoes_is_masked_everywhere(echoing_redis: EchoingRedis, tmp_path: Path) -> None:
+def test_a_secret_the_server_echoes_is_masked_everywhere(echoing_redis: HostileServer, tmp_path: Path) -> None:
     path = write(tmp_path, f"- {{name: cache, kind: redis, url: 'redis://:${{CACHE_PW}}@127.0.0.1:{echoing_redis.port}/0'}}\n"
                            "- {name: web, kind: http, url: 'http://127.0.0.1:1/?token=${API_TOKEN}'}\n")
     secrets = {"CACHE_PW": "hunter2-" + AWKWARD, "API_TOKEN": "tok-abcdef-123"}
@@ -119,7 +88,7 @@ def test_a_secret_the_server_echoes_is_masked_everywhere(echoing_redis: EchoingR
             assert form not in state
 
 
-def test_results_mask_secrets_from_the_url_query_and_options(echoing_redis: EchoingRedis) -> None:
+def test_results_mask_secrets_from_the_url_query_and_options(echoing_redis: HostileServer) -> None:
     chosen = [target("cache", "redis", f"redis://:opensesame@127.0.0.1:{echoing_redis.port}/0"),
               target("other", "redis", f"redis://127.0.0.1:{echoing_redis.port}/0", password="opensesame")]
     results = run_sync(run_all(chosen, 5))

@@ -14,6 +14,7 @@ import typer
 
 from homelab.errors import ExitCode, HomelabError
 
+MAX_PROBLEMS = 20  # a file with thousands of mistakes prints the first ones, not a wall
 COMMAND_MODULES = (
     "homelab.cli.config_cmd",
     "homelab.cli.catalog_cmd",
@@ -60,8 +61,10 @@ def main() -> None:
     try:
         app(prog_name="homelab")
     except HomelabError as error:
-        for problem in error.problems:
+        for problem in error.problems[:MAX_PROBLEMS]:
             sys.stderr.write(f"error: {problem}\n")
+        if len(error.problems) > MAX_PROBLEMS:
+            sys.stderr.write(f"error: ... and {len(error.problems) - MAX_PROBLEMS} more (fix these first)\n")
         sys.exit(int(error.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

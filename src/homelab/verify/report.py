@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -55,9 +56,9 @@ def table(results: Sequence[Result], wall: float) -> Table:
     view = Table(title=f"verify: {sum(r.ok for r in results)}/{len(results)} passed in {wall:.2f} s")
     for column in ("target", "kind", "result", "seconds", "steps / reason"):
         view.add_column(column, justify="right" if column == "seconds" else "left")
-    for r in results:
-        steps = ", ".join(f"{s.name} {s.seconds * 1000:.0f} ms" + ("" if s.ok else " ✗") for s in r.steps)
-        what = steps if r.ok else f"[red]{r.reason}[/]"
+    for r in results:  # a reason quotes what a server said: never read it as markup
+        steps = ", ".join(f"{escape(s.name)} {s.seconds * 1000:.0f} ms" + ("" if s.ok else " ✗") for s in r.steps)
+        what = steps if r.ok else f"[red]{escape(r.reason)}[/]"
         view.add_row(r.name, r.kind, "[green]ok[/]" if r.ok else "[red]FAILED[/]", f"{r.seconds:.3f}", what)
     return view
 

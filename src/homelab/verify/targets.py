@@ -8,6 +8,7 @@ checked when the file is read, so a malformed one is bad input at its line, not 
 
 from __future__ import annotations
 
+import base64
 import difflib
 import os
 from collections.abc import Iterable, Mapping
@@ -18,7 +19,7 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from homelab import yamlsrc
-from homelab.errors import InputError, Problem
+from homelab.errors import InputError, Problem, shown
 from homelab.redact import SECRET_NAME
 from homelab.verify.urls import ENV_REF, expand_url, mask, problem, secrets_in
 
@@ -28,7 +29,7 @@ __all__ = ["Target", "load_targets", "mask", "resolve", "resolve_all", "select"]
 class Target(BaseModel):
     """One system to prove: `kind` picks the probe, `url` says where and as whom."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*$")
     kind: str
@@ -43,7 +44,7 @@ class Target(BaseModel):
     @classmethod
     def _short_kind(cls, value: Any) -> Any:
         if isinstance(value, str) and len(value) > 60:
-            raise ValueError(f"unknown probe kind '{value[:40]}...' (a kind is one short word)")
+            raise ValueError(f"unknown probe kind '{shown(value)}' (a kind is one short word)")
         return value
 
     @field_validator("kind")
@@ -105,6 +106,8 @@ class Target(BaseModel):
     def secrets(self) -> set[str]:
         """Every secret value this target holds, to mask wherever a client library echoes it."""
         found = secrets_in(self.url) | set(self._env_secrets or ())
+        if self.username and self.password:  # as an HTTP Basic header, which servers may echo
+            found.add(base64.b64encode(f"{self.username}:{self.password}".encode()).decode())
         for key, value in self.options.items():
             if isinstance(value, str):
                 found |= secrets_in(value) if "://" in value else ({value} if SECRET_NAME.search(key) else set())

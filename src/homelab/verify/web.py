@@ -30,6 +30,8 @@ def client_for(target: Target, timeout: float, base: bool = True, basic_auth: bo
     """
     import httpx
 
+    from homelab.verify.httpcap import CappedTransport
+
     parts = target.parts
     auth = httpx.BasicAuth(target.username, target.password or "") if target.username and basic_auth else None
     headers: dict[str, str] = dict(target.option("headers", {}) or {})
@@ -43,8 +45,9 @@ def client_for(target: Target, timeout: float, base: bool = True, basic_auth: bo
             path = path.removesuffix(suffix)
         path = path or default_path
     origin = urlunsplit((scheme, parts.netloc.rsplit("@", 1)[-1], path, "", ""))
-    return httpx.AsyncClient(base_url=origin, auth=auth, headers=headers, timeout=timeout,
-                             verify=trust() if verified(target) else False, follow_redirects=False)
+    transport = CappedTransport(verify=trust() if verified(target) else False)  # bodies capped at 8 MiB
+    return httpx.AsyncClient(base_url=origin, auth=auth, headers=headers, timeout=timeout, transport=transport,
+                             follow_redirects=False)
 
 
 def verified(target: Target) -> bool:
