@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import yaml
 
-from homelab import yamlsrc
+from homelab import yamlsrc  # which imports this module: only `yamlsrc.dotted` is used, at call time
 from homelab.errors import InputError, Problem
 
 MAX_ALIAS_VALUES = 100_000

@@ -87,7 +87,7 @@ class Target(BaseModel):
 
     @property
     def query(self) -> dict[str, str]:
-        return dict(parse_qsl(self.parts.query))
+        return dict(parse_qsl(self.parts.query, keep_blank_values=True))
 
     def option(self, key: str, default: Any = None) -> Any:
         """An option from `options:` or, failing that, from the URL's query string."""
@@ -108,10 +108,7 @@ class Target(BaseModel):
         found = secrets_in(self.url) | set(self._env_secrets or ())
         if self.username and self.password:  # as an HTTP Basic header, which servers may echo
             found.add(base64.b64encode(f"{self.username}:{self.password}".encode()).decode())
-        for key, value in self.options.items():
-            if isinstance(value, str):
-                found |= secrets_in(value) if "://" in value else ({value} if SECRET_NAME.search(key) else set())
-        return found
+        return found | _option_secrets(self.options)
 
     def problem(self) -> str | None:
         """Why this target's URL cannot be probed as written, or None."""
@@ -127,6 +124,17 @@ class Target(BaseModel):
         """A problem with this target's URL, at its file and line when it came from a file."""
         file, line = self._where or (None, None)
         return Problem(message, file=file, line=line, field=f"{self.name}.url", hint=hint)
+
+
+def _option_secrets(value: Any, key: str = "") -> set[str]:
+    """Secret-named option values and passwords in option URLs, at any depth."""
+    if isinstance(value, dict):
+        return set().union(*(_option_secrets(item, str(name)) for name, item in value.items()))
+    if isinstance(value, list):
+        return set().union(*(_option_secrets(item, key) for item in value))
+    if isinstance(value, str):
+        return secrets_in(value) if "://" in value else ({value} if SECRET_NAME.search(key) else set())
+    return set()
 
 
 def _suggest(name: str, choices: list[str]) -> str:
