@@ -205,3 +205,21 @@ def test_nats_gets_the_decoded_credentials_not_the_escaped_url() -> None:
     assert credentials(chosen) == {"servers": ["nats://127.0.0.1:4222"], "user": "app", "password": AWKWARD}
     assert credentials(target("bus", "nats", "nats://s3cr%2Ft@127.0.0.1:4222")) == {
         "servers": ["nats://127.0.0.1:4222"], "token": "s3cr/t"}
+
+
+def test_a_crash_report_masks_the_runs_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from homelab.cli import _report_bug
+    from homelab.redact import PROCESS
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    PROCESS.add(["crash-secret-0451"])
+    try:
+        raise RuntimeError("a bug while holding crash-secret-0451")
+    except RuntimeError:
+        assert _report_bug() == 70
+    (log,) = tmp_path.glob("homelab-crash-*.log")
+    assert "crash-secret-0451" not in capsys.readouterr().err + log.read_text()
+    assert "a bug while holding ***" in log.read_text()
