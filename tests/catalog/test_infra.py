@@ -7,7 +7,6 @@ other areas' entries being present in this branch.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from tests.needs import tool
 from tests.shared import shared
 
 from homelab import yamlsrc
@@ -131,9 +131,7 @@ def test_keycloak_resource_matches_crd(entries: dict[str, Component]) -> None:
 
 
 def _kustomize(folder: Path) -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl not installed (needed for `kubectl kustomize`)")
+    kubectl = tool("kubectl", "needed for `kubectl kustomize`; .ci/run puts it on PATH")
     out = subprocess.run([kubectl, "kustomize", str(folder)], check=True, capture_output=True, text=True,
                          timeout=60).stdout
     return [doc for doc in yaml.safe_load_all(out) if doc]

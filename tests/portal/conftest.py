@@ -21,6 +21,7 @@ from homelab.catalog.loader import Catalog, load_catalog
 from homelab.catalog.synthetic import entry, write_catalog
 from homelab.config import Config
 from homelab.portal import create_app
+from tests.needs import missing, module
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -166,10 +167,8 @@ def live(app: FastAPI) -> Iterator[LiveServer]:
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright; skipped (failed under CI) when absent."""
     if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"chromium not installed at {CHROMIUM} (.ci/apt.d/portal.txt installs it)")
-        pytest.skip(f"chromium not installed at {CHROMIUM} (apt-get install chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+        missing(f"chromium not installed at {CHROMIUM} (apt-get install chromium; .ci/apt.d/portal.txt)")
+    playwright_api = module("playwright.sync_api", "pip install -e '.[test]'")
     with playwright_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

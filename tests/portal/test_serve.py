@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from homelab.catalog import load_catalog
+from tests.needs import missing
 
 from .conftest import free_port
 
@@ -25,7 +26,7 @@ def _homelab(*args: str, cwd: Path) -> subprocess.Popen[str]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     if not load_catalog().profiles:
-        pytest.skip("the packaged catalog has no profiles yet, so the built-in example cannot be planned")
+        missing("the packaged catalog has no profiles, so the built-in example cannot be planned")
     port = free_port()
     proc = _homelab("serve", "--port", str(port), cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"

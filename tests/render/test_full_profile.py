@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from tests.needs import missing, tool
 from tests.render.test_crds import check
 
 from homelab.catalog.loader import load_catalog
@@ -21,7 +21,7 @@ def full() -> Rendered:
     catalog = load_catalog()
     config = Config.model_validate(yaml.safe_load(builtin_text()))
     if config.profile not in catalog.profiles:
-        pytest.skip(f"the packaged catalog has no profile '{config.profile}' yet")
+        missing(f"the packaged catalog has no profile '{config.profile}'")
     try:
         return render_tree(config, catalog)
     except PlanError as exc:  # the catalog is data other people change; say what broke
@@ -66,10 +66,10 @@ def test_full_profile_glue_validates_against_upstream_crds(full: Rendered) -> No
     assert not problems, "\n".join(problems[:20])
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
 def test_full_profile_overlays_build_with_kubectl(full: Rendered, tmp_path: Path) -> None:
+    kubectl = tool("kubectl", ".ci/run puts it on PATH")
     write_tree(full, tmp_path / "tree")
     for env in full.envs:
-        built = subprocess.run(["kubectl", "kustomize", str(tmp_path / "tree" / env)], capture_output=True,
+        built = subprocess.run([kubectl, "kustomize", str(tmp_path / "tree" / env)], capture_output=True,
                                text=True, check=True)
         assert [d for d in yaml.safe_load_all(built.stdout) if d] == env_objects(tmp_path / "tree", env)

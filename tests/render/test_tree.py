@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from tests.needs import tool
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
@@ -100,10 +100,10 @@ def test_a_failed_write_leaves_the_old_tree(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tree"]
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_env_objects_equal_kubectl_kustomize(tree: Path, env: str) -> None:
-    built = subprocess.run(["kubectl", "kustomize", str(tree / env)], capture_output=True, text=True, check=True)
+    kubectl = tool("kubectl", ".ci/run puts it on PATH")
+    built = subprocess.run([kubectl, "kustomize", str(tree / env)], capture_output=True, text=True, check=True)
     theirs = [d for d in yaml.safe_load_all(built.stdout) if d]
     ours = env_objects(tree, env)
     assert len(ours) > 100

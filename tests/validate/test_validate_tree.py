@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests import needs
 
 from homelab.validate import validate_tree
 from homelab.validate.schemas import CrdSchemas
@@ -143,8 +144,7 @@ def test_custom_kind_without_crd_is_unverified_not_passed(tmp_path: Path, crds: 
 
 
 def test_overlay_that_does_not_build_is_a_finding(tmp_path: Path, crds: CrdSchemas) -> None:
-    if not shutil.which("kubectl") and not shutil.which("kustomize"):
-        pytest.skip("neither kubectl nor kustomize is installed")
+    needs.kustomize()
     tree = write(tmp_path, objects())
     (tree / "dev" / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["missing.yaml"]}))
     report = run(tree, crds, build=True)
@@ -181,9 +181,7 @@ def test_crds_read_from_a_live_cluster_validate_custom_kinds(tmp_path: Path, crd
 def test_cached_build_is_rebuilt_when_any_input_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from homelab.validate import kustomize
 
-    command = kustomize.kustomize_command()
-    if command is None:
-        pytest.skip("neither kubectl nor kustomize is installed")
+    command = needs.kustomize()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     tree = write(tmp_path / "tree", objects())
     [root] = kustomize.roots(tree)

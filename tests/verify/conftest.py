@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from homelab.verify.targets import Target
+from tests.needs import missing
 
 
 def need_server(port: int, what: str, host: str = "127.0.0.1") -> None:
@@ -20,10 +20,7 @@ def need_server(port: int, what: str, host: str = "127.0.0.1") -> None:
     try:
         socket.create_connection((host, port), timeout=1).close()
     except OSError:
-        message = f"{what} not running on {host}:{port}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{what} not running on {host}:{port}")
 
 
 def target(name: str, kind: str, url: str, **options: object) -> Target:

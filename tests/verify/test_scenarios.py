@@ -16,6 +16,7 @@ import pytest
 
 from homelab.verify.request_path import counters
 from homelab.verify.runner import run_one, run_sync
+from tests.needs import module
 from tests.verify.conftest import free_port, need_server, target
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -76,7 +77,7 @@ def test_counters_sum_label_sets() -> None:
 @pytest.fixture
 def reference_app(tmp_path: Path) -> Iterator[str]:
     """The reference app's web and worker processes, on names unique to this test."""
-    pytest.importorskip("homelab_app", reason="the reference app (src/homelab_app) is not in this tree")
+    module("homelab_app", "the reference app, src/homelab_app: pip install -e '.[test]'")
     for port, what in ((5432, "postgresql"), (6379, "redis"), (5672, "rabbitmq")):
         need_server(port, what)
     suffix = uuid.uuid4().hex[:8]

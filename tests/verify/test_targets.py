@@ -9,7 +9,7 @@ import pytest
 from homelab.catalog.model import Component, Endpoint, Probe, Source
 from homelab.errors import InputError
 from homelab.verify.catalog_targets import targets_from_components
-from homelab.verify.targets import load_targets, mask, resolve, select
+from homelab.verify.targets import load_targets, mask, resolve, resolve_all, select
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -26,7 +26,7 @@ def test_loads_targets_and_expands_environment_references(tmp_path: Path) -> Non
   timeout: 3
 - {name: cache, kind: redis, url: "redis://127.0.0.1:6379/0", options: {note: "${RABBIT_PASSWORD}"}}
 """)
-    targets = load_targets(path, env={"RABBIT_PASSWORD": "s3cret"})
+    targets = resolve_all(load_targets(path), env={"RABBIT_PASSWORD": "s3cret"})
     assert [t.name for t in targets] == ["queue", "cache"]
     assert targets[0].password == "s3cret" and targets[0].timeout == 3
     assert targets[1].options == {"note": "s3cret"}
@@ -47,7 +47,7 @@ def test_bad_file_names_file_line_and_field(tmp_path: Path) -> None:
   url: redis://127.0.0.1
 """)
     with pytest.raises(InputError) as caught:
-        load_targets(path, env={})
+        load_targets(path)
     lines = [str(p) for p in caught.value.problems]
     assert any(":3: [0].kind: unknown probe kind 'postgress'" in line and "did you mean" in line
                for line in lines)
@@ -58,7 +58,7 @@ def test_bad_file_names_file_line_and_field(tmp_path: Path) -> None:
 def test_missing_environment_variable_is_bad_input(tmp_path: Path) -> None:
     path = write(tmp_path, "- {name: db, kind: postgresql, url: 'postgresql://u:${PG_PASS}@h/db'}\n")
     with pytest.raises(InputError) as caught:
-        load_targets(path, env={})
+        resolve_all(load_targets(path), env={})
     (problem,) = caught.value.problems
     assert problem.line == 1 and "PG_PASS is not set" in problem.message
 
@@ -66,7 +66,7 @@ def test_missing_environment_variable_is_bad_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["", "name: x\n", "- [1, 2\n"])
 def test_not_a_list_or_not_yaml_is_bad_input(tmp_path: Path, text: str) -> None:
     with pytest.raises(InputError) as caught:
-        load_targets(write(tmp_path, text), env={})
+        load_targets(write(tmp_path, text))
     assert caught.value.problems[0].file == str(tmp_path / "targets.yaml")
 
 

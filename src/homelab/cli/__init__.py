@@ -14,6 +14,7 @@ import typer
 
 from homelab.errors import ExitCode, HomelabError
 
+MAX_PROBLEMS = 20  # a file with thousands of mistakes prints the first ones, not a wall
 COMMAND_MODULES = (
     "homelab.cli.config_cmd",
     "homelab.cli.catalog_cmd",
@@ -63,12 +64,14 @@ def _report_bug() -> int:
     import tempfile
     import traceback
 
+    from homelab.redact import PROCESS  # secrets this run knows of never reach the log or the terminal
+
     fd, path = tempfile.mkstemp(prefix="homelab-crash-", suffix=".log")
     with os.fdopen(fd, "w") as log:
-        traceback.print_exc(file=log)
+        log.write(PROCESS(traceback.format_exc()))
     exc = sys.exc_info()[1]
-    sys.stderr.write(f"homelab: internal error: {type(exc).__name__}: {exc}\n"
-                     f"The traceback is in {path}; please file a bug with it.\n")
+    sys.stderr.write(PROCESS(f"homelab: internal error: {type(exc).__name__}: {exc}\n")
+                     + f"The traceback is in {path}; please file a bug with it.\n")
     return ExitCode.INTERNAL
 
 
@@ -77,13 +80,23 @@ def main() -> None:
     try:
         app(prog_name="homelab")
     except HomelabError as error:
-        for problem in error.problems:
+        for problem in error.problems[:MAX_PROBLEMS]:
             sys.stderr.write(f"error: {problem}\n")
+        if len(error.problems) > MAX_PROBLEMS:
+            sys.stderr.write(f"error: ... and {len(error.problems) - MAX_PROBLEMS} more (fix these first)\n")
         sys.exit(int(error.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
     except SystemExit:
         raise
+    except OSError as exc:
+        from homelab.errors import unwritable
+
+        refused = unwritable(exc)
+        if refused is None:
+            sys.exit(_report_bug())
+        sys.stderr.write(f"error: {refused.problems[0]}\n")
+        sys.exit(int(refused.exit_code))
     except Exception:
         sys.exit(_report_bug())

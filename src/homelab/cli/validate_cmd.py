@@ -21,22 +21,25 @@ CrdsOption = Annotated[
 
 
 def print_report(report: Report, tree: Path) -> None:
+    """Findings quote the files they are about: every such text is escaped, never read as markup."""
+    from rich.markup import escape
     from rich.table import Table
 
     out = console()
     if report.findings:
-        table = Table(title=f"{len(report.findings)} findings in {tree}")
+        table = Table(title=escape(f"{len(report.findings)} findings in {tree}"))
         for column in ("rule", "file", "doc", "path", "problem", "fix"):
             table.add_column(column, overflow="fold")
         for f in report.findings:
-            table.add_row(f.rule, f.file, "" if f.index is None else str(f.index), f.path, f.message, f.fix)
+            table.add_row(*(escape(text) for text in (f.rule, f.file, "" if f.index is None else str(f.index),
+                                                      f.path, f.message, f.fix)))
         out.print(table)
     if report.unverified:
         objects, kinds = sum(report.unverified.values()), len(report.unverified)
         out.print(f"[yellow]unverified:[/] {objects} objects of {kinds} custom kinds have no CRD schema at hand; "
                   "run `homelab crds fetch` (or pass --crds DIR, or --from-cluster)")
     for note in report.notes:
-        out.print(f"[yellow]note:[/] {note}")
+        out.print(f"[yellow]note:[/] {escape(note)}")
     verdict = "[green]clean[/]" if not report.findings else f"[red]{len(report.findings)} findings[/]"
     out.print(f"{report.objects} objects in {report.files} manifest files: {verdict}")
 

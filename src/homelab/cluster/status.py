@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from homelab import statefile
 from homelab.cluster import objects as o
 from homelab.cluster.kube import Kube
 
@@ -93,6 +94,5 @@ def read_status(kube: Kube, platform: str, env: str, state_dir: Path) -> dict[st
             if ns and ns not in pods_by_ns:
                 pods_by_ns[ns] = kube.list("v1", "Pod", namespace=ns)
             report["components"].append(component_status(app, pods_by_ns.get(ns, []), verify))
-    state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / f"status-{env}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    statefile.write(state_dir / f"status-{env}.json", json.dumps(report, indent=2) + "\n")  # 0600
     return report

@@ -14,8 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from homelab import yamlsrc
 from homelab.errors import InputError, Problem
 from homelab.render.context import ENV_LABEL, WAVE, Obj
 from homelab.render.yamlout import dump_text
@@ -148,7 +147,7 @@ def _matches(body: dict[str, Any], target: dict[str, str]) -> bool:
 
 def _load(folder: Path) -> list[dict[str, Any]]:
     kust_file = folder / KUSTOMIZATION
-    kust = yaml.load(kust_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    kust = yamlsrc.read(kust_file, "kustomization").data
     unknown = set(kust) - {"apiVersion", "kind", "sortOptions", "labels", "resources", "patches"}
     if unknown:
         raise InputError([Problem(f"fields this reader does not build: {', '.join(sorted(unknown))}",
@@ -159,14 +158,13 @@ def _load(folder: Path) -> list[dict[str, Any]]:
         if path.is_dir():
             objects.extend(_load(path))
         else:
-            objects.extend(d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-                           if d)
+            objects.extend(d for d in yamlsrc.load_all(yamlsrc.read_text(path, "manifest"), str(path)) if d)
     by_kind_name: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for body in objects:
         by_kind_name.setdefault((body.get("kind"), (body.get("metadata") or {}).get("name")), []).append(body)
     for patch in kust.get("patches", []):
-        text = patch["patch"] if "patch" in patch else (folder / patch["path"]).read_text(encoding="utf-8")
-        ops = yaml.load(text, Loader=yaml.CSafeLoader)
+        ops = (yamlsrc.parse(patch["patch"], str(kust_file)) if "patch" in patch
+               else yamlsrc.read(folder / patch["path"], "patch")).data
         target = patch["target"]
         candidates = (by_kind_name.get((target["kind"], target["name"]), []) if "kind" in target and "name" in target
                       else objects)

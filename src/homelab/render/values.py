@@ -16,8 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from homelab import yamlsrc
 from homelab.catalog.model import Component
 from homelab.errors import CatalogError, InputError, Problem
 from homelab.render.context import Context
@@ -47,12 +46,7 @@ def read_overrides(tree: Path | None, env: str, name: str) -> list[tuple[Path, d
         path = tree / OVERRIDES / scope / f"{name}.yaml"
         if not path.is_file():
             continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError([Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                                      line=mark.line + 1 if mark else None)]) from None
+        data = yamlsrc.read(path, "overrides file").data or {}
         if not isinstance(data, dict):
             raise InputError([Problem("an overrides file must hold a mapping of Helm values", file=str(path),
                                       line=1)])

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from homelab.errors import InputError, Problem
+from homelab.errors import InputError, Problem, unwritable
 
 MARKER = ".homelab-rendered"
 HEADER = "# written by `homelab render`; the files below are regenerated, everything else is yours\n"
@@ -32,6 +32,9 @@ def check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError([Problem(f"{out} exists and is not a directory", field="--output",
                                   hint="choose another output directory with -o")])
+    if out.is_dir() and not os.access(out, os.W_OK):  # read-only says "leave this alone"; we would replace it
+        raise InputError([Problem(f"cannot write {out}: it is read-only", field="--output",
+                                  hint="choose another output directory with -o, or make it writable")])
     # a folder holding only the user's overrides/ (written before the first render) is welcome
     if out.is_dir() and any(e.name != "overrides" for e in out.iterdir()) and ours(out) is None:
         raise InputError([Problem(f"{out} is not empty and was not written by homelab render (no {MARKER})",
@@ -55,7 +58,24 @@ def _foreign(old: Path, previous: set[str], rel: Path = Path()) -> list[Path]:
 
 
 def write(out: Path, files: dict[str, bytes]) -> None:
-    """Replace our files in `out` with `files` (relative path -> bytes) in one rename."""
+    """Replace our files in `out` with `files` (relative path -> bytes) in one rename.
+
+    A folder we may not write (read-only, no permission, disk full) is bad input naming the path.
+    """
+    try:
+        _write(out, files)
+    except OSError as exc:
+        # our scratch folder sits beside the output: a refusal there is about the parent folder
+        scratch = exc.filename and Path(exc.filename).name.startswith(f".{out.name}.new-")
+        if scratch:
+            exc.filename = str(out.absolute().parent)
+        error = unwritable(exc, out, field="--output")
+        if error is None:
+            raise
+        raise error from None
+
+
+def _write(out: Path, files: dict[str, bytes]) -> None:
     check_target(out)
     out = out.absolute()
     foreign = _foreign(out, ours(out) or set()) if out.is_dir() else []

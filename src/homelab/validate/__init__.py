@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from homelab import yamlsrc
 from homelab.config import ENVIRONMENTS
+from homelab.errors import InputError
 from homelab.validate import kustomize, lint
 from homelab.validate.findings import Finding
 from homelab.validate.lint import Doc
 from homelab.validate.schemas import CrdSchemas, core_groups, core_validator, schema_release
-from homelab.yamlsrc import Loader
 
 __all__ = ["Finding", "Report", "crds_for", "validate_tree"]
 
@@ -104,10 +103,12 @@ def _read(tree: Path, report: Report) -> list[Doc]:
         if SKIP_DIRS & set(rel.parts) or path.name in kustomize.KUSTOMIZATION_FILES:
             continue
         try:
-            loaded = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=Loader))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            report.findings.append(Finding("yaml", str(rel), None, "$", f"not valid YAML: {exc}".splitlines()[0],
-                                           "fix the syntax on that line"))
+            loaded = yamlsrc.load_all(yamlsrc.read_text(path, "manifest"), str(rel))
+        except InputError as exc:
+            problem = exc.problems[0]
+            where = f"line {problem.line}: " if problem.line else ""
+            report.findings.append(Finding("yaml", str(rel), None, "$", where + problem.message,
+                                           problem.hint or "fix the syntax on that line"))
             continue
         found = [Doc(str(rel), index, obj) for index, obj in enumerate(loaded)
                  if isinstance(obj, dict) and ("kind" in obj or "apiVersion" in obj)]

@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from homelab.yamlsrc import Loader
+from homelab import yamlsrc
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REFERENCES = ("resources", "components", "patchesStrategicMerge")
@@ -40,7 +38,7 @@ def _kustomization(folder: Path) -> dict[str, Any] | None:
     for name in KUSTOMIZATION_FILES:
         path = folder / name
         if path.is_file():
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
+            return yamlsrc.read(path, "kustomization").data or {}
     return None
 
 
@@ -125,12 +123,11 @@ def build_cached(root: Root, command: list[str]) -> tuple[list[dict[str, Any]], 
     unchanged tree (in CI, or after editing one overlay) then costs only what changed.
     """
     cache = _cache_dir() / f"{root.fingerprint(command)}.json"
-    if cache.is_file():
-        try:
-            built: list[dict[str, Any]] = json.loads(cache.read_text())
-            return built, None
-        except (OSError, ValueError):
-            pass
+    try:
+        built: list[dict[str, Any]] = json.loads(cache.read_text())
+        return built, None
+    except (OSError, ValueError):
+        pass  # absent, unreadable or torn: read the sources again
     built, error = build(root.folder, command)
     if error is None:
         try:
@@ -152,4 +149,4 @@ def build(folder: Path, command: list[str], timeout: float = 120) -> tuple[list[
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         return [], (lines[-1] if lines else f"exit code {result.returncode}")
-    return [d for d in yaml.load_all(result.stdout, Loader=Loader) if isinstance(d, dict)], None
+    return [d for d in yamlsrc.load_all(result.stdout, f"kustomize output of {folder}") if isinstance(d, dict)], None

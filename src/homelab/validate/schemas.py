@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 from kubernetes_validate import utils as kv
 from referencing import Registry, Resource
 
+from homelab import yamlsrc
 from homelab.errors import InputError, Problem
-from homelab.yamlsrc import Loader
 
 
 def schema_release(version: str) -> str:
@@ -161,13 +160,13 @@ def crd_documents(folder: Path) -> list[dict[str, Any]]:
     """
     paths = sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")])
     cache = _cache_file(paths)
-    if cache.is_file():
-        try:
-            cached: list[dict[str, Any]] = json.loads(cache.read_text())
-            return cached
-        except (OSError, ValueError):
-            pass
-    docs = [d for path in paths for d in yaml.load_all(path.read_text(), Loader=Loader) if isinstance(d, dict)]
+    try:
+        cached: list[dict[str, Any]] = json.loads(cache.read_text())
+        return cached
+    except (OSError, ValueError):
+        pass  # absent, unreadable or torn: read the sources again
+    docs = [d for path in paths for d in yamlsrc.load_all(yamlsrc.read_text(path, "CRD file"), str(path))
+            if isinstance(d, dict)]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")

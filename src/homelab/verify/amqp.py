@@ -23,6 +23,10 @@ class AmqpProbe(Probe):
     scheme = "amqp"
     needs_credentials = True
     imports = ("aio_pika",)
+    # aiormq reads these from the URL; its TLS settings only take effect on amqps://
+    query_keys = frozenset({"auth", "heartbeat", "name", "timeout"})
+    tls_schemes = frozenset({"amqps"})
+    tls_query_keys = frozenset({"cafile", "capath", "cadata", "certfile", "keyfile", "no_verify_ssl"})
 
     async def check(self, target: Target) -> list[Step]:
         import aio_pika

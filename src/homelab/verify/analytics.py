@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homelab.verify.base import ProbeFailure, expect_same, register, token
-from homelab.verify.web import HttpApiProbe, checked, client_for
+from homelab.verify.web import HTTP_API_QUERY, HttpApiProbe, checked, client_for
 
 if TYPE_CHECKING:
     import httpx
@@ -21,6 +21,7 @@ class ClickHouseProbe(HttpApiProbe):
     """`http://user:pass@host:8123`; option `database` (default `default`)."""
 
     kind = "clickhouse"
+    query_keys = HTTP_API_QUERY | {"database"}
     default_port = 8123
 
     async def check(self, target: Target) -> list[Step]:
@@ -55,6 +56,7 @@ class TrinoProbe(HttpApiProbe):
     """`http://user@host:8080`; with option `catalog` (e.g. `memory`) and `schema`, a write round trip."""
 
     kind = "trino"
+    query_keys = HTTP_API_QUERY | {"catalog", "schema"}
     aliases = ("presto",)
     default_port = 8080
 

@@ -56,6 +56,26 @@ class Probe:
     scheme: ClassVar[str] = ""  # URL scheme used when targets are built from the catalog
     needs_credentials: ClassVar[bool] = False
     imports: ClassVar[tuple[str, ...]] = ()  # client libraries, loaded before any clock starts
+    # URL query keys the probe (or its client) reads; None: the client reads and checks the whole URL.
+    query_keys: ClassVar[frozenset[str] | None] = frozenset()
+    tls_schemes: ClassVar[frozenset[str]] = frozenset()  # schemes that mean TLS, e.g. amqps
+    tls_query_keys: ClassVar[frozenset[str]] = frozenset()  # TLS settings, honoured only with a TLS scheme
+
+    @classmethod
+    def url_problem(cls, target: Target) -> str | None:
+        """Why `target`'s URL would be misread; a query key nothing reads is refused, never ignored."""
+        if cls.query_keys is None:
+            return None
+        tls = target.parts.scheme in cls.tls_schemes
+        allowed = cls.query_keys | (cls.tls_query_keys if tls else frozenset())
+        unknown = [key for key in target.query if key not in allowed]
+        if not unknown:
+            return None
+        key = unknown[0]
+        if key in cls.tls_query_keys:
+            return f"'{key}' is a TLS setting: use the {' or '.join(sorted(cls.tls_schemes))} scheme"
+        reads = ", ".join(sorted(allowed)) or "nothing"
+        return f"the {cls.kind} probe does not read '{key}' from the URL's query (it reads: {reads})"
 
     @classmethod
     def prepare(cls) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from homelab.errors import ExitCode
+from homelab.redact import PROCESS
 from homelab.verify import report
 from homelab.verify.catalog_targets import targets_from_plan
 from homelab.verify.runner import run_sync
@@ -30,16 +31,17 @@ def run_verify(env: str | None, only: Sequence[str], targets_file: Path | None, 
         env_name, found = targets_from_plan(config, env)
     names = [name.strip() for item in only for name in item.split(",")]
     chosen = resolve_all(select(found, names))
+    PROCESS.add(secret for target in chosen for secret in target.secrets)  # for a crash report, too
     start = time.perf_counter()
     if json_out or not sys.stderr.isatty():
         results = run_sync(report.run_all(chosen, timeout))
     else:
         results = run_sync(report.run_with_progress(chosen, timeout, Console(stderr=True)))
     wall = time.perf_counter() - start
-    report.write_state(env_name, results, wall, root)
     if json_out:
         sys.stdout.write(report.as_json(results) + "\n")
     else:
         out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
         out.print(report.table(results, wall))
+    report.write_state(env_name, results, wall, root)  # after the results are shown: a refusal loses nothing
     return int(ExitCode.OK if all(r.ok for r in results) else ExitCode.FINDINGS)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from homelab.verify.base import Probe, ProbeFailure, expect, expect_same, register, token
 from homelab.verify.kafka import client_config
+from homelab.verify.nats_jetstream import credentials
 from homelab.verify.objectstore import s3_client
 from homelab.verify.targets import Target
 
@@ -28,6 +29,7 @@ EVENTS = 3
 @register
 class DataFlowScenario(Probe):
     kind = "data-flow"
+    query_keys = frozenset({"database", "objects", "sasl_mechanism"})
     default_port = 9092
     scheme = "kafka"
     imports = ("psycopg", "nats", "confluent_kafka", "boto3")
@@ -83,7 +85,7 @@ class DataFlowScenario(Probe):
     async def _jetstream(self, target: Target, name: str, bodies: list[bytes]) -> list[bytes]:
         import nats
 
-        client = await nats.connect(target.url, connect_timeout=self.timeout, allow_reconnect=False,
+        client = await nats.connect(**credentials(target), connect_timeout=self.timeout, allow_reconnect=False,
                                     max_reconnect_attempts=1, reconnect_time_wait=0.05)
         try:
             js = client.jetstream(timeout=self.timeout)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 @register
 class LdapProbe(Probe):
     kind = "ldap"
+    query_keys = frozenset({"bind_dn", "password", "write"})  # TLS is ldaps://
     aliases = ("ldaps", "openldap", "389ds", "freeipa")
     default_port = 389
     scheme = "ldap"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homelab.redact import Redactor
 from homelab.verify.base import Probe, expect_same, register, token
 
 if TYPE_CHECKING:
@@ -18,11 +19,25 @@ if TYPE_CHECKING:
 @register
 class MongoProbe(Probe):
     kind = "mongodb"
+    query_keys = None  # PyMongo reads the whole URI; url_problem checks its options
     aliases = ("ferretdb",)
     default_port = 27017
     scheme = "mongodb"
     needs_credentials = True
     imports = ("pymongo",)
+
+    @classmethod
+    def url_problem(cls, target: Target) -> str | None:
+        """PyMongo's own check of the URI's options (it would only warn about an unknown one)."""
+        if target.parts.scheme != "mongodb":
+            return None  # mongodb+srv: reading it needs DNS; PyMongo checks it when connecting
+        from pymongo import uri_parser
+
+        try:
+            uri_parser.parse_uri(target.url, validate=True, warn=False)
+        except Exception as exc:
+            return "PyMongo cannot read the URL: " + Redactor(target.secrets)(str(exc).splitlines()[0])
+        return None
 
     async def check(self, target: Target) -> list[Step]:
         from pymongo import AsyncMongoClient

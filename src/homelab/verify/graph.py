@@ -20,6 +20,7 @@ class BoltProbe(Probe):
     """`bolt://user:pass@host:7687` (or `neo4j://`, `bolt+s://`); option `database`."""
 
     kind = "neo4j"
+    query_keys = frozenset({"database"})  # TLS is bolt+s:// or neo4j+s://
     aliases = ("bolt", "memgraph")
     default_port = 7687
     scheme = "bolt"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homelab.verify.base import expect, register
-from homelab.verify.web import HttpApiProbe, checked, client_for
+from homelab.verify.web import HTTP_API_QUERY, HttpApiProbe, checked, client_for
 
 if TYPE_CHECKING:
     from homelab.verify.base import Step
@@ -24,6 +24,7 @@ WELL_KNOWN = "/.well-known/openid-configuration"
 @register
 class OidcProbe(HttpApiProbe):
     kind = "oidc"
+    query_keys = HTTP_API_QUERY | {"issuer", "client_id", "client_secret"}
     aliases = ("keycloak", "dex", "authentik", "zitadel")
     default_port = 443
 

@@ -43,6 +43,7 @@ class KafkaProbe(Probe):
     default_port = 9092
     scheme = "kafka"
     imports = ("confluent_kafka", "confluent_kafka.admin")
+    query_keys = frozenset({"sasl_mechanism", "topic"})  # TLS is the kafkas:// scheme
 
     async def check(self, target: Target) -> list[Step]:
         return await self.thread(self._round_trip, target)

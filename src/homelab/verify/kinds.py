@@ -6,6 +6,8 @@ stays fast for `homelab --help` and for validating a targets file.
 
 from __future__ import annotations
 
+import functools
+
 from homelab.verify import (  # noqa: F401 - importing a family registers its kinds
     amqp,
     analytics,
@@ -33,8 +35,13 @@ from homelab.verify import (  # noqa: F401 - importing a family registers its ki
 from homelab.verify.base import REGISTRY, Probe
 
 
+@functools.cache
+def _sorted_kinds(_count: int) -> tuple[str, ...]:
+    return tuple(sorted(REGISTRY))
+
+
 def known_kinds() -> list[str]:
-    return sorted(REGISTRY)
+    return list(_sorted_kinds(len(REGISTRY)))  # sorted once per registry size, not once per target
 
 
 def probe_class(kind: str) -> type[Probe]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homelab.verify.base import expect, register
-from homelab.verify.web import HttpApiProbe, checked, client_for
+from homelab.verify.web import HTTP_API_QUERY, HttpApiProbe, checked, client_for
 
 if TYPE_CHECKING:
     from homelab.verify.base import Step
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 @register
 class PrometheusProbe(HttpApiProbe):
     kind = "prometheus"
+    query_keys = HTTP_API_QUERY | {"allow_down"}
     aliases = ("thanos", "victoriametrics")
     default_port = 9090
 

@@ -7,13 +7,25 @@ persistence (a stream stores the message and gives it back). Set option
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homelab.verify.base import Probe, ProbeFailure, expect, register, token
 
 if TYPE_CHECKING:
     from homelab.verify.base import Step
     from homelab.verify.targets import Target
+
+
+def credentials(target: Target) -> dict[str, Any]:
+    """Server URL and credentials for nats.connect: nats-py does not decode a URL's percent-escapes,
+    so the user name (or token) and password go decoded as arguments, the URL without them."""
+    parts = target.parts
+    server = parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
+    if target.username is None:
+        return {"servers": [server]}
+    if target.password is None:
+        return {"servers": [server], "token": target.username}
+    return {"servers": [server], "user": target.username, "password": target.password}
 
 
 @register
@@ -23,6 +35,7 @@ class NatsProbe(Probe):
     default_port = 4222
     scheme = "nats"
     imports = ("nats", "nats.js")
+    query_keys = frozenset({"jetstream"})  # TLS is the tls:// scheme
 
     async def check(self, target: Target) -> list[Step]:
         import nats
@@ -38,9 +51,9 @@ class NatsProbe(Probe):
 
         with self.step("connect"):
             try:
-                client = await nats.connect(target.url, connect_timeout=self.timeout, allow_reconnect=False,
-                                            max_reconnect_attempts=1, reconnect_time_wait=0.05,
-                                            error_cb=failed)
+                client = await nats.connect(**credentials(target), connect_timeout=self.timeout,
+                                            allow_reconnect=False, max_reconnect_attempts=1,
+                                            reconnect_time_wait=0.05, error_cb=failed)
             except NoServersError as exc:
                 raise (seen[-1] if seen else exc) from None
             version = client.connected_server_version

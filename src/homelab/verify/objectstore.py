@@ -45,6 +45,7 @@ def s3_client(target: Target, timeout: float) -> Any:
 @register
 class S3Probe(Probe):
     kind = "s3"
+    query_keys = frozenset({"region", "bucket"})
     aliases = ("s3s", "minio", "ceph-rgw", "seaweedfs", "garage")
     default_port = 9000
     scheme = "s3"
@@ -91,6 +92,7 @@ class SwiftProbe(Probe):
     """`swift://user:key@host:port/auth/v1.0` (tempauth, v1); option `auth_version: 3` for Keystone."""
 
     kind = "swift"
+    query_keys = frozenset({"auth_version", "container"})
     aliases = ("swifts",)
     default_port = 8080
     scheme = "swift"
@@ -131,6 +133,7 @@ class AzureBlobProbe(Probe):
     """`azure-blob://account:key@host:port` (Azurite: path-style account URL); the key may be an option."""
 
     kind = "azure-blob"
+    query_keys = frozenset({"account", "account_key"})
     aliases = ("azure-blobs", "azurite")
     default_port = 10000
     scheme = "azure-blob"

@@ -1,7 +1,8 @@
 """Show verify results: live progress while probes run, a table after, JSON, and the state file.
 
 The state file `.homelab/state/verify-<env>.json` keeps the last run, so `homelab status`
-and the portal can show it without probing again. It holds masked URLs only.
+and the portal can show it without probing again. It holds masked URLs and reasons only,
+and is written 0600 (see `homelab.statefile`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from homelab import statefile
 from homelab.verify.runner import Result, run_all
 from homelab.verify.targets import Target
 
-STATE_DIR = Path(".homelab/state")
+STATE_DIR = statefile.STATE_DIR
 
 
 def state_path(env: str, root: Path = Path()) -> Path:
@@ -28,15 +31,10 @@ def state_path(env: str, root: Path = Path()) -> Path:
 
 def write_state(env: str, results: Sequence[Result], wall: float, root: Path = Path()) -> Path:
     """Record the last run for status and the portal (written atomically)."""
-    path = state_path(env, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body: dict[str, Any] = {"env": env, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                             "ok": all(r.ok for r in results), "seconds": round(wall, 4),
                             "results": [r.as_json() for r in results]}
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-    scratch.replace(path)
-    return path
+    return statefile.write(state_path(env, root), json.dumps(body, indent=2) + "\n")
 
 
 async def run_with_progress(targets: Sequence[Target], timeout: float, console: Console) -> list[Result]:
@@ -58,9 +56,9 @@ def table(results: Sequence[Result], wall: float) -> Table:
     view = Table(title=f"verify: {sum(r.ok for r in results)}/{len(results)} passed in {wall:.2f} s")
     for column in ("target", "kind", "result", "seconds", "steps / reason"):
         view.add_column(column, justify="right" if column == "seconds" else "left")
-    for r in results:
-        steps = ", ".join(f"{s.name} {s.seconds * 1000:.0f} ms" + ("" if s.ok else " ✗") for s in r.steps)
-        what = steps if r.ok else f"[red]{r.reason}[/]"
+    for r in results:  # a reason quotes what a server said: never read it as markup
+        steps = ", ".join(f"{escape(s.name)} {s.seconds * 1000:.0f} ms" + ("" if s.ok else " ✗") for s in r.steps)
+        what = steps if r.ok else f"[red]{escape(r.reason)}[/]"
         view.add_row(r.name, r.kind, "[green]ok[/]" if r.ok else "[red]FAILED[/]", f"{r.seconds:.3f}", what)
     return view
 

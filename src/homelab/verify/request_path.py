@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from homelab.verify.base import ProbeFailure, expect, expect_same, register, token
-from homelab.verify.web import HttpApiProbe, checked, client_for
+from homelab.verify.web import HTTP_API_QUERY, HttpApiProbe, checked, client_for
 
 if TYPE_CHECKING:
     import httpx
@@ -44,6 +44,7 @@ def counters(text: str) -> dict[str, float]:
 @register
 class RequestPathScenario(HttpApiProbe):
     kind = "request-path"
+    query_keys = HTTP_API_QUERY | {"task_wait"}
     default_port = 80
 
     async def check(self, target: Target) -> list[Step]:

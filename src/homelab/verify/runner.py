@@ -3,7 +3,10 @@
 Total time is close to the slowest probe, not the sum: probes are coroutines on one
 loop, blocking clients run in daemon threads (see `Probe.thread`), and each probe is
 given a hard deadline (asyncio.wait, then cancel without waiting for cleanup), so a
-black-holed socket costs its timeout and no more.
+black-holed socket costs its timeout and no more. At most MAX_CONCURRENT probes run at
+a time, each timed from its own start, so ten thousand targets neither exhaust file
+descriptors nor starve each other's clocks. Every line a result carries passes through a
+`Redactor` holding the run's secrets, whatever the client library put in its error.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from homelab.redact import Redactor
 from homelab.verify.base import ProbeFailure, Step
 from homelab.verify.kinds import probe_class
 from homelab.verify.targets import Target
 
 DEFAULT_TIMEOUT = 10.0
+MAX_CONCURRENT = 64
 T = TypeVar("T")
 
 
@@ -68,7 +73,10 @@ def reason_of(exc: BaseException) -> str:
     for error in chain:
         if isinstance(error, ssl.SSLError):
             named = re.search(r"\[SSL: ([A-Z_]+)\]", str(error))
-            return f"TLS handshake failed: {getattr(error, 'reason', None) or (named and named[1]) or error}"
+            why = getattr(error, "reason", None) or (named and named[1]) or str(error)
+            if why == "WRONG_VERSION_NUMBER":
+                why += " (the server answered in plain text, not TLS)"
+            return f"TLS handshake failed: {why}"
         if isinstance(error, socket.gaierror):
             return f"host name does not resolve: {error.strerror or error}"
     text = " ".join(str(exc).split()) or repr(exc)
@@ -77,8 +85,15 @@ def reason_of(exc: BaseException) -> str:
     return line if len(line) <= 300 else line[:297] + "..."
 
 
-async def run_one(target: Target, timeout: float) -> Result:
+def _result(target: Target, ok: bool, seconds: float, reason: str, steps: list[Step], redact: Redactor) -> Result:
+    """A result with every secret masked: in the reason, the URL and each step's detail."""
+    shown = [Step(s.name, s.seconds, s.ok, redact(s.detail)) for s in steps]
+    return Result(target.name, target.kind, redact(target.url_shown), ok, seconds, redact(reason), shown)
+
+
+async def run_one(target: Target, timeout: float, redact: Redactor | None = None) -> Result:
     """Probe one target; never raises (except cancellation), always returns within the timeout."""
+    redact = redact or Redactor(target.secrets)
     limit = target.timeout or timeout
     cls = probe_class(target.kind)
     cls.prepare()
@@ -97,15 +112,14 @@ async def run_one(target: Target, timeout: float) -> Result:
         probe.abandon("timed out")
         task.cancel()
         task.add_done_callback(_swallow)
-        return Result(target.name, target.kind, target.url_shown, False, seconds,
-                      f"no answer within {limit:g} s{during} (port open but silent, or packets dropped)",
-                      list(probe.steps))
+        return _result(target, False, seconds,
+                       f"no answer within {limit:g} s{during} (port open but silent, or packets dropped)",
+                       probe.steps, redact)
     exc = task.exception()
     if exc is None:
-        return Result(target.name, target.kind, target.url_shown, True, seconds, "", list(probe.steps))
+        return _result(target, True, seconds, "", probe.steps, redact)
     during = f"{probe.current}: " if probe.current else ""
-    return Result(target.name, target.kind, target.url_shown, False, seconds, during + reason_of(exc),
-                  list(probe.steps))
+    return _result(target, False, seconds, during + reason_of(exc), probe.steps, redact)
 
 
 def _quiet_abandoned(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -123,17 +137,21 @@ def _swallow(task: asyncio.Task[object]) -> None:
 
 async def run_all(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT,
                   on_start: Callable[[Target], None] | None = None,
-                  on_done: Callable[[Result], Awaitable[None] | None] | None = None) -> list[Result]:
-    """Probe all targets concurrently; results come back in the targets' order."""
+                  on_done: Callable[[Result], Awaitable[None] | None] | None = None,
+                  limit: int = MAX_CONCURRENT) -> list[Result]:
+    """Probe all targets concurrently, `limit` at a time; results come back in the targets' order."""
 
     for cls in {probe_class(target.kind) for target in targets}:
         cls.prepare()
     asyncio.get_running_loop().set_exception_handler(_quiet_abandoned)
+    redact = Redactor(secret for target in targets for secret in target.secrets)
+    gate = asyncio.Semaphore(limit)
 
     async def one(target: Target) -> Result:
-        if on_start:
-            on_start(target)
-        result = await run_one(target, timeout)
+        async with gate:
+            if on_start:
+                on_start(target)
+            result = await run_one(target, timeout, redact)
         if on_done:
             maybe = on_done(result)
             if maybe is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homelab.verify.base import expect, register, token
-from homelab.verify.web import HttpApiProbe, checked, client_for
+from homelab.verify.web import HTTP_API_QUERY, HttpApiProbe, checked, client_for
 
 if TYPE_CHECKING:
     from homelab.verify.base import Step
@@ -51,6 +51,7 @@ class SolrProbe(HttpApiProbe):
     must exist: creating a collection needs a configset, which a probe should not invent."""
 
     kind = "solr"
+    query_keys = HTTP_API_QUERY | {"collection"}
     default_port = 8983
 
     async def check(self, target: Target) -> list[Step]:

@@ -3,12 +3,17 @@
 The MySQL protocol probe covers MySQL, MariaDB, TiDB and Vitess (vtgate). Both probes
 create a scratch table, write a row, read it back and drop the table: that proves
 login, the database exists, and the user can write, not just that a port is open.
+TLS: PostgreSQL takes libpq's own `sslmode` and friends from the URL; the MySQL probe reads
+`ssl=true`, `ssl_mode` (DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY) and `ssl_ca`.
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
+from homelab.redact import Redactor
 from homelab.verify.base import Probe, expect_same, register, token
 
 if TYPE_CHECKING:
@@ -19,11 +24,24 @@ if TYPE_CHECKING:
 @register
 class PostgresProbe(Probe):
     kind = "postgresql"
+    query_keys = None  # libpq reads the whole URL; url_problem checks it
     aliases = ("postgres", "cloudnative-pg", "cockroachdb")
     default_port = 5432
     scheme = "postgresql"
     needs_credentials = True
     imports = ("psycopg",)
+
+    @classmethod
+    def url_problem(cls, target: Target) -> str | None:
+        """libpq's own reading of the URL (unknown query parameters, bad escapes), secrets masked."""
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            conninfo_to_dict(target.url)
+        except psycopg.Error as exc:
+            return "libpq cannot read the URL: " + Redactor(target.secrets)(str(exc).strip().splitlines()[0])
+        return None
 
     async def check(self, target: Target) -> list[Step]:
         import psycopg
@@ -52,11 +70,16 @@ class PostgresProbe(Probe):
 @register
 class MysqlProbe(Probe):
     kind = "mysql"
+    query_keys = frozenset({"ssl", "ssl_mode", "ssl_ca"})
     aliases = ("mariadb", "tidb", "vitess", "percona")
     default_port = 3306
     scheme = "mysql"
     needs_credentials = True
     imports = ("asyncmy",)
+
+    @classmethod
+    def url_problem(cls, target: Target) -> str | None:
+        return super().url_problem(target) or _tls_mode_problem(target)
 
     async def check(self, target: Target) -> list[Step]:
         import asyncmy
@@ -65,8 +88,8 @@ class MysqlProbe(Probe):
         with self.step("connect"):
             conn = await asyncmy.connect(host=target.host, port=target.port(self.default_port),
                                          user=target.username or "root", password=target.password or "",
-                                         database=target.path.strip("/") or None,
-                                         connect_timeout=self.timeout, autocommit=True)
+                                         database=unquote(target.path.strip("/")) or None,
+                                         connect_timeout=self.timeout, autocommit=True, ssl=mysql_tls(target))
             self.note(f"MySQL protocol {conn.get_server_info()}")
         try:
             async with conn.cursor() as cur:
@@ -85,3 +108,38 @@ class MysqlProbe(Probe):
         finally:
             conn.close()
         return self.steps
+
+
+MYSQL_TLS_MODES = ("DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
+
+
+def _tls_mode(target: Target) -> str:
+    mode = str(target.option("ssl_mode", "")).upper().replace("-", "_")
+    if mode:
+        return mode
+    if target.option("ssl_ca"):
+        return "VERIFY_IDENTITY"
+    return "REQUIRED" if target.flag("ssl") else "DISABLED"
+
+
+def _tls_mode_problem(target: Target) -> str | None:
+    mode = _tls_mode(target)
+    if mode == "PREFERRED":
+        return "ssl_mode PREFERRED would fall back to plain text unnoticed: say REQUIRED or DISABLED"
+    if mode not in MYSQL_TLS_MODES:
+        return f"ssl_mode '{mode[:30]}' is not one of {', '.join(MYSQL_TLS_MODES)}"
+    return None
+
+
+def mysql_tls(target: Target) -> ssl.SSLContext | None:
+    """The TLS the target asks for: REQUIRED encrypts, VERIFY_CA checks the certificate, VERIFY_IDENTITY
+    also the host name; a server without TLS then fails the probe instead of passing in plain text."""
+    mode = _tls_mode(target)
+    if mode == "DISABLED":
+        return None
+    context = ssl.create_default_context(cafile=target.option("ssl_ca"))
+    if mode in ("REQUIRED", "VERIFY_CA"):
+        context.check_hostname = False
+    if mode == "REQUIRED":
+        context.verify_mode = ssl.CERT_NONE
+    return context

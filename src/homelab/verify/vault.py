@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 @register
 class VaultProbe(Probe):
     kind = "vault"
+    query_keys = frozenset({"token", "mount", "kv_version"})
     aliases = ("openbao",)
     default_port = 8200
     scheme = "http"

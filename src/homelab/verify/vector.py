@@ -21,6 +21,7 @@ POINTS = {1: [1.0, 0.0, 0.0, 0.0], 2: [0.0, 1.0, 0.0, 0.0], 3: [0.0, 0.0, 1.0, 0
 @register
 class QdrantProbe(Probe):
     kind = "qdrant"
+    query_keys = frozenset({"api_key"})
     default_port = 6333
     scheme = "http"
     imports = ("qdrant_client",)

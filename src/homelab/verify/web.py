@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from homelab.verify.base import Probe, ProbeFailure, expect, register
@@ -30,6 +30,8 @@ def client_for(target: Target, timeout: float, base: bool = True, basic_auth: bo
     """
     import httpx
 
+    from homelab.verify.httpcap import CappedTransport
+
     parts = target.parts
     auth = httpx.BasicAuth(target.username, target.password or "") if target.username and basic_auth else None
     headers: dict[str, str] = dict(target.option("headers", {}) or {})
@@ -43,8 +45,9 @@ def client_for(target: Target, timeout: float, base: bool = True, basic_auth: bo
             path = path.removesuffix(suffix)
         path = path or default_path
     origin = urlunsplit((scheme, parts.netloc.rsplit("@", 1)[-1], path, "", ""))
-    return httpx.AsyncClient(base_url=origin, auth=auth, headers=headers, timeout=timeout,
-                             verify=trust() if verified(target) else False, follow_redirects=False)
+    transport = CappedTransport(verify=trust() if verified(target) else False)  # bodies capped at 8 MiB
+    return httpx.AsyncClient(base_url=origin, auth=auth, headers=headers, timeout=timeout, transport=transport,
+                             follow_redirects=False)
 
 
 def verified(target: Target) -> bool:
@@ -70,11 +73,15 @@ def checked(response: httpx.Response, what: str, ok: tuple[int, ...] = ()) -> An
         raise ProbeFailure(f"{what}: the answer is not JSON") from exc
 
 
+HTTP_API_QUERY = frozenset({"token", "insecure", "tls_verify"})  # what client_for reads; TLS is https
+
+
 class HttpApiProbe(Probe):
     """Base of the probes that speak an HTTP API: httpx loaded and the TLS context built up front."""
 
     scheme = "http"
     imports = ("httpx",)
+    query_keys: ClassVar[frozenset[str] | None] = HTTP_API_QUERY
 
     @classmethod
     def prepare(cls) -> None:
@@ -85,6 +92,7 @@ class HttpApiProbe(Probe):
 @register
 class HttpProbe(HttpApiProbe):
     kind = "http"
+    query_keys = None  # the query is part of the request the server answers
     aliases = ("https", "health")
     default_port = 80
 
