@@ -20,7 +20,8 @@ from lightkube import KubeConfig
 from homelab import yamlsrc
 from homelab.cluster.kube import Kube
 from homelab.cluster.objects import Ref
-from homelab.config import builtin_text, parse_config
+from homelab.cluster.preflight import server_version
+from homelab.config import Cluster, builtin_text, parse_config
 from homelab.errors import ExitCode, HomelabError
 from homelab.quantity import parse_bytes, parse_cpu
 from tests.shared import shared
@@ -70,11 +71,22 @@ def ns(kube: Kube) -> Iterator[str]:
     kube.delete(Ref("v1", "Namespace", "", name))
 
 
+def example() -> Cluster:
+    return parse_config(yamlsrc.parse(builtin_text(), "<built-in example>")).cluster
+
+
+def test_the_server_is_the_examples_kubernetes_or_newer(kube: Kube) -> None:
+    info = kube.version()
+    wanted = tuple(int(x) for x in example().kubernetes.version.split(".")[:2])
+    assert server_version(info) >= wanted, info["gitVersion"]
+    assert info["gitVersion"].startswith(f"v{info['major']}.{info['minor']}.")
+
+
 def test_nodes_are_the_examples_and_stay_ready(kube: Kube) -> None:
-    example = parse_config(yamlsrc.parse(builtin_text(), "<built-in example>")).cluster.nodes
+    example_nodes = example().nodes
     nodes = {n["metadata"]["name"]: n for n in kube.list("v1", "Node")}
-    assert sorted(nodes) == sorted(n.name for n in example)
-    for want in example:
+    assert sorted(nodes) == sorted(n.name for n in example_nodes)
+    for want in example_nodes:
         node = nodes[want.name]
         for offered in (node["status"]["capacity"], node["status"]["allocatable"]):
             assert (parse_cpu(offered["cpu"]), parse_bytes(offered["memory"]),
