@@ -116,6 +116,19 @@ def test_a_deployment_is_scheduled_and_runs(kube: Kube, ns: str) -> None:
                .get("availableReplicas") == 1, "the Deployment available")
 
 
+def test_a_claim_of_the_default_storage_class_is_bound(kube: Kube, ns: str) -> None:
+    """kwok's fake provisioner serves the default StorageClass, so workloads with claims can start."""
+    default = [c["metadata"]["name"] for c in kube.list("storage.k8s.io/v1", "StorageClass")
+               if c["metadata"].get("annotations", {}).get("storageclass.kubernetes.io/is-default-class") == "true"]
+    assert default == ["kwok-volume"]
+    kube.apply({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": ns},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+    claim = eventually(lambda: (c := kube.get(Ref("v1", "PersistentVolumeClaim", ns, "data")))
+                       and c["status"].get("phase") == "Bound" and c, "the claim Bound")
+    volume = kube.get(Ref("v1", "PersistentVolume", "", claim["spec"]["volumeName"]))
+    assert volume is not None and volume["spec"]["claimRef"]["name"] == "data"
+
+
 def test_pod_security_rejects_a_privileged_pod(kube: Kube, ns: str) -> None:
     def pod(name: str, privileged: bool) -> Obj:
         return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
