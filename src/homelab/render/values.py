@@ -2,7 +2,8 @@
 
 Placeholders in strings are substituted last, so the user's own files may use them too:
 `${domain}`, `${env}`, `${platform}`, `${namespace}`, `${host:<endpoint>}` (this component's
-published host), `${host:<component>/<endpoint>}` (another component's) and `${oidc_issuer}`.
+published host), `${host:<component>/<endpoint>}` (another component's), `${oidc_issuer}` and
+`${store:<capability>/<field>}` (this component's own database, user or bucket on that store).
 Other `${...}` text (shell or chart templating) is left alone.
 
 Layout of the user's files (never written by us): `overrides/all/<component>.yaml` applies to every
@@ -23,7 +24,7 @@ from homelab.errors import CatalogError, InputError, Problem
 from homelab.render.context import Context
 
 OVERRIDES = "overrides"
-PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|host:[^}]*)\}")
+PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|host:[^}]*|store:[^}]*)\}")
 REPLICA_KEYS = ("replicaCount", "replicas")
 
 
@@ -86,6 +87,11 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
         return simple[token]
     if token == "oidc_issuer":
         return oidc_issuer(ctx)
+    if token.startswith("store:"):
+        from homelab.render import tenancy
+
+        capability, _, name = token.removeprefix("store:").partition("/")
+        return tenancy.store_field(ctx, comp, capability, name)
     ref = token.removeprefix("host:")
     owner_name, _, endpoint = ref.rpartition("/")
     owner = comp
@@ -105,8 +111,10 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
 
 def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
     """Values the catalog's facets add in this plan: a CNI's node-selecting ipBlock, what Argo CD needs,
-    and the wiring to peers that exist (`values_when`)."""
-    out: dict[str, Any] = {}
+    the wiring to peers that exist (`values_when`), and what a store's tenants add (buckets, users)."""
+    from homelab.render import tenancy
+
+    out: dict[str, Any] = tenancy.values(ctx, comp)
     if comp.ip_block_nodes:
         out = merge(out, comp.ip_block_nodes.values)
     if comp.gitops and comp.gitops.values and not ctx.is_bootstrap(comp.name) and ctx.provider("gitops"):

@@ -21,6 +21,7 @@ from homelab.config import Config
 from homelab.plan import Plan, make_plan
 from homelab.render import env_objects
 from homelab.render.bootstrap import FOLDER as BOOTSTRAP
+from homelab.validate import stores
 from homelab.validate.findings import Finding, json_path
 from homelab.validate.netpol import NODE, Network
 from homelab.validate.podsecurity import LEVELS, violations
@@ -234,7 +235,7 @@ def consumers_have_providers(view: EnvView) -> Iterator[Finding]:
 
 RULES: list[Callable[[EnvView], Iterator[Finding]]] = [
     webhooks_reachable, api_reachable, operands_reachable, project_destinations, crds_first, pod_security,
-    consumers_have_providers,
+    consumers_have_providers, stores.own_tenancy, stores.backup_location, stores.database_backup,
 ]
 
 
