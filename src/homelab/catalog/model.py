@@ -282,7 +282,8 @@ class Tenancy(Evidence):
 
 
 class BackupWiring(Evidence):
-    """What a backup provider adds for each resource of `kind` of a component whose backup method it serves.
+    """What a backup provider adds for each resource of `kind` of a component whose backup method it serves
+    (or, without a kind, to that component's Helm values and namespace).
 
     The backed-up component's tenancy of `capability` (its bucket, its credentials) is where the data goes;
     placeholders: `${name}` (the resource's name), `${namespace}`, `${schedule}` (the backup schedule)
@@ -290,9 +291,10 @@ class BackupWiring(Evidence):
     """
 
     method: Literal["barman", "xtrabackup", "native"]
-    kind: str
+    kind: str | None = Field(default=None, description="the kind of resource backed up (None: the chart itself)")
     capability: Capability
     merge: dict[str, Any] = Field(default_factory=dict, description="merged into the resource (lists append)")
+    values: dict[str, Any] = Field(default_factory=dict, description="merged into its Helm values (lists append)")
     resources: list[dict[str, Any]] = Field(default_factory=list, description="objects beside the resource")
     secrets: list[Secret] = Field(default_factory=list, description="credentials beside the resource")
 

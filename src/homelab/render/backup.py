@@ -57,10 +57,20 @@ def patched(ctx: Context, comp: Component, body: dict[str, Any]) -> dict[str, An
     return body
 
 
+def values(ctx: Context, comp: Component) -> dict[str, Any]:
+    """What its backup provider adds to a chart's values (a storage on its own bucket and a schedule to it)."""
+    out: dict[str, Any] = {}
+    for _, wiring in wirings(ctx, comp):
+        if wiring.values and _ready(ctx, comp, wiring):
+            out = tenancy.merge_append(out, fill(wiring.values, ctx, comp, comp.name))
+    return out
+
+
 def _provider_objects(ctx: Context, comp: Component) -> list[Obj]:
     out: list[Obj] = []
     for provider, wiring in wirings(ctx, comp):
-        targets = [r["metadata"]["name"] for r in comp.resources if r.get("kind") == wiring.kind]
+        targets = ([r["metadata"]["name"] for r in comp.resources if r.get("kind") == wiring.kind] if wiring.kind
+                   else [comp.name])
         if not targets:
             continue
         if not _ready(ctx, comp, wiring):

@@ -128,9 +128,11 @@ def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
 
 def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
     """The values one component's Application carries inline in this environment."""
+    from homelab.render import backup, tenancy
+
     planned = ctx.plan.components[name]
     comp = planned.component
-    values = copy.deepcopy(comp.values)
+    values = tenancy.merge_append(copy.deepcopy(comp.values), backup.values(ctx, comp))
     if planned.replicas != comp.footprint.replicas:
         keys = [key for key in REPLICA_KEYS if key in values]
         for key in keys:

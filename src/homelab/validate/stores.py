@@ -165,17 +165,25 @@ def database_backup(view: EnvView) -> Iterator[Finding]:
     for planned in view.plan.components.values():
         comp = planned.component
         for _, wiring in backup.wirings(ctx, comp):
+            if wiring.kind is None:
+                yield from _wired(view, ctx, comp, comp.name, wiring)
             for raw in comp.resources:
-                if raw.get("kind") == wiring.kind:
+                if wiring.kind and raw.get("kind") == wiring.kind:
                     yield from _wired(view, ctx, comp, raw["metadata"]["name"], wiring)
 
 
 def _wired(view: EnvView, ctx: Context, comp: Any, name: str, wiring: Any) -> Iterator[Finding]:
     ns = comp.namespace
-    target = _find(view, wiring.kind, ns, name)
+    target = _find(view, wiring.kind, ns, name) if wiring.kind else view.application(comp.name)
     if target is None:
         return
-    if not contains(target, backup.patched(ctx, comp, {"kind": wiring.kind, "metadata": {"name": name}})):
+    values = ((target.get("spec") or {}).get("source", {}).get("helm") or {}).get("valuesObject") or {}
+    if wiring.kind is None and not contains(values, backup.values(ctx, comp)):
+        yield view.finding("database-backup", target, ["spec", "source", "helm", "valuesObject"],
+                           f"{comp.name}'s values do not send its backups to its own bucket as its backup provider "
+                           "declares", "render its values with the backup wiring")
+    if wiring.kind and not contains(target, backup.patched(ctx, comp, {"kind": wiring.kind,
+                                                                        "metadata": {"name": name}})):
         yield view.finding("database-backup", target, ["spec"], f"{wiring.kind} {name} ({comp.name}) is not wired "
                            "to its backup provider as the catalog declares", "render it with the backup wiring")
     for raw in wiring.resources:
