@@ -299,6 +299,32 @@ class BackupWiring(Evidence):
     secrets: list[Secret] = Field(default_factory=list, description="credentials beside the resource")
 
 
+class OidcSecret(Strict):
+    """The Secret its chart reads the OIDC client from, built from the client's Vault path.
+
+    `template` maps each key to text with `${oidc_client_id}`, `${oidc_client_secret}` (read from Vault at
+    run time) and the render placeholders (`${oidc_issuer}`, `${host:...}`).
+    """
+
+    name: Name
+    template: dict[str, str] = Field(min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict, description="labels the chart looks the Secret up by")
+
+
+class OidcClient(Evidence):
+    """How the component logs in with the platform's OIDC provider, in its own chart's keys.
+
+    Applied when the plan has an identity provider. Placeholders in `values`: `${oidc_issuer}`,
+    `${oidc_client_id}`, `${oidc_secret}` (the Secret's name); in `ca_values` (applied when the issuer's
+    certificate comes from the platform's internal CA) also `${ca_secret}`: a Secret in its namespace
+    whose `ca.crt` is that CA.
+    """
+
+    secret: OidcSecret | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    ca_values: dict[str, Any] = Field(default_factory=dict)
+
+
 class Component(Strict):
     name: Name
     title: str
@@ -331,6 +357,8 @@ class Component(Strict):
     node_flows: list[NodeFlow] = Field(default_factory=list, description="host-network ports it reaches on nodes")
     extra_namespaces: list[ExtraNamespace] = Field(default_factory=list)
     values_when: list[WhenValues] = Field(default_factory=list)
+    oidc: OidcClient | None = Field(default=None, description="its own OIDC login (a UI with sso: oidc), or how "
+                                                               "an auth proxy trusts the issuer")
     gitops: GitOps | None = None
     ip_block_nodes: IpBlockNodes | None = Field(
         default=None, description="a CNI: how NetworkPolicy ipBlock peers come to select node addresses")

@@ -2,8 +2,10 @@
 
 Placeholders in strings are substituted last, so the user's own files may use them too:
 `${domain}`, `${env}`, `${platform}`, `${namespace}`, `${host:<endpoint>}` (this component's
-published host), `${host:<component>/<endpoint>}` (another component's), `${oidc_issuer}` and
-`${store:<capability>/<field>}` (this component's own database, user or bucket on that store).
+published host), `${host:<component>/<endpoint>}` (another component's), `${oidc_issuer}`,
+`${oidc_client_id}`, `${oidc_secret}` and `${ca_secret}` (its OIDC client, the Secret holding it, the
+Secret holding the internal CA's certificate) and `${store:<capability>/<field>}` (this component's
+own database, user or bucket on that store).
 Other `${...}` text (shell or chart templating) is left alone.
 
 Layout of the user's files (never written by us): `overrides/all/<component>.yaml` applies to every
@@ -24,7 +26,8 @@ from homelab.errors import CatalogError, InputError, Problem
 from homelab.render.context import Context
 
 OVERRIDES = "overrides"
-PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|host:[^}]*|store:[^}]*)\}")
+PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|oidc_client_id|oidc_secret|ca_secret"
+                         r"|host:[^}]*|store:[^}]*)\}")
 REPLICA_KEYS = ("replicaCount", "replicas")
 
 
@@ -87,6 +90,10 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
         return simple[token]
     if token == "oidc_issuer":
         return oidc_issuer(ctx)
+    if token in ("oidc_client_id", "oidc_secret", "ca_secret"):
+        from homelab.render import sso
+
+        return sso.placeholder(ctx, comp, token)
     if token.startswith("store:"):
         from homelab.render import tenancy
 
@@ -112,9 +119,9 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
 def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
     """Values the catalog's facets add in this plan: a CNI's node-selecting ipBlock, what Argo CD needs,
     the wiring to peers that exist (`values_when`), and what a store's tenants add (buckets, users)."""
-    from homelab.render import tenancy
+    from homelab.render import sso, tenancy
 
-    out: dict[str, Any] = tenancy.values(ctx, comp)
+    out: dict[str, Any] = merge(tenancy.values(ctx, comp), sso.client_values(ctx, comp))
     if comp.ip_block_nodes:
         out = merge(out, comp.ip_block_nodes.values)
     if comp.gitops and comp.gitops.values and not ctx.is_bootstrap(comp.name) and ctx.provider("gitops"):

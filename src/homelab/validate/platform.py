@@ -21,7 +21,8 @@ from homelab.config import Config
 from homelab.plan import Plan, make_plan
 from homelab.render import env_objects
 from homelab.render.bootstrap import FOLDER as BOOTSTRAP
-from homelab.validate import stores
+from homelab.render.context import Context
+from homelab.validate import sso, stores
 from homelab.validate.findings import Finding, json_path
 from homelab.validate.netpol import NODE, Network
 from homelab.validate.podsecurity import LEVELS, violations
@@ -69,6 +70,11 @@ class EnvView:
         cni = self.plan.provider_of("cni")
         facet = self.plan.components[cni].component.ip_block_nodes if cni else None
         return facet is None or _contains(self.cni_values(), facet.values)
+
+    @cached_property
+    def ctx(self) -> Context:
+        """The render context of this environment: what the catalog's facets mean for this plan."""
+        return Context(self.config, self.catalog, self.plan, self.env)
 
     @cached_property
     def net(self) -> Network:
@@ -236,6 +242,7 @@ def consumers_have_providers(view: EnvView) -> Iterator[Finding]:
 RULES: list[Callable[[EnvView], Iterator[Finding]]] = [
     webhooks_reachable, api_reachable, operands_reachable, project_destinations, crds_first, pod_security,
     consumers_have_providers, stores.own_tenancy, stores.backup_location, stores.database_backup,
+    sso.sso_configured,
 ]
 
 

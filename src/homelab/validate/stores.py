@@ -28,10 +28,6 @@ def contains(actual: Any, wanted: Any) -> bool:
     return bool(actual == wanted or str(actual) == str(wanted))
 
 
-def _context(view: EnvView) -> Context:
-    return Context(view.config, view.catalog, view.plan, view.env)
-
-
 def _find(view: EnvView, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
     return next((o for o in view.of(kind) if o["metadata"]["name"] == name
                  and o["metadata"].get("namespace", "") == namespace), None)
@@ -45,7 +41,7 @@ def reads(obj: dict[str, Any], path: str) -> bool:
 def own_tenancy(view: EnvView) -> Iterator[Finding]:
     """A consumer sharing a store's owner role, database or bucket can read and break every other's data,
     and one that has none fails at start (a database nobody created)."""
-    ctx = _context(view)
+    ctx = view.ctx
     tenants = tenancy.tenants(ctx)
     have = {(t.consumer.name, t.provider.name) for t in tenants}
     for edge in view.plan.edges:
@@ -106,7 +102,7 @@ def _store_urls(view: EnvView) -> set[str]:
 
 def _created_buckets(view: EnvView) -> set[str]:
     """Buckets the planned object stores create (their tenancy values, read from their Applications)."""
-    ctx = _context(view)
+    ctx = view.ctx
     made: set[str] = set()
     for tenant in tenancy.tenants(ctx):
         if "bucket" in tenant.facet.fields and tenant.facet.values:
@@ -151,7 +147,7 @@ def backup_location(view: EnvView) -> Iterator[Finding]:
 def database_backup(view: EnvView) -> Iterator[Finding]:
     """The in-tree barmanObjectStore is deprecated and gone from CloudNativePG 1.28; a plugin backup needs its
     ObjectStore beside the Cluster, on a planned store, with credentials in the same namespace."""
-    ctx = _context(view)
+    ctx = view.ctx
     for cluster in view.of("Cluster"):
         if "barmanObjectStore" in ((cluster.get("spec") or {}).get("backup") or {}):
             yield view.finding("database-backup", cluster, ["spec", "backup", "barmanObjectStore"],
