@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "homelab.cli.render_cmd",
     "homelab.cli.validate_cmd",
     "homelab.cli.cluster_cmd",
+    "homelab.cli.backup_cmd",
     "homelab.cli.portal_cmd",
     "homelab.cli.verify_cmd",
 )
