@@ -1,7 +1,7 @@
 """Scenario `backup`: every data store has a fresh backup, read off the cluster's Backup objects.
 
 For each Velero Schedule and CloudNativePG ScheduledBackup the cluster holds (or those named in
-option `only`), the newest completed run must be no older than one period of its schedule plus
+option `only`, comma-separated: schedule names, or PostgreSQL cluster names), the newest completed run must be no older than one period of its schedule plus
 `grace_hours` (default 1, for a run in progress). URL: `kubernetes://<context>` (no context: the
 kubeconfig's current one); option `kubeconfig` names the file (default $KUBECONFIG, ~/.kube/config).
 """
@@ -44,7 +44,7 @@ class BackupScenario(Probe):
                 wanted = [n for n in str(target.option("only", "")).split(",") if n]
                 if wanted:
                     sources = [s for s in sources if s.name in wanted or s.label in wanted
-                               or set(wanted) & set(s.covers)]
+                               or (s.kind == "cnpg" and set(wanted) & set(s.covers))]
                 expect(bool(sources), "no backup schedule" + (f" named {', '.join(wanted)}" if wanted else "")
                        + " in this cluster")
                 self.note(f"{len(sources)} schedule(s), {len(snapshots)} backup(s)")
