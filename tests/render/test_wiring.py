@@ -41,6 +41,11 @@ def expected_flows(plan: Plan) -> set[tuple[str | None, str]]:
               and c.namespace != ingress}
     prometheus = comps[plan.provider_of("metrics-store")].namespace
     flows |= {(prometheus, c.namespace) for c in comps.values() if c.metrics and c.namespace != prometheus}
+    # OIDC clients (a UI's own login, a proxy instance) reach the issuer's public host through the ingress
+    if plan.provider_of("identity-provider"):
+        flows |= {(c.namespace, ingress) for c in comps.values() for e in c.endpoints if e.expose
+                  and c.namespace != ingress and ((e.sso == "oidc" and c.oidc) or
+                                                  (e.sso == "proxy" and plan.provider_of("auth-proxy")))}
     return flows
 
 

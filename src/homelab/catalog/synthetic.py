@@ -135,7 +135,9 @@ def platform_entries() -> list[dict[str, Any]]:
                           "metadata": {"name": "keycloak", "namespace": "keycloak"},
                           "spec": {"instances": 1, "hostname": {"hostname": "${host:ui}"},
                                    "db": {"host": "${store:sql-database/host}",
-                                          "database": "${store:sql-database/database}"}}}]),
+                                          "database": "${store:sql-database/database}"}}}],
+              secrets=[{"name": "keycloak-db", "keys": ["username", "password"], "template": {
+                  "username": "${store:sql-database/username}", "password": "${store:sql-database/password}"}}]),
         entry("oauth2-proxy", "infrastructure", "security", provides=["auth-proxy"],
               source={"kind": "oci", "repo": "oci://registry.example.invalid/charts", "chart": "oauth2-proxy",
                       "version": "7.0.0", "confirmed": "synthetic"},
@@ -208,11 +210,17 @@ def platform_entries() -> list[dict[str, Any]]:
               uses=["logs-store", "identity-provider"], endpoints=[_ui("ui", "grafana", 80, "oidc")],
               metrics={"service": "grafana", "port": "service"}, backup={"method": "velero"},
               secrets=[{"name": "grafana-admin", "keys": ["admin-user", "admin-password"]}],
-              values={"replicas": 1, "grafana.ini": {
-                  "server": {"root_url": "https://${host:ui}"},
-                  "auth.generic_oauth": {"auth_url": "${oidc_issuer}/protocol/openid-connect/auth"}}}),
+              values={"replicas": 1, "grafana.ini": {"server": {"root_url": "https://${host:ui}"}}},
+              oidc={"confirmed": "synthetic", "secret": {"name": "grafana-oidc", "template": {
+                  "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET": "${oidc_client_secret}"}},
+                    "values": {"envFromSecret": "${oidc_secret}", "grafana.ini": {"auth.generic_oauth": {
+                        "client_id": "${oidc_client_id}", "auth_url": "${oidc_issuer}/protocol/openid-connect/auth"}}},
+                    "ca_values": {"grafana.ini": {"auth.generic_oauth": {"tls_client_ca": "/ca/ca.crt"}},
+                                  "extraSecretMounts": [{"name": "ca", "secretName": "${ca_secret}",
+                                                         "mountPath": "/ca"}]}}),
         entry("argocd", "application", "cicd", provides=["gitops"], source=helm("argo-cd"),
-              endpoints=[_ui("ui", "argocd-server", 80, "oidc")]),
+              endpoints=[_ui("ui", "argocd-server", 80, "oidc")],
+              oidc={"confirmed": "synthetic", "values": {"configs": {"cm": {"oidc.config": "issuer: ${oidc_issuer}"}}}}),
         entry("velero", "backup", "backup", provides=["cluster-backup"], requires=["object-storage"], operator=True,
               pod_security="baseline", pod_security_reason="node agent reads pod volumes (synthetic)",
               secrets=[{"name": "velero-s3", "keys": ["cloud"], "template": {

@@ -101,7 +101,9 @@ def _template_key(ctx: Context, comp: Component, want: Wanted, text: str) -> str
 
 def _declare(ctx: Context, comp: Component, secret: Secret, want: Wanted) -> None:
     path = vault_path(ctx, comp.name, secret.name)
-    own = [key for key in secret.keys if key not in secret.template]
+    # a key another declaration of this Secret already builds from a template is not read from Vault
+    own = [key for key in secret.keys if key not in secret.template
+           and (want.template is None or key not in want.template or key in want.sources)]
     for key in own:
         want.sources.setdefault(key, (path, key))
     if secret.template:
