@@ -15,6 +15,7 @@ from tests.validate.test_platform import _copy, _doc, _edit, findings
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan
 from homelab.render import env_objects
+from homelab.validate import platform
 
 Docs = list[dict[str, Any]]
 
@@ -135,3 +136,27 @@ def test_every_sql_consumer_has_its_own_database_and_role(trees: dict[str, Path]
         assert mine, f"{consumer} has no Secret from {path}"
         assert tenant in yaml.safe_dump(mine[0]["spec"]["target"]["template"])
     assert "barmanObjectStore" not in yaml.safe_dump(objects)
+
+
+def test_an_offsite_target_adds_a_location_and_schedules(tmp_path: Path) -> None:
+    """backup.offsite: a second BackupStorageLocation outside the cluster, its key from the given Vault path,
+    a Schedule per namespace to it, and the platform checks accept it as a planned target."""
+    from homelab.render import render_tree, write_tree
+
+    offsite = {"s3_url": "https://s3.offsite.example.net", "bucket": "lab-offsite", "region": "eu-central-1",
+               "credentials_secret": "backup/offsite", "schedule": "30 4 * * *"}
+    config = config_for("standard", backup={"offsite": offsite})
+    tree = tmp_path / "out"
+    write_tree(render_tree(config, load_catalog(), ["dev"]), tree)
+    objects = env_objects(tree, "dev")
+    location = next(o for o in objects if o["kind"] == "BackupStorageLocation" and o["metadata"]["name"] == "offsite")
+    assert location["spec"]["config"]["s3Url"] == offsite["s3_url"]
+    assert location["spec"]["objectStorage"]["bucket"] == "lab-offsite"
+    creds = next(o for o in objects if o["kind"] == "ExternalSecret" and o["metadata"]["name"] == "velero-offsite")
+    assert {d["remoteRef"]["key"] for d in creds["spec"]["data"]} == {"backup/offsite"}
+    schedules = [o for o in objects if o["kind"] == "Schedule"]
+    to_offsite = [s for s in schedules if s["spec"]["template"].get("storageLocation") == "offsite"]
+    assert to_offsite and len(to_offsite) * 2 == len(schedules)
+    assert {s["spec"]["schedule"] for s in to_offsite} == {"30 4 * * *"}
+    found = [f for f in platform.check(tree, config, load_catalog(), ["dev"]) if f.rule == "backup-location"]
+    assert not found, [f.message for f in found]
