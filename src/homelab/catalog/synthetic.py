@@ -220,7 +220,8 @@ def platform_entries() -> list[dict[str, Any]]:
                                                          "mountPath": "/ca"}]}}),
         entry("argocd", "application", "cicd", provides=["gitops"], source=helm("argo-cd"),
               endpoints=[_ui("ui", "argocd-server", 80, "oidc")],
-              oidc={"confirmed": "synthetic", "values": {"configs": {"cm": {"oidc.config": "issuer: ${oidc_issuer}"}}}}),
+              oidc={"confirmed": "synthetic",
+                    "values": {"configs": {"cm": {"oidc.config": "issuer: ${oidc_issuer}"}}}}),
         entry("velero", "backup", "backup", provides=["cluster-backup"], requires=["object-storage"], operator=True,
               pod_security="baseline", pod_security_reason="node agent reads pod volumes (synthetic)",
               secrets=[{"name": "velero-s3", "keys": ["cloud"], "template": {

@@ -124,10 +124,9 @@ def fill(value: Any, ctx: Context, tenant: Tenant, secret_ref: dict[str, str] | 
             return str(fill(tenant.facet.fields[name], ctx, tenant))
         if kind == "secret" and secret_ref is not None and name in secret_ref:
             return secret_ref[name]
+        where = "" if kind == "field" or secret_ref is not None else " here (only Secrets may hold credentials)"
         raise CatalogError([Problem(f"${{{token}}} is not a {'field' if kind == 'field' else 'secret field'} of "
-                                    f"{tenant.provider.name}'s tenancy" + ("" if kind == "field" or secret_ref
-                                                                           is not None else " here (only Secrets "
-                                                                           "may hold credentials)"),
+                                    f"{tenant.provider.name}'s tenancy{where}",
                                     file=ctx.catalog.files.get(tenant.provider.name), field="tenancy")])
 
     def walk(item: Any) -> Any:

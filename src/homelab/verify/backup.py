@@ -1,9 +1,10 @@
 """Scenario `backup`: every data store has a fresh backup, read off the cluster's Backup objects.
 
 For each Velero Schedule and CloudNativePG ScheduledBackup the cluster holds (or those named in
-option `only`, comma-separated: schedule names, or PostgreSQL cluster names), the newest completed run must be no older than one period of its schedule plus
-`grace_hours` (default 1, for a run in progress). URL: `kubernetes://<context>` (no context: the
-kubeconfig's current one); option `kubeconfig` names the file (default $KUBECONFIG, ~/.kube/config).
+option `only`, comma-separated: schedule names or PostgreSQL cluster names), the newest completed
+run must be no older than one period of its schedule plus `grace_hours` (default 1, for a run in
+progress). URL: `kubernetes://<context>` (no context: the kubeconfig's current one); option
+`kubeconfig` names the file (default $KUBECONFIG, ~/.kube/config).
 """
 
 from __future__ import annotations
