@@ -160,3 +160,13 @@ def test_an_offsite_target_adds_a_location_and_schedules(tmp_path: Path) -> None
     assert {s["spec"]["schedule"] for s in to_offsite} == {"30 4 * * *"}
     found = [f for f in platform.check(tree, config, load_catalog(), ["dev"]) if f.rule == "backup-location"]
     assert not found, [f.message for f in found]
+
+
+def test_without_a_database_backup_provider_velero_covers_postgresql(trees: dict[str, Path]) -> None:
+    """minimal plans no Barman: PostgreSQL's namespace then gets a Velero Schedule instead of nothing."""
+    covered = {s["spec"]["template"]["includedNamespaces"][0] for s in env_objects(trees["minimal"], "dev")
+               if s["kind"] == "Schedule"}
+    assert "postgresql" in covered
+    standard = {s["spec"]["template"]["includedNamespaces"][0] for s in env_objects(trees["standard"], "dev")
+                if s["kind"] == "Schedule"}
+    assert "postgresql" not in standard  # there Barman Cloud backs it up

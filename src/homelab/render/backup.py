@@ -4,8 +4,8 @@ A component whose backup method a planned provider serves (`backs_up`: Barman Cl
 gets that provider's objects beside each resource of the kind it backs up, and its additions merged
 into that resource: for a CloudNativePG Cluster, an ObjectStore pointing at the Cluster's own bucket
 on the planned object store (credentials from its tenant Vault path), `spec.plugins`, and a
-ScheduledBackup with `method: plugin`. Everything else with a backup method (and every data or
-application component) is covered by a Velero Schedule of its namespace, written to the
+ScheduledBackup with `method: plugin`. Everything else with a backup method (every data or
+application store no planned provider serves) is covered by a Velero Schedule of its namespace, written to the
 BackupStorageLocation the Velero entry declares on its own bucket; `backup.offsite` in homelab.yaml adds
 a second location outside the cluster and a Schedule per namespace to it (the off-site copy of 3-2-1).
 """
@@ -97,7 +97,10 @@ def _velero(ctx: Context) -> list[Obj]:
     wanted: dict[str, Component] = {}
     for planned in ctx.components:
         comp = planned.component
-        if comp.backup.method == "velero" or (comp.layer in LAYERS and comp.backup.method not in ("none", "barman")):
+        # Velero covers its own method, and a data or application store whose method no planned provider
+        # serves (PostgreSQL without Barman in `minimal`: its volume, at least)
+        if comp.backup.method == "velero" or (comp.layer in LAYERS and comp.backup.method != "none"
+                                              and not wirings(ctx, comp)):
             wanted.setdefault(comp.namespace, comp)
     if velero is None or not ctx.has("Schedule"):
         if wanted:
