@@ -133,11 +133,26 @@ class Backup(Strict):
 
 
 class Secret(Strict):
-    """A credential the component needs; rendered as an ExternalSecret from Vault, never as data."""
+    """A credential the component needs; rendered as an ExternalSecret from Vault, never as data.
+
+    `template` builds keys from the stores the component is a tenant of: `${store:<capability>/<field>}`
+    names a connection fact (host, database, bucket) or a credential the store keeps for this tenant
+    in Vault (its password); the other keys come from the component's own Vault path as before.
+    """
 
     name: Name
     keys: list[str] = Field(min_length=1)
     namespace: Name | None = Field(default=None, description="where the Secret is needed, if not the component's own")
+    template: dict[str, str] = Field(default_factory=dict, description="key -> text with ${store:...} placeholders")
+    type: str | None = Field(default=None, description="the Secret's type, e.g. kubernetes.io/basic-auth")
+    labels: dict[str, str] = Field(default_factory=dict, description="labels the consumer looks the Secret up by")
+
+    @model_validator(mode="after")
+    def _templated_keys_listed(self) -> Secret:
+        extra = sorted(set(self.template) - set(self.keys))
+        if extra:
+            raise ValueError(f"template keys {extra} are not in keys {self.keys}")
+        return self
 
 
 class Probe(Strict):
@@ -232,6 +247,103 @@ class Crds(Evidence):
         "CRD folder, or a chart's crds/ folder, at the tag)")
 
 
+class Patch(Strict):
+    """Merged into every resource of `kind` the entry declares: mappings merge key by key, lists append."""
+
+    kind: str
+    merge: dict[str, Any]
+
+
+class TenantCredential(Strict):
+    """A Secret per tenant in the store's namespace, named `<consumer>-<store>` (`${credential}`), that the
+    store's mechanism reads (a managed role's password)."""
+
+    template: dict[str, str] = Field(min_length=1, description="key -> text with ${tenant} and ${secret:...}")
+    type: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class ProviderSecret(Strict):
+    """The store's own Secret gains one entry per tenant: a key each (`key` names the tenant), or one
+    JSON document whose `document` lists every tenant's `entry` where it says "${entries}"."""
+
+    name: Name
+    key: str
+    entry: Any
+    document: dict[str, Any] | None = None
+
+
+class Tenancy(Evidence):
+    """How a shared store gives each consumer its own database, user or bucket, by its own mechanism.
+
+    Every consumer requiring one of `capabilities` from this component is a tenant. Placeholders:
+    `${tenant}` (the consumer's name as an identifier, `-` -> `_`), `${consumer}`, `${credential}` (the
+    name of the tenant's `credential` Secret), `${field:<name>}`
+    (one of `fields`) and `${secret:<name>}` (one of `secret_fields`, read from Vault at
+    `<platform>/<env>/<consumer>/<this component>` at run time, usable only inside Secrets).
+    """
+
+    capabilities: list[Capability] = Field(min_length=1)
+    fields: dict[str, str] = Field(description="connection facts of one tenant: host, port, database, username...")
+    secret_fields: list[str] = Field(default_factory=list, description="credentials kept in Vault per tenant")
+    credential: TenantCredential | None = None
+    provider_secret: ProviderSecret | None = None
+    resources: list[dict[str, Any]] = Field(default_factory=list, description="per-tenant objects (a Database)")
+    patches: list[Patch] = Field(default_factory=list, description="per-tenant additions to this entry's resources")
+    values: dict[str, Any] = Field(default_factory=dict, description="per-tenant Helm values (lists append)")
+
+    @model_validator(mode="after")
+    def _fields_distinct(self) -> Tenancy:
+        both = sorted(set(self.fields) & set(self.secret_fields))
+        if both:
+            raise ValueError(f"{both} are both fields and secret_fields")
+        return self
+
+
+class BackupWiring(Evidence):
+    """What a backup provider adds for each resource of `kind` of a component whose backup method it serves
+    (or, without a kind, to that component's Helm values and namespace).
+
+    The backed-up component's tenancy of `capability` (its bucket, its credentials) is where the data goes;
+    placeholders: `${name}` (the resource's name), `${namespace}`, `${schedule}` (the backup schedule)
+    and `${store:<capability>/<field>}`.
+    """
+
+    method: Literal["barman", "xtrabackup", "native"]
+    kind: str | None = Field(default=None, description="the kind of resource backed up (None: the chart itself)")
+    capability: Capability
+    merge: dict[str, Any] = Field(default_factory=dict, description="merged into the resource (lists append)")
+    values: dict[str, Any] = Field(default_factory=dict, description="merged into its Helm values (lists append)")
+    resources: list[dict[str, Any]] = Field(default_factory=list, description="objects beside the resource")
+    secrets: list[Secret] = Field(default_factory=list, description="credentials beside the resource")
+
+
+class OidcSecret(Strict):
+    """The Secret its chart reads the OIDC client from, built from the client's Vault path.
+
+    `template` maps each key to text with `${oidc_client_id}`, `${oidc_client_secret}` (read from Vault at
+    run time) and the render placeholders (`${oidc_issuer}`, `${host:...}`).
+    """
+
+    name: Name
+    template: dict[str, str] = Field(min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict, description="labels the chart looks the Secret up by")
+
+
+class OidcClient(Evidence):
+    """How the component logs in with the platform's OIDC provider, in its own chart's keys.
+
+    Applied when the plan has an identity provider. Placeholders in `values`: `${oidc_issuer}`,
+    `${oidc_client_id}`, `${oidc_secret}` (the Secret's name); in `ca_values` (applied when the issuer's
+    certificate comes from the platform's internal CA) also `${ca_secret}`: a Secret in its namespace
+    whose `ca.crt` is that CA.
+    """
+
+    secret: OidcSecret | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    ca_values: dict[str, Any] = Field(default_factory=dict)
+
+
 class Component(Strict):
     name: Name
     title: str
@@ -264,12 +376,16 @@ class Component(Strict):
     node_flows: list[NodeFlow] = Field(default_factory=list, description="host-network ports it reaches on nodes")
     extra_namespaces: list[ExtraNamespace] = Field(default_factory=list)
     values_when: list[WhenValues] = Field(default_factory=list)
+    oidc: OidcClient | None = Field(default=None, description="its own OIDC login (a UI with sso: oidc), or how "
+                                                               "an auth proxy trusts the issuer")
     gitops: GitOps | None = None
     ip_block_nodes: IpBlockNodes | None = Field(
         default=None, description="a CNI: how NetworkPolicy ipBlock peers come to select node addresses")
     endpoints: list[Endpoint] = Field(default_factory=list)
     metrics: Metrics | None = None
     backup: Backup = Field(default_factory=Backup)
+    tenancy: list[Tenancy] = Field(default_factory=list, description="a shared store: what each consumer gets")
+    backs_up: list[BackupWiring] = Field(default_factory=list, description="a backup provider: what it adds")
     secrets: list[Secret] = Field(default_factory=list)
     probe: Probe | None = None
     values: dict[str, Any] = Field(default_factory=dict, description="default Helm values, sized for a homelab")

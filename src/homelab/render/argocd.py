@@ -2,7 +2,8 @@
 
 Helm sources are pinned to exactly the planned version with values inline; OCI charts use Argo CD's
 native `oci://` source (path `.`); git sources sync a folder at a tag or commit; local sources sync the
-copy of the packaged kustomization from the user's own GitOps repository.
+copy of the packaged kustomization from the user's own GitOps repository. A git folder with values is a
+chart and gets them like a Helm source.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def source(ctx: Context, comp: Component, version: str, values: dict[str, Any]) 
     elif src.kind == "oci":
         out = {"repoURL": f"{(src.repo or '').rstrip('/')}/{src.chart}", "path": ".", "targetRevision": version}
     elif src.kind == "git":
-        return {"repoURL": src.repo, "path": src.path, "targetRevision": version}
+        # a chart in a Git folder takes its values like any chart (Argo CD renders it with Helm); a plain
+        # folder of manifests has no values and must not be forced into Helm
+        out = {"repoURL": src.repo, "path": src.path, "targetRevision": version}
+        if not values:
+            return out
     else:  # local: the packaged kustomization, copied into the tree, synced from the user's repository
         return {"repoURL": gitops.repo_url, "path": repo_path(ctx, MANIFESTS, src.chart or comp.name),
                 "targetRevision": gitops.branch}

@@ -26,7 +26,8 @@ KIND_CAPABILITY = {
     "ExternalSecret": "external-secrets", "ClusterSecretStore": "external-secrets",
     "Certificate": "certificates", "ClusterIssuer": "certificates", "Issuer": "certificates",
     "ServiceMonitor": "prometheus-operator", "IPAddressPool": "load-balancer", "L2Advertisement": "load-balancer",
-    "ClusterPolicy": "policy-engine", "Schedule": "cluster-backup", "ScheduledBackup": "postgres-operator",
+    "ClusterPolicy": "policy-engine", "Schedule": "cluster-backup", "BackupStorageLocation": "cluster-backup",
+    "ScheduledBackup": "postgres-operator", "Database": "postgres-operator", "ObjectStore": "database-backup",
     "KeycloakRealmImport": "identity-provider", "HTTPRoute": "gateway-api", "Gateway": "gateway-api",
 }
 CORE_GROUPS = frozenset({"v1", "apps/v1", "networking.k8s.io/v1", "batch/v1", "policy/v1",
@@ -70,6 +71,7 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     _members: dict[str, list[Planned]] = field(default_factory=dict, repr=False)
     _providers: dict[str, str | None] = field(default_factory=dict, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # per-environment results renderers reuse
 
     @property
     def platform(self) -> str:
