@@ -17,6 +17,7 @@ import httpx2
 import yaml
 
 from homelab.cluster.kube import Kube
+from homelab.cluster.transport import RetryPolicy
 
 Key = tuple[str, str, str, str]  # group, plural, namespace, name
 Obj = dict[str, Any]
@@ -62,6 +63,7 @@ class FakeAPI:
         self.stuck: set[str] = set()  # names whose deletion hangs on a finalizer
         self.version = VERSION
         self._rv = 100
+        self.t = 0.0  # the retry clock: moves only when the transport sleeps between retries
 
     # --- setup -------------------------------------------------------------------------------------------------
 
@@ -80,10 +82,17 @@ class FakeAPI:
         meta = obj["metadata"]
         return (group, _plural(obj["kind"]), meta.get("namespace", ""), meta["name"])
 
-    def kube(self, tmp_path: Path) -> Kube:
+    def kube(self, tmp_path: Path, **options: Any) -> Kube:
         path = tmp_path / "kubeconfig"
         path.write_text(yaml.safe_dump(KUBECONFIG))
-        return Kube.connect("lab", path, transport=httpx2.MockTransport(self.handle))
+        options.setdefault("policy", self.retry_policy())
+        return Kube.connect("lab", path, transport=httpx2.MockTransport(self.handle), **options)
+
+    def retry_policy(self, budget: float = 60) -> RetryPolicy:
+        def sleep(seconds: float) -> None:
+            self.t += seconds
+
+        return RetryPolicy(budget=budget, now=lambda: self.t, sleep=sleep)
 
     # --- views for assertions ------------------------------------------------------------------------------------
 

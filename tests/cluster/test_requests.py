@@ -8,7 +8,7 @@ from pathlib import Path
 from homelab.cluster.kube import learn_tree
 from homelab.cluster.objects import Ref
 
-from .fakeapi import FakeAPI
+from .fakeapi import FakeAPI, ready_status
 from .helpers import load
 
 APPLY_PATCH = "application/apply-patch+yaml"
@@ -58,6 +58,9 @@ def test_unknown_kind_is_looked_up_in_the_cluster_crds(api: FakeAPI, tmp_path: P
     info = kube.kind("example.com/v1", "Widget")
     assert info is not None and info.plural == "widgets" and info.namespaced
     assert api.requests[-1].url.path == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert not kube.served("example.com/v1", "Widget"), "a CRD that exists but is not Established serves nothing"
+    api.add({**crd, "status": ready_status(crd)})
+    kube.refresh_crds()
     assert kube.served("example.com/v1", "Widget") and not kube.served("example.com/v2", "Widget")
 
 

@@ -3,8 +3,9 @@
 Every object goes through a generic resource class (built-in kinds borrow their path
 and scope from lightkube's models, custom kinds from their CRD), so what the server
 returns is kept whole as a dict for readiness, diff and status. Writes are server-side
-apply with field manager `homelab`; conflicts surface unless `force` is asked for.
-Every API failure is translated into one message and one exit code.
+apply under one field manager per environment (`homelab-<env>`); conflicts surface unless
+`force` is asked for. The first request proves the address is a Kubernetes API server;
+every API failure is translated into one message and one exit code.
 """
 
 from __future__ import annotations
@@ -16,17 +17,30 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from lightkube import ApiError, Client, ConfigError, KubeConfig
+from lightkube import Client
 from lightkube.config import client_adapter
+from lightkube.config.kubeconfig import SingleConfig
+from lightkube.config.models import Cluster as LkCluster
+from lightkube.config.models import Context as LkContext
+from lightkube.config.models import User as LkUser
 from lightkube.core import resource as lkres
 from lightkube.core.resource_registry import resource_registry
 from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
 from lightkube.types import PatchType
 
+from homelab.cluster import apierrors, kubeconfig
+from homelab.cluster.credentials import Credentials
 from homelab.cluster.objects import Obj, Ref, crd_kinds, ref
-from homelab.errors import ExitCode, HomelabError, InputError, Problem, cluster_error
+from homelab.cluster.transport import KubeTransport, RetryPolicy
+from homelab.errors import ExitCode, HomelabError, cluster_error
 
 FIELD_MANAGER = "homelab"
+ARGOCD_FIELD_MANAGER = "homelab-argocd"
+
+
+def field_manager(env: str) -> str:
+    """Each environment owns its fields under its own name, so two never silently share one."""
+    return f"{FIELD_MANAGER}-{env}"
 
 
 @dataclass(frozen=True)
@@ -68,47 +82,39 @@ def crd_kind_infos(crd: Obj) -> list[KindInfo]:
                      spec.get("scope") == "Namespaced") for v in spec.get("versions") or []]
 
 
-def _status_message(error: httpx2.HTTPStatusError) -> str:
-    if isinstance(error, ApiError) and error.status.message:
-        return str(error.status.message)
-    try:
-        return str(error.response.json().get("message") or error.response.text)
-    except ValueError:
-        return error.response.text.strip() or error.response.reason_phrase
-
-
 class Kube:
-    """A connection to one cluster through one kube context."""
+    """A connection to one cluster through one kube context.
 
-    def __init__(self, config: Any, transport: httpx2.BaseTransport | None = None, timeout: float = 20.0):
-        self.context = str(config.context_name)
-        self.server = str(config.cluster.server)
-        limit = httpx2.Timeout(timeout)
-        trust_env = transport is None  # honour HTTPS_PROXY like kubectl, except under a test transport
-        self.client = Client(config, timeout=limit, field_manager=FIELD_MANAGER, transport=transport,
-                             trust_env=trust_env)
-        params = client_adapter.ConnectionParams(timeout=limit, transport=transport, trust_env=trust_env)
+    `budget` bounds retries of a failing request (the command's --timeout); `field_manager`
+    names who owns what we apply (`homelab-<env>`, or `homelab-argocd` for Argo CD's install).
+    """
+
+    def __init__(self, ctx: kubeconfig.Context, transport: httpx2.BaseTransport | None = None, *,
+                 field_manager: str = FIELD_MANAGER, budget: float = 60.0, policy: RetryPolicy | None = None,
+                 credentials: Credentials | None = None):
+        self.context, self.server, self.field_manager = ctx.name, ctx.server, field_manager
+        self.transport = KubeTransport(credentials or Credentials(ctx), policy or RetryPolicy(budget=budget),
+                                       inner=transport)
+        limit = httpx2.Timeout(min(20.0, max(budget, 1.0)))
+        # TLS, identity and proxy live in our transport; lightkube only builds paths and decodes objects.
+        config = SingleConfig(context_name=ctx.name, context=LkContext(cluster=ctx.name, namespace=ctx.namespace),
+                              cluster=LkCluster(server=ctx.server), user=LkUser())
+        self.client = Client(config, timeout=limit, field_manager=field_manager, transport=self.transport,
+                             trust_env=False)
+        params = client_adapter.ConnectionParams(timeout=limit, transport=self.transport, trust_env=False)
         self.http = client_adapter.Client(config, params)
         self._kinds: dict[tuple[str, str], KindInfo] = {}
         self._served: set[tuple[str, str]] | None = None
+        self._version: dict[str, Any] | None = None
 
     @classmethod
-    def connect(cls, context: str | None = None, kubeconfig: Path | None = None,
-                transport: httpx2.BaseTransport | None = None) -> Kube:
-        """Open the kubeconfig (`kubeconfig`, else $KUBECONFIG, else ~/.kube/config) at `context`."""
-        import os
-
-        # $KUBECONFIG may list several files; like kubectl we take contexts from the first that exists
-        # (lightkube reads one file, so contexts spread over several files are not merged).
-        candidates = [Path(p).expanduser() for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
-        path = kubeconfig or next((p for p in candidates if p.is_file()), None) or Path("~/.kube/config").expanduser()
-        try:
-            config = KubeConfig.from_file(path).get(context_name=context)
-        except ConfigError as exc:
-            raise InputError([Problem(f"kubeconfig {path}: {exc}", field="kube_context",
-                                      hint="set environments.<env>.kube_context to a context in your kubeconfig, "
-                                           "or point KUBECONFIG at the right file")]) from None
-        return cls(config, transport=transport)
+    def connect(cls, context: str | None = None, kubeconfig_path: Path | None = None,
+                transport: httpx2.BaseTransport | None = None, **options: Any) -> Kube:
+        """Open the kubeconfig (`kubeconfig_path`, else every file of $KUBECONFIG merged, else
+        ~/.kube/config) at `context`, or its current context."""
+        ctx = kubeconfig.load(context, kubeconfig_path)
+        with apierrors.credential_errors():
+            return cls(ctx, transport=transport, **options)
 
     def close(self) -> None:
         self.client.close()
@@ -117,35 +123,28 @@ class Kube:
     @contextmanager
     def errors(self, doing: str) -> Iterator[None]:
         """Translate transport and API failures into one clear message with its exit code."""
-        try:
+        with apierrors.translated(apierrors.Where(self.server, self.context, self.transport), doing):
             yield
-        except httpx2.HTTPStatusError as exc:
-            raise self._translate(exc, doing) from None
-        except httpx2.TransportError as exc:
-            raise cluster_error(ExitCode.UNREACHABLE,
-                                f"cannot reach the Kubernetes API server {self.server} (context {self.context}) "
-                                f"while {doing}: {exc or type(exc).__name__}",
-                                "check that the cluster is running and the kubeconfig's server address") from None
-        except ConfigError as exc:
-            raise cluster_error(ExitCode.UNAUTHORIZED, f"context {self.context}: {exc}",
-                                "fix the user entry of your kubeconfig") from None
 
-    def _translate(self, exc: httpx2.HTTPStatusError, doing: str) -> HomelabError:
-        code, message = exc.response.status_code, _status_message(exc)
-        if code == 401:
-            return cluster_error(ExitCode.UNAUTHORIZED,
-                                 f"the API server rejected the credentials of context {self.context} while {doing} "
-                                 f"(401 Unauthorized: {message})",
-                                 "they have probably expired; refresh the kubeconfig from your cluster")
-        if code == 403:
-            return cluster_error(ExitCode.FORBIDDEN, f"not allowed while {doing}: {message}",
-                                 "the kubeconfig user needs RBAC rights for this (homelab needs cluster-admin "
-                                 "to install CRDs and namespaces)")
-        if code == 409:
-            return cluster_error(ExitCode.CONFLICT, f"conflict while {doing}: {message}",
-                                 "another field manager owns these fields; change them there, or re-run with "
-                                 "--force-conflicts to take them over")
-        return cluster_error(ExitCode.FINDINGS, f"the API server refused {doing} ({code}: {message})")
+    def _not_kubernetes(self, what: str) -> HomelabError:
+        return apierrors.not_kubernetes(apierrors.Where(self.server, self.context, self.transport), what)
+
+    def check_server(self) -> dict[str, Any]:
+        """`/version`, once: the reachability and credentials check, and proof the address is Kubernetes."""
+        if self._version is None:
+            with self.errors("reading the server version"):
+                response = self.http.get("/version")
+                if response.status_code in (401, 403):
+                    response.raise_for_status()
+                if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
+                        "application/json"):
+                    raise self._not_kubernetes(f"GET /version answered HTTP {response.status_code} "
+                                               f"({response.headers.get('content-type') or 'no content type'})")
+                found = response.json()
+            if not isinstance(found, dict) or "gitVersion" not in found:
+                raise self._not_kubernetes("GET /version did not answer with a Kubernetes version")
+            self._version = dict(found)
+        return self._version
 
     # --- kinds -----------------------------------------------------------------------------------------------
 
@@ -166,12 +165,13 @@ class Kube:
         return self._kinds.get(key)
 
     def refresh_crds(self) -> None:
-        """Read the cluster's CRDs: which custom kinds it serves right now."""
+        """Read the cluster's CRDs: which custom kinds it serves right now (Established ones only)."""
         crds = self.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")
         self.learn(crds)
         self._served = {(f"{(c.get('spec') or {}).get('group')}/{v.get('name')}",
                          str(((c.get("spec") or {}).get("names") or {}).get("kind")))
-                        for c in crds for v in (c.get("spec") or {}).get("versions") or [] if v.get("served")}
+                        for c in crds if established(c)
+                        for v in (c.get("spec") or {}).get("versions") or [] if v.get("served")}
 
     def served(self, api_version: str, kind: str) -> bool:
         """Whether the server itself serves this kind now (built in, or its CRD is installed)."""
@@ -182,6 +182,7 @@ class Kube:
         return (api_version, kind) in (self._served or set())
 
     def _res(self, api_version: str, kind: str) -> Any:
+        self.check_server()
         info = self.kind(api_version, kind)
         if info is None:
             raise cluster_error(ExitCode.TIMEOUT, f"the cluster does not know the kind {kind} ({api_version})",
@@ -196,7 +197,7 @@ class Kube:
         res = self._res(r.api_version, r.kind)
         with self.errors(f"applying {r}" + (" (dry run)" if dry_run else "")):
             result = self.client.patch(res, r.name, obj, namespace=r.namespace or None,
-                                       patch_type=PatchType.APPLY, field_manager=FIELD_MANAGER,
+                                       patch_type=PatchType.APPLY, field_manager=self.field_manager,
                                        force=force, dry_run=dry_run)
         return dict(result)
 
@@ -207,7 +208,7 @@ class Kube:
             try:
                 return dict(self.client.get(res, r.name, namespace=r.namespace or None))
             except httpx2.HTTPStatusError as exc:
-                if exc.response.status_code == 404:
+                if exc.response.status_code == 404 and apierrors.is_status(exc.response):
                     return None
                 raise
 
@@ -233,17 +234,20 @@ class Kube:
                 self.client.delete(res, r.name, namespace=r.namespace or None, cascade=CascadeType.BACKGROUND,
                                    dry_run=dry_run)
             except httpx2.HTTPStatusError as exc:
-                if exc.response.status_code == 404:
+                if exc.response.status_code == 404 and apierrors.is_status(exc.response):
                     return False
                 raise
         return True
 
     def version(self) -> dict[str, Any]:
         """The API server's `/version` (also the cheapest reachability and credentials check)."""
-        with self.errors("reading the server version"):
-            response = self.http.get("/version")
-            response.raise_for_status()
-            return dict(response.json())
+        return self.check_server()
+
+
+def established(crd: Obj) -> bool:
+    """A CRD's kinds can be written only once the API server says `Established`."""
+    return any(c.get("type") == "Established" and str(c.get("status")) == "True"
+               for c in (crd.get("status") or {}).get("conditions") or [])
 
 
 def learn_tree(kube: Kube, objects: list[Obj]) -> None:
