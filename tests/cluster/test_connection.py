@@ -170,9 +170,8 @@ def test_a_web_server_is_not_an_api_server(tmp_path: Path) -> None:
 
 
 def test_json_that_is_not_kubernetes_is_not_an_api_server(tmp_path: Path) -> None:
-    with serve(lambda seen: json_reply({"ok": True})) as server:
-        with pytest.raises(HomelabError) as err:
-            Kube.connect(None, kubeconfig(tmp_path, server.url, {"token": "t"})).version()
+    with serve(lambda seen: json_reply({"ok": True})) as server, pytest.raises(HomelabError) as err:
+        Kube.connect(None, kubeconfig(tmp_path, server.url, {"token": "t"})).version()
     assert err.value.exit_code == ExitCode.UNREACHABLE and "did not answer with a Kubernetes version" in str(err.value)
 
 

@@ -43,7 +43,8 @@ def test_kubeconfig_list_is_merged_first_definition_wins(tmp_path: Path, monkeyp
 def test_relative_paths_resolve_against_the_file_that_names_them(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     first = write(tmp_path / "a" / "config", {}, {}, {"lab": {"cluster": "lab", "user": "me"}}, current="lab")
-    second = write(tmp_path / "b" / "config", {"lab": {"server": "https://lab:6443", "certificate-authority": "ca.pem"}},
+    cluster = {"server": "https://lab:6443", "certificate-authority": "ca.pem"}
+    second = write(tmp_path / "b" / "config", {"lab": cluster},
                    {"me": {"client-certificate": "me.crt", "client-key": "/abs/me.key", "tokenFile": "../tok",
                            "exec": {"command": "./bin/plugin", "apiVersion": "client.authentication.k8s.io/v1"}}},
                    {})
