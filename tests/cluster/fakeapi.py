@@ -140,10 +140,14 @@ class FakeAPI:
         obj = self.objects.get(key)
         if obj is None:
             return status_response(404, "NotFound", f'{key[1]} "{key[3]}" not found')
-        queue = self.scripts.get((obj["kind"], key[3]))
+        self._next_status(obj)
+        return httpx2.Response(200, json=obj)
+
+    def _next_status(self, obj: Obj) -> None:
+        """A scripted object shows its next status on every read (get or list); the last one stays."""
+        queue = self.scripts.get((obj["kind"], obj["metadata"]["name"]))
         if queue:
             obj["status"] = queue.pop(0) if len(queue) > 1 else queue[0]
-        return httpx2.Response(200, json=obj)
 
     def _list(self, request: httpx2.Request, group: str, plural: str, namespace: str) -> httpx2.Response:
         selector = request.url.params.get("labelSelector")
@@ -154,6 +158,7 @@ class FakeAPI:
                 continue
             labels = obj["metadata"].get("labels") or {}
             if all(labels.get(k) == v for k, v in wanted.items()):
+                self._next_status(obj)
                 item = copy.deepcopy(obj)
                 item.pop("apiVersion", None)
                 item.pop("kind", None)

@@ -131,10 +131,10 @@ def apply_waves(kube: Kube, tree: list[o.Obj], *, timeout: float, force: bool, p
             kube.refresh_crds()
         for obj in stage.rest:
             r = o.ref(obj)
-            if kube.kind(r.api_version, r.kind) is None:
-                progress.note(f"waiting for the CRD of {r.kind} ({r.api_version})")
+            if not kube.served(r.api_version, r.kind):
+                progress.note(f"waiting for the CRD of {r.kind} ({r.api_version}) to be established")
                 until_kind(kube, r.api_version, r.kind, timeout, clock)
-            kube.apply(obj, force=force)
+            apply_one(kube, obj, force, timeout, clock)
             applied.append(str(r))
             progress.advance(str(r))
         waited = [obj for obj in stage.objects if awaited(obj)]
@@ -143,9 +143,27 @@ def apply_waves(kube: Kube, tree: list[o.Obj], *, timeout: float, force: bool, p
     return applied, len(stages)
 
 
+def apply_one(kube: Kube, obj: o.Obj, force: bool, timeout: float, clock: Clock) -> None:
+    """Apply one object; a Namespace still being deleted (a destroy just before) is awaited and made anew."""
+    live = kube.apply(obj, force=force)
+    if o.ref(obj).kind == "Namespace" and (live.get("metadata") or {}).get("deletionTimestamp"):
+        until_gone(kube, [o.ref(obj)], timeout, clock)
+        kube.apply(obj, force=force)
+
+
+def delete_steps(doomed: list[o.Obj]) -> list[list[o.Obj]]:
+    """Reverse wave order; inside a wave, Applications and other custom resources first and gone (their
+    finalizers need Argo CD and the operators still running), then the built-in kinds, Namespaces last."""
+    waves_of = o.effective_waves(doomed)
+    steps: dict[tuple[int, bool], list[o.Obj]] = {}
+    for obj in o.delete_order(doomed):
+        steps.setdefault((waves_of[o.ref(obj)], o.is_custom(obj)), []).append(obj)
+    return [steps[key] for key in sorted(steps, reverse=True)]
+
+
 def delete_in_order(kube: Kube, doomed: list[o.Obj], timeout: float, clock: Clock, progress: Progress,
                     title: str) -> list[str]:
-    """Delete wave by wave in reverse order, each wave gone before the next; all dry-run checked first.
+    """Delete step by step (see `delete_steps`), each step gone before the next; all dry-run checked first.
 
     The server-side dry run catches missing RBAC and admission refusals for every object
     before the first real delete, so a refusal leaves the cluster untouched.
@@ -153,12 +171,9 @@ def delete_in_order(kube: Kube, doomed: list[o.Obj], timeout: float, clock: Cloc
     for obj in doomed:
         kube.delete(o.ref(obj), dry_run=True)
     done: list[str] = []
-    groups: dict[int, list[o.Obj]] = {}
-    for obj in o.delete_order(doomed):
-        groups.setdefault(o.wave(obj), []).append(obj)
     progress.task(f"{title}: delete {len(doomed)} objects", len(doomed))
-    for number in sorted(groups, reverse=True):
-        refs = [o.ref(obj) for obj in groups[number]]
+    for step in delete_steps(doomed):
+        refs = [o.ref(obj) for obj in step]
         for r in refs:
             try:
                 kube.delete(r)

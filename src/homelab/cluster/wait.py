@@ -67,16 +67,24 @@ def until_gone(kube: Kube, refs: list[Ref], timeout: float, clock: Clock) -> Non
         clock.sleep(clock.interval)
 
 
+INSTALLER = ("argoproj.io/v1alpha1", "Application")  # what brings a chart's CRDs into the cluster
+
+
 def until_kind(kube: Kube, api_version: str, kind: str, timeout: float, clock: Clock) -> None:
-    """Wait for a custom kind whose CRD arrives through an earlier wave (e.g. an operator's chart)."""
+    """Wait until the cluster serves a custom kind whose CRD arrives through an earlier wave (a chart
+    installed by an Argo CD Application), i.e. until that CRD is Established. Without Argo CD nothing
+    can bring it, so that fails at once instead of waiting out the timeout."""
     deadline = clock.now() + timeout
-    while kube.kind(api_version, kind) is None:
+    while not kube.served(api_version, kind):
+        if api_version.split("/")[0] == INSTALLER[0].split("/")[0] or not kube.served(*INSTALLER):
+            raise cluster_error(ExitCode.PREFLIGHT, f"the cluster does not serve {kind} ({api_version}) and Argo CD, "
+                                "which would install it, is not installed", "run `homelab bootstrap` first")
         if clock.now() >= deadline:
-            hint = ("Argo CD is not installed: run `homelab bootstrap` first" if api_version.startswith("argoproj.io/")
-                    else "the component that installs it is not healthy; see `homelab status`")
             raise cluster_error(ExitCode.TIMEOUT, f"the CRD for {kind} ({api_version}) never became established "
-                                f"within {timeout:.0f}s", hint)
+                                f"within {timeout:.0f}s", "the component that installs it is not healthy; see "
+                                "`homelab status`")
         clock.sleep(clock.interval)
+        kube.refresh_crds()
 
 
 def _hint(r: Ref) -> str:
