@@ -61,6 +61,7 @@ class FakeAPI:
         self.failures: list[tuple[Callable[[httpx2.Request], bool], httpx2.Response]] = []
         self.auto_ready = True
         self.stuck: set[str] = set()  # names whose deletion hangs on a finalizer
+        self.finalizing: dict[str, int] = {}  # name -> reads a deletion takes before a controller releases it
         self.version = VERSION
         self._rv = 100
         self.t = 0.0  # the retry clock: moves only when the transport sleeps between retries
@@ -138,6 +139,11 @@ class FakeAPI:
 
     def _get(self, key: Key) -> httpx2.Response:
         obj = self.objects.get(key)
+        if obj is not None and obj["metadata"].get("deletionTimestamp") and key[3] in self.finalizing:
+            self.finalizing[key[3]] -= 1
+            if self.finalizing[key[3]] <= 0:
+                del self.objects[key], self.finalizing[key[3]]
+                obj = None
         if obj is None:
             return status_response(404, "NotFound", f'{key[1]} "{key[3]}" not found')
         self._next_status(obj)
@@ -187,7 +193,7 @@ class FakeAPI:
             return status_response(404, "NotFound", f'{key[1]} "{key[3]}" not found')
         if request.url.params.get("dryRun") == "All":
             pass
-        elif key[3] in self.stuck:
+        elif key[3] in self.stuck or key[3] in self.finalizing:
             self.objects[key]["metadata"]["deletionTimestamp"] = "2026-11-26T12:00:00Z"
         else:
             del self.objects[key]

@@ -8,6 +8,7 @@ import pytest
 
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.destroy import DestroyPlan, destroy, plan_destroy
+from homelab.cluster import objects as o
 from homelab.cluster.objects import ref
 from homelab.cluster.prune import inventory_name
 from homelab.errors import ExitCode, HomelabError
@@ -97,3 +98,51 @@ def test_a_stuck_finalizer_times_out_and_stops_before_the_next_wave(installed: F
     assert "waiting for Widget/demo/blue to be deleted" in text and "finalizer" in text
     assert installed.deleted_names() == ["blue", "widgets"], "wave 0 is untouched while wave 1 is still deleting"
     assert "not deleted: Deployment/demo/web" in text
+
+
+def _argo(kind: str, name: str, wave: int, **extra: object) -> dict:
+    meta = {"name": name, "labels": dict(OURS), "annotations": {o.SYNC_WAVE: str(wave)}}
+    if kind != "Namespace":
+        meta["namespace"] = "argocd"
+    api_version = "v1" if kind == "Namespace" else "argoproj.io/v1alpha1"
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta, **extra}
+
+
+def test_applications_are_gone_before_the_namespaces_of_their_wave(api: FakeAPI, tmp_path: Path) -> None:
+    """Argo CD releases an Application's finalizer only while it runs: the burst that deleted Applications and
+    Namespaces together left every Application stuck in Terminating."""
+    api.add(*load("argocd-crds.yaml"))
+    apps = [_argo("Application", f"app-{i}", 0, spec={"project": "p", "source": {"repoURL": "https://x"}})
+            for i in range(3)]
+    tree = [_argo("Namespace", "apps", 0), *apps]
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    api.finalizing = {a["metadata"]["name"]: 3 for a in apps}
+    api.requests.clear()
+    destroy(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock())
+    paths = [(r.method, r.url.path, "dryRun" in r.url.params) for r in api.requests]
+    namespace_deleted = paths.index(("DELETE", "/api/v1/namespaces/apps", False))
+    last_app_read = max(i for i, (m, p, _) in enumerate(paths) if m == "GET" and "/applications/" in p)
+    assert last_app_read < namespace_deleted, "every Application was gone before its wave's Namespace was deleted"
+    assert api.finalizing == {}, "Argo CD (the fake) released every finalizer"
+
+
+def test_what_runs_argo_cd_is_never_destroyed_or_pruned(api: FakeAPI, tmp_path: Path) -> None:
+    api.add(*load("argocd-crds.yaml"))
+    own = _argo("Application", "argo-cd", 0, spec={"project": "homelab-application",
+                                                  "source": {"repoURL": "https://git.example/lab"}})
+    namespace = _argo("Namespace", "argocd", 0)
+    for obj in (own, namespace):
+        obj["metadata"]["annotations"][o.PROTECTED] = "the GitOps controller itself"
+    project = _argo("AppProject", "homelab-application", -10, spec={})
+    other = _argo("AppProject", "homelab-data", -10, spec={})
+    tree = [namespace, project, other, own]
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    pruned = apply_tree(api.kube(tmp_path), [], "homelab", "dev", clock=FakeClock())
+    assert pruned.pruned == ["AppProject/argocd/homelab-data", "AppProject/argocd/homelab-application"]
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    plan = destroy(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock())
+    assert sorted(plan.kept) == ["AppProject/argocd/homelab-application (project of Argo CD's own Application)",
+                                 "Application/argocd/argo-cd (runs Argo CD itself)",
+                                 "Namespace/argocd (runs Argo CD itself)"]
+    assert [str(ref(x)) for x in plan.delete] == ["AppProject/argocd/homelab-data"]
+    assert ("", "namespaces", "", "argocd") in api.objects

@@ -1,7 +1,11 @@
 """Destroy an environment: everything we own, in reverse wave order, PersistentVolumeClaims kept by default.
 
 Deleting a Namespace deletes the claims inside it, so when data is kept, Namespaces
-that still hold claims are kept too (and named in the summary).
+that still hold claims are kept too (and named in the summary). What runs Argo CD itself
+(annotated `homelab.dev/protected` by render: its Application, its Namespace) and the
+AppProjects those kept Applications belong to stay, so Argo CD keeps working. Inside each
+wave, Applications and custom resources go first and are gone (their finalizers released
+by Argo CD and the operators) before Namespaces and anything of an earlier wave.
 """
 
 from __future__ import annotations
@@ -26,13 +30,17 @@ class DestroyPlan:
 def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> DestroyPlan:
     """Pure selection: what goes, what stays and why; `claims` are all PVCs in the cluster."""
     top = o.delete_order([obj for obj in owned if not (obj.get("metadata") or {}).get("ownerReferences")])
-    if delete_data:
-        return DestroyPlan(top)
-    holding = {o.ref(c).namespace for c in claims}
+    projects = {str((obj.get("spec") or {}).get("project")) for obj in top
+                if o.protected(obj) and obj.get("kind") == "Application"}
+    holding = set() if delete_data else {o.ref(c).namespace for c in claims}
     kept, chosen = [], []
     for obj in top:
         r = o.ref(obj)
-        if r.kind == "PersistentVolumeClaim":
+        if o.protected(obj):
+            kept.append(f"{r} (runs Argo CD itself)")
+        elif r.kind == "AppProject" and r.name in projects:
+            kept.append(f"{r} (project of Argo CD's own Application)")
+        elif r.kind == "PersistentVolumeClaim" and not delete_data:
             kept.append(f"{r} (data)")
         elif r.kind == "Namespace" and r.name in holding:
             kept.append(f"{r} (holds PersistentVolumeClaims)")
