@@ -104,3 +104,16 @@ def test_namespace_being_deleted_is_not_reported_as_rbac(api: FakeAPI, tmp_path:
         api.kube(tmp_path).apply(config)
     assert err.value.exit_code == ExitCode.TIMEOUT
     assert "namespace is being deleted" in str(err.value) and "not RBAC" in str(err.value)
+
+
+def test_a_namespace_still_terminating_is_awaited_and_created_again(api: FakeAPI, tmp_path: Path) -> None:
+    """apply right after destroy: the Namespace is still Terminating, so it is awaited and made anew."""
+    tree = [x for x in load("tree.yaml") if x["kind"] in ("Namespace", "ConfigMap")]
+    namespace = next(x for x in tree if x["kind"] == "Namespace")
+    api.add({**namespace, "metadata": {**namespace["metadata"], "deletionTimestamp": "2026-11-26T12:00:00Z"},
+             "status": {"phase": "Terminating"}})
+    api.finalizing["demo"] = 2
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    assert api.applied_names().count("demo") == 2
+    live = api.objects[("", "namespaces", "", "demo")]
+    assert "deletionTimestamp" not in live["metadata"] and live["status"]["phase"] == "Active"
