@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from tests.render.conftest import CONFIG
-from tests.render.test_crds import CRDS
+from tests.shared import shared
 from typer.testing import CliRunner
 
 from homelab.catalog.loader import Catalog
@@ -59,22 +59,20 @@ def test_render_writes_the_tree_and_a_summary(workdir: Path) -> None:
 
 
 def test_render_validates_what_it_wrote(workdir: Path) -> None:
-    if not CRDS.is_dir():
-        pytest.skip(f"upstream CRDs not present at {CRDS}")
-    result = Run(["render", "-o", "out", "--crds", str(CRDS)])
+    crds = shared("crds")
+    result = Run(["render", "-o", "out", "--crds", str(crds)])
     assert "objects in" in result.output and "clean" in result.output, result.output
     assert result.exit_code == 0
 
 
 def test_render_reports_findings_with_exit_1(workdir: Path) -> None:
-    if not CRDS.is_dir():
-        pytest.skip(f"upstream CRDs not present at {CRDS}")
+    crds = shared("crds")
     assert Run(["render", "-o", "out", "--no-validate"]).exit_code == 0
     target = workdir / "out" / "base" / "platform"
     victim = sorted(target.glob("*.yaml"))[0]
     victim.write_text(victim.read_text() + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: leak}\n"
                       "stringData: {password: hunter2}\n")
-    result = Run(["validate", "out", "--crds", str(CRDS)])
+    result = Run(["validate", "out", "--crds", str(crds)])
     assert result.exit_code == 1 and "no-secret-data" in result.output
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.render.test_crds import CRDS, check
+from tests.render.test_crds import check
 
 from homelab.catalog.loader import load_catalog
 from homelab.config import Config, builtin_text
@@ -51,7 +51,6 @@ def test_full_profile_is_wired(full: Rendered) -> None:
                 assert ("Application", "argocd", comp.name) in kinds
 
 
-@pytest.mark.skipif(not CRDS.is_dir(), reason=f"upstream CRDs not present at {CRDS}")
 def test_full_profile_glue_validates_against_upstream_crds(full: Rendered) -> None:
     problems = []
     for env, objs in full.objects.items():

@@ -139,6 +139,14 @@ class Probe(Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class Crds(Strict):
+    """The API groups whose CRDs the component's source installs: custom resources of those groups (its own
+    and anyone's) sync in a later wave than the component's Application."""
+
+    groups: list[str] = Field(min_length=1, description="API groups, e.g. gateway.networking.k8s.io")
+    confirmed: str = Field(description="the upstream file that installs them: repository, path, tag/commit")
+
+
 class Component(Strict):
     name: Name
     title: str
@@ -171,6 +179,7 @@ class Component(Strict):
     values: dict[str, Any] = Field(default_factory=dict, description="default Helm values, sized for a homelab")
     resources: list[dict[str, Any]] = Field(
         default_factory=list, description="custom resources the component needs, e.g. the Cluster an operator runs")
+    crds: Crds | None = Field(default=None, description="the CRDs its source installs (orders custom resources)")
 
     @model_validator(mode="after")
     def _consistent(self) -> Component:
