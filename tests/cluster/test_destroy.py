@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from homelab.cluster import objects as o
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.destroy import DestroyPlan, destroy, plan_destroy
-from homelab.cluster import objects as o
 from homelab.cluster.objects import ref
 from homelab.cluster.prune import inventory_name
 from homelab.errors import ExitCode, HomelabError

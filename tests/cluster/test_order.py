@@ -68,7 +68,7 @@ def test_a_namespace_syncs_with_the_earliest_object_inside_it() -> None:
     tree = [argocd, *load("tree.yaml")]
     ordered = kinds(o.apply_order(tree))
     assert ordered[:2] == ["Namespace/argocd", "AppProject/argocd/homelab-data"]
-    assert [s.number for s in o.waves(tree)][0] == -10
+    assert o.waves(tree)[0].number == -10
     assert kinds(o.delete_order(tree))[-2:] == ["AppProject/argocd/homelab-data", "Namespace/argocd"]
 
 

@@ -38,7 +38,7 @@ FIELD_MANAGER = "homelab"
 ARGOCD_FIELD_MANAGER = "homelab-argocd"
 
 
-def field_manager(env: str) -> str:
+def env_field_manager(env: str) -> str:
     """Each environment owns its fields under its own name, so two never silently share one."""
     return f"{FIELD_MANAGER}-{env}"
 
@@ -119,6 +119,15 @@ class Kube:
     def close(self) -> None:
         self.client.close()
         self.http.close()
+
+    @contextmanager
+    def managed_as(self, field_manager: str) -> Iterator[None]:
+        """Apply under another field manager for a while (Argo CD's own install)."""
+        before, self.field_manager = self.field_manager, field_manager
+        try:
+            yield
+        finally:
+            self.field_manager = before
 
     @contextmanager
     def errors(self, doing: str) -> Iterator[None]:
