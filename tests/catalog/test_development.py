@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.shared import shared
+from tests.shared import shared, vendored
 
 from homelab.catalog.loader import data_root
 from homelab.catalog.model import Component
@@ -132,15 +132,10 @@ def test_local_sources_ship_a_complete_kustomization(components: dict[str, Compo
 
 
 def _vendored(url: str) -> Path:
-    """The read-only copy of a pinned upstream manifest under ../shared/vendor (its SOURCES.md row)."""
-    root = shared("vendor")
-    for line in (root / "SOURCES.md").read_text().splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) > 4 and cells[0].endswith(".yaml"):
-            tag = cells[3].split(" @ ")[0]
-            if url == f"https://raw.githubusercontent.com/{cells[1]}/{tag}/{cells[2]}":
-                return root / cells[0]
-    pytest.fail(f"no copy of {url} under ../shared/vendor to check its pods")
+    found = vendored(url)
+    if found is None:
+        pytest.fail(f"no copy of {url} under ../shared/vendor to check its pods")
+    return found
 
 
 def _pod_specs(folder: Path) -> list[dict[str, Any]]:

@@ -183,11 +183,18 @@ def test_entry_objects_need_exactly_one_root() -> None:
     assert "0 root Applications" in str(err.value)
 
 
-def test_force_conflicts_applies_only_to_argo_cd_objects(api: FakeAPI, tmp_path: Path) -> None:
+def test_argo_cd_is_always_forced_and_the_environment_only_when_asked(api: FakeAPI, tmp_path: Path) -> None:
+    """Upstream installs Argo CD with --force-conflicts; the environment's objects surface conflicts."""
     install = controller_install(env_objects(), controller_tree(tmp_path), "clusters")
+
+    def forced() -> list[str]:
+        return [r.url.path.rsplit("/", 1)[1] for r in api.requests
+                if r.method == "PATCH" and r.url.params.get("force") == "true"]
+
     bootstrap(api.kube(tmp_path), env_objects(), install, platform="homelab", env="dev", repo_url=REPO,
-              clock=FakeClock(), force_argocd=True)
-    forced = [r.url.path.rsplit("/", 1)[1] for r in api.requests
-              if r.method == "PATCH" and r.url.params.get("force") == "true"]
-    assert forced == api.applied_names()[1:1 + len(install[1])]
-    assert "homelab-dev" in api.applied_names() and "homelab-dev" not in forced
+              clock=FakeClock())
+    assert forced() == api.applied_names()[1:1 + len(install[1])], "exactly Argo CD's own objects"
+    api.requests.clear()
+    bootstrap(api.kube(tmp_path), env_objects(), install, platform="homelab", env="dev", repo_url=REPO,
+              clock=FakeClock(), force=True)
+    assert "homelab-dev" in forced() and "argocd" in forced()

@@ -62,8 +62,9 @@ def register(app: typer.Typer) -> None:
         argocd_manifest: Annotated[Path | None, typer.Option(
             "--argocd-manifest", help="local copy of Argo CD's pinned install manifest (offline, air-gapped); its "
                                       "sha256 is checked like a download's")] = None,
-        force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="take over Argo CD's fields from "
-                                                      "an earlier install by another tool")] = False,
+        force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="take over the environment's "
+                                                      "fields from another field manager (Argo CD's own install "
+                                                      "always takes its fields, as upstream installs it)")] = False,
         timeout: TimeoutOption = 900,
     ) -> None:
         """Preflight, Argo CD from the tree's own kustomization, then the AppProjects and the root Application."""
@@ -95,7 +96,7 @@ def register(app: typer.Typer) -> None:
             with cluster_view.RichProgress() as progress:
                 result = run(kube, objects, install, platform=loaded.config.platform.name, env=name,
                              repo_url=loaded.config.gitops.repo_url, mode=mode, timeout=timeout, progress=progress,
-                             force_argocd=force_conflicts)
+                             force=force_conflicts)
         finally:
             kube.close()
         applied = len(result.applied.applied) if result.applied else 0

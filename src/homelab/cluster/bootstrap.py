@@ -3,7 +3,10 @@
 Argo CD is installed from exactly what its Application syncs afterwards (see cluster/argocd.py):
 the Namespace and the kustomization of the tree's protected Application, so there is one source
 from the first install on. Its objects carry no ownership labels and their own field manager
-(`homelab-argocd`); prune and destroy leave them alone.
+(`homelab-argocd`); prune and destroy leave them alone. They are applied with force, as upstream's
+install instructions do (`kubectl apply --server-side --force-conflicts`): once Argo CD has synced
+itself it co-owns every field, and an atomic list with a defaulted member (a NetworkPolicy port
+without `protocol`) then conflicts between two managers applying the very same manifest.
 
 Three ways in, because the Git server may itself live in the cluster (Gitea):
 - default: AppProjects and the root Application; Argo CD pulls everything else from Git.
@@ -95,33 +98,32 @@ class BootstrapResult:
 
 
 def _waves(kube: Kube, objects: list[o.Obj], timeout: float, progress: Progress, clock: Clock,
-           force: bool = False) -> ApplyResult:
+           force: bool) -> ApplyResult:
     applied, count = apply_waves(kube, objects, timeout=timeout, force=force, progress=progress, clock=clock)
     return ApplyResult(applied=applied, waves=count)
 
 
 def bootstrap(kube: Kube, env_objects: list[o.Obj], install: tuple[list[o.Obj], list[o.Obj]], *, platform: str,
               env: str, repo_url: str, mode: str = "git", timeout: float = 900, progress: Progress | None = None,
-              clock: Clock | None = None, force_argocd: bool = False) -> BootstrapResult:
+              clock: Clock | None = None, force: bool = False) -> BootstrapResult:
     """Install Argo CD (`install`, from `controller_install`) and the environment's entry point; `mode` is
-    "git", "local" or "handover".
-
-    `force_argocd` takes over Argo CD's fields from an earlier install by another tool."""
+    "git", "local" or "handover". `force` takes over the environment's fields from another field manager."""
     progress, clock = progress or Quiet(), clock or Clock()
     result = BootstrapResult()
     if mode == "handover":
         root = [obj for obj in entry_objects(env_objects) if is_root(obj)]
-        result.applied = _waves(kube, root, timeout, progress, clock)
+        result.applied = _waves(kube, root, timeout, progress, clock, force)
         return result
     namespaces, controller = install
-    result.argocd = _waves(kube, namespaces, timeout, progress, clock).applied
+    result.argocd = _waves(kube, namespaces, timeout, progress, clock, force).applied
     with kube.managed_as(ARGOCD_FIELD_MANAGER):
-        result.argocd += _waves(kube, controller, timeout, progress, clock, force=force_argocd).applied
+        result.argocd += _waves(kube, controller, timeout, progress, clock, force=True).applied
     if mode == "local":
         tree = [obj for obj in env_objects if not is_root(obj)]
         result.deferred = [str(o.ref(a)) for a in tree if a.get("kind") == "Application" and sourced_from(a, repo_url)]
         result.applied = apply_tree(kube, tree, platform, env, timeout=timeout, progress=progress, clock=clock,
-                                    prune=False, awaited=lambda obj: str(o.ref(obj)) not in result.deferred)
+                                    prune=False, force=force,
+                                    awaited=lambda obj: str(o.ref(obj)) not in result.deferred)
         return result
-    result.applied = _waves(kube, entry_objects(env_objects), timeout, progress, clock)
+    result.applied = _waves(kube, entry_objects(env_objects), timeout, progress, clock, force)
     return result
