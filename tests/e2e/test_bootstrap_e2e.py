@@ -132,6 +132,7 @@ def test_diff_shows_no_drift_after_bootstrap_and_exactly_an_edit_by_another_tool
     assert drift.returncode == 1, drift.stderr
     assert changes(drift.stdout) == [f"change {r}", "create Application/argocd/homelab-dev"]
     assert "policyTypes" in drift.stdout
+    assert 'apply needs --force-conflicts: conflict while applying' in drift.stdout and "kubectl-edit" in drift.stdout
 
 
 def test_a_field_manager_conflict_is_exit_6_until_forced(lab: Lab) -> None:
