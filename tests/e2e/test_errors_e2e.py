@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
-from lightkube.models.authentication_v1 import TokenRequest, TokenRequestSpec
+from lightkube.models.authentication_v1 import TokenRequestSpec
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ServiceAccountToken
 
 from homelab.catalog import load_catalog
@@ -105,19 +106,22 @@ def test_a_rejected_token_is_exit_4(space: Workspace) -> None:
 
 @pytest.fixture
 def reader(kube: Kube, space: Workspace) -> Iterator[Path]:
-    """A ServiceAccount bound to the built-in `view` ClusterRole only, and a kubeconfig with its token."""
+    """A ServiceAccount that may read everything and write nothing, and a kubeconfig with its token."""
     account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "e2e-reader", "namespace": "default"}}
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "e2e-read-all"},
+            "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]}
     binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-               "metadata": {"name": "e2e-reader-view"},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+               "metadata": {"name": "e2e-reader-read-all"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "e2e-read-all"},
                "subjects": [{"kind": "ServiceAccount", "name": "e2e-reader", "namespace": "default"}]}
-    kube.apply(account)
-    kube.apply(binding)
-    token = kube.client.create(TokenRequest(spec=TokenRequestSpec(audiences=[], expirationSeconds=900)),
-                               "e2e-reader", namespace="default", obj_class=ServiceAccountToken)  # type: ignore[call-overload]
+    for obj in (account, role, binding):
+        kube.apply(obj)
+    request = ServiceAccountToken(metadata=ObjectMeta(name="e2e-reader", namespace="default"),
+                                  spec=TokenRequestSpec(audiences=[], expirationSeconds=900))
+    token = kube.client.create(request, "e2e-reader", namespace="default")
     yield variant(space, "reader", user={"token": token.status.token})
-    kube.delete(o.ref(binding))
-    kube.delete(o.ref(account))
+    for obj in (binding, role, account):
+        kube.delete(o.ref(obj))
 
 
 def test_rbac_that_forbids_the_write_is_exit_5(space: Workspace, reader: Path) -> None:

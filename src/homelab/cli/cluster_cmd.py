@@ -82,13 +82,14 @@ def register(app: typer.Typer) -> None:
         name = check_env(loaded, env)
         objects = _env_objects(tree, name)
         plan = make_plan(loaded.config, load_catalog(), name, loaded.source.file)
-        install = ([], []) if handover else controller_install(objects, tree, loaded.config.gitops.path,
-                                                                 manifest=argocd_manifest)
         kube = _connect(loaded, name, kubeconfig, timeout)
         out = console(stderr=True)
         try:
             for finding in run_preflight(kube, plan, loaded.config.cluster.kubernetes.version):
                 out.print(f"{'[yellow]![/]' if finding.warning else '[green]ok[/]'} {finding.check}: {finding.message}")
+            # after preflight: nothing is downloaded for a cluster that cannot take the plan
+            install = ([], []) if handover else controller_install(objects, tree, loaded.config.gitops.path,
+                                                                     manifest=argocd_manifest)
             if not handover:
                 out.print(f"Argo CD {argocd.VERSION}: {len(install[1])} objects from {tree}, install manifest sha256 "
                           "verified")
