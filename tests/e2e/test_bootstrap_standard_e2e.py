@@ -26,9 +26,9 @@ def test_standard_bootstraps_runs_our_workloads_and_destroys_cleanly(tmp_path_fa
     workspace = Workspace(tmp_path_factory.mktemp("standard"), kubeconfig, current_context(kubeconfig))
     workspace.configure("standard", cluster_nodes(kube))
     objects = workspace.render()
-    local = sorted(obj["metadata"]["name"] for obj in objects if obj["kind"] == "Application"
-                   and str(obj["spec"]["source"].get("repoURL")) == "https://git.home.example.net/homelab/platform.git"
-                   and not is_root(obj))
+    local = {obj["metadata"]["name"]: obj["spec"]["destination"]["namespace"] for obj in objects
+             if obj["kind"] == "Application" and not is_root(obj)
+             and str(obj["spec"]["source"].get("repoURL")) == "https://git.home.example.net/homelab/platform.git"}
     assert "request-path-app" in local
     with ArgoCDControllerDouble(kubeconfig, workspace.tree, shared("crds")) as double:
         try:
@@ -37,10 +37,11 @@ def test_standard_bootstraps_runs_our_workloads_and_destroys_cleanly(tmp_path_fa
             missing = [str(o.ref(x)) for x in objects if not is_root(x) and kube.get(o.ref(x)) is None]
             assert missing == []
             wait_until("our own workloads admitted under their namespace's Pod Security level and ready",
-                       lambda: all(double.health.get(name) == "Healthy" for name in local)
-                       or {name: double.health.get(name) for name in local}, timeout=240)
-            pods = kube.list("v1", "Pod", namespace="request-path-app")
-            assert pods and all(p["status"].get("phase") == "Running" for p in pods)
+                       lambda: all(double.health.get(name) == "Healthy" for name in local), timeout=240,
+                       explain=lambda: {name: double.health.get(name) for name in local})
+            for name in ("argo-cd", "request-path-app"):
+                pods = kube.list("v1", "Pod", namespace=local[name])
+                assert pods and all(p["status"].get("phase") == "Running" for p in pods), name
             assert double.errors == []
         finally:
             gone = workspace.homelab("destroy", "--yes", "--delete-data", "--timeout", "300", timeout=420)

@@ -82,8 +82,9 @@ def e2e_kubeconfig() -> Path:
     return Path(value).expanduser()
 
 
-def wait_until(what: str, check: Any, timeout: float = 120, every: float = 0.5) -> Any:
-    """Poll `check()` until it returns something truthy; fail naming `what` (and the last answer) otherwise."""
+def wait_until(what: str, check: Any, timeout: float = 120, every: float = 0.5, explain: Any = None) -> Any:
+    """Poll `check()` until it returns something truthy; fail naming `what` and `explain()` (else the last
+    answer) otherwise."""
     import time
 
     import pytest
@@ -94,7 +95,7 @@ def wait_until(what: str, check: Any, timeout: float = 120, every: float = 0.5) 
         if last:
             return last
         time.sleep(every)
-    pytest.fail(f"{what}: not within {timeout:.0f}s (last: {last!r})")
+    pytest.fail(f"{what}: not within {timeout:.0f}s ({explain() if explain else f'last: {last!r}'})")
 
 
 def terminating(kube: Kube) -> list[str]:
