@@ -118,6 +118,8 @@ class FakeAPI:
         if request.url.path == "/version":
             return httpx2.Response(200, json=self.version)
         parts = request.url.path.strip("/").split("/")
+        if parts[0] == "apis" and len(parts) == 3:
+            return self._discovery(parts[1], parts[2])
         if parts[0] == "api":
             group, rest = "", parts[2:]
         else:
@@ -136,6 +138,25 @@ class FakeAPI:
         if request.method == "DELETE":
             return self._delete(request, key)
         return status_response(405, "MethodNotAllowed", request.method)
+
+    def _discovery(self, group: str, version: str) -> httpx2.Response:
+        """`/apis/<group>/<version>`: the kinds of Established CRDs, as the API server lists them."""
+        resources = []
+        for key, crd in sorted(self.objects.items()):
+            if key[1] != "customresourcedefinitions" or crd["spec"]["group"] != group:
+                continue
+            self._next_status(crd)
+            conditions = (crd.get("status") or {}).get("conditions") or []
+            if not any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
+                continue
+            names = crd["spec"]["names"]
+            if any(v["name"] == version and v.get("served", True) for v in crd["spec"]["versions"]):
+                resources.append({"name": names["plural"], "kind": names["kind"],
+                                  "namespaced": crd["spec"]["scope"] == "Namespaced"})
+        if not resources:
+            return httpx2.Response(404, text="404 page not found", headers={"content-type": "text/plain"})
+        return httpx2.Response(200, json={"kind": "APIResourceList", "apiVersion": "v1",
+                                          "groupVersion": f"{group}/{version}", "resources": resources})
 
     def _get(self, key: Key) -> httpx2.Response:
         obj = self.objects.get(key)

@@ -104,7 +104,7 @@ class Kube:
         params = client_adapter.ConnectionParams(timeout=limit, transport=self.transport, trust_env=False)
         self.http = client_adapter.Client(config, params)
         self._kinds: dict[tuple[str, str], KindInfo] = {}
-        self._served: set[tuple[str, str]] | None = None
+        self._discovered: dict[str, dict[str, KindInfo]] = {}
         self._version: dict[str, Any] | None = None
 
     @classmethod
@@ -158,37 +158,49 @@ class Kube:
     # --- kinds -----------------------------------------------------------------------------------------------
 
     def learn(self, crds: list[Obj]) -> None:
-        """Remember the kinds defined by these CRDs (from the tree or from the cluster)."""
+        """Remember where the kinds of these CRDs (from the tree) will live, before the cluster serves them."""
         for crd in crds:
             for info in crd_kind_infos(crd):
-                api_version = f"{info.group}/{info.version}"
-                self._kinds[(api_version, info.kind)] = info
+                self._kinds[(f"{info.group}/{info.version}", info.kind)] = info
 
-    def kind(self, api_version: str, kind: str, refresh: bool = True) -> KindInfo | None:
-        """Where objects of this kind live; reads the cluster's CRDs once more when it is unknown."""
+    def _discover(self, api_version: str) -> dict[str, KindInfo]:
+        """The kinds the server serves in one group/version, from API discovery (as kubectl reads it).
+
+        Discovery lists a custom resource only once its CRD is Established, so this is also the
+        readiness test for custom kinds; one small request instead of every CRD's schema.
+        """
+        if api_version not in self._discovered:
+            self.check_server()
+            group, _, version = api_version.rpartition("/")
+            with self.errors(f"discovering {api_version}"):
+                response = self.http.get(f"/apis/{api_version}" if group else f"/api/{version}")
+                if response.status_code == 404 and apierrors.is_status(response):
+                    found: dict[str, Any] = {}
+                else:
+                    response.raise_for_status()
+                    found = response.json()
+            self._discovered[api_version] = {
+                str(r["kind"]): KindInfo(group, version, str(r["kind"]), str(r["name"]), bool(r.get("namespaced")))
+                for r in found.get("resources") or [] if "/" not in str(r.get("name", ""))}
+        return self._discovered[api_version]
+
+    def kind(self, api_version: str, kind: str) -> KindInfo | None:
+        """Where objects of this kind live: built in, served by the cluster, or defined by a CRD in the tree."""
         key = (api_version, kind)
-        if key not in self._kinds and (found := builtin_kind(api_version, kind)) is not None:
+        if key not in self._kinds:
+            found = builtin_kind(api_version, kind) or self._discover(api_version).get(kind)
+            if found is None:
+                return None
             self._kinds[key] = found
-        if key not in self._kinds and refresh:
-            self.refresh_crds()
-        return self._kinds.get(key)
+        return self._kinds[key]
 
     def refresh_crds(self) -> None:
-        """Read the cluster's CRDs: which custom kinds it serves right now (Established ones only)."""
-        crds = self.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")
-        self.learn(crds)
-        self._served = {(f"{(c.get('spec') or {}).get('group')}/{v.get('name')}",
-                         str(((c.get("spec") or {}).get("names") or {}).get("kind")))
-                        for c in crds if established(c)
-                        for v in (c.get("spec") or {}).get("versions") or [] if v.get("served")}
+        """Forget what discovery said: CRDs come, get Established and go during apply and destroy."""
+        self._discovered.clear()
 
     def served(self, api_version: str, kind: str) -> bool:
-        """Whether the server itself serves this kind now (built in, or its CRD is installed)."""
-        if builtin_kind(api_version, kind) is not None:
-            return True
-        if self._served is None:
-            self.refresh_crds()
-        return (api_version, kind) in (self._served or set())
+        """Whether the server itself serves this kind now (built in, or its CRD is Established)."""
+        return builtin_kind(api_version, kind) is not None or kind in self._discover(api_version)
 
     def _res(self, api_version: str, kind: str) -> Any:
         self.check_server()
