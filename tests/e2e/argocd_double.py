@@ -30,7 +30,8 @@ import yaml
 from lightkube.types import PatchType
 
 from homelab.cluster import objects as o
-from homelab.cluster.kube import Kube, resource_class
+from homelab.cluster.kinds import resource_class
+from homelab.cluster.kube import Kube
 from homelab.cluster.readiness import readiness
 from tests.shared import vendored
 
@@ -88,7 +89,7 @@ class ArgoCDControllerDouble:
                 self.reconcile()
             except Exception as exc:  # keep going; the test reads `errors`
                 self.errors.append(f"{type(exc).__name__}: {exc}")
-            self._stop.wait(0.5)
+            self._stop.wait(0.2)
 
     def reconcile(self) -> None:
         self.kube.refresh_crds()

@@ -19,7 +19,8 @@ from lightkube.types import PatchType
 from homelab.cluster import argocd
 from homelab.cluster import objects as o
 from homelab.cluster.bootstrap import is_root
-from homelab.cluster.kube import Kube, established, resource_class
+from homelab.cluster.kinds import established, resource_class
+from homelab.cluster.kube import Kube
 from tests.shared import shared, vendored
 
 from .argocd_double import ArgoCDControllerDouble

@@ -18,7 +18,8 @@ from homelab.cluster import objects as o
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.destroy import destroy
 from homelab.cluster.drift import diff_tree
-from homelab.cluster.kube import Kube, builtin_kind, resource_class
+from homelab.cluster.kinds import builtin_kind, resource_class
+from homelab.cluster.kube import Kube
 from homelab.cluster.status import read_status
 from homelab.config import builtin_text
 from homelab.errors import ExitCode, HomelabError

@@ -14,7 +14,8 @@ import yaml
 from homelab.catalog import load_catalog
 from homelab.cluster import objects as o
 from homelab.cluster.bootstrap import is_root
-from homelab.cluster.kube import Kube, established
+from homelab.cluster.kinds import established
+from homelab.cluster.kube import Kube
 from homelab.config import Config, builtin_text
 from homelab.errors import HomelabError
 from homelab.render import render_tree
@@ -42,8 +43,10 @@ def crds(kube: Kube) -> Iterator[list[dict]]:
     existed = {c["metadata"]["name"] for c in kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")}
     for crd in found:
         kube.apply(crd, force=True)
-    wait_until("every CRD Established", lambda: all(
-        established(kube.get(o.ref(crd)) or {}) for crd in found), timeout=120)
+    names = {crd["metadata"]["name"] for crd in found}
+    wait_until("every CRD Established", lambda: names <= {
+        c["metadata"]["name"] for c in kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        if established(c)}, timeout=120, every=2)
     kube.refresh_crds()
     yield found
     for crd in found:
@@ -67,8 +70,8 @@ def test_full_render_of_every_environment_passes_a_server_side_dry_run(kube: Kub
             for obj in o.apply_order(objects):
                 if is_root(obj):
                     continue
-                try:
-                    kube.apply(obj, dry_run=True)
+                try:  # forced: ownership is not what this checks (objects kept by an earlier destroy are live)
+                    kube.apply(obj, dry_run=True, force=True)
                     checked += 1
                 except HomelabError as exc:
                     refused.append(f"{env}: {exc.summary()}")

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from homelab.cluster.kube import builtin_kind, crd_kind_infos
+from homelab.cluster.kinds import builtin_kind, crd_kind_infos
 from homelab.cluster.objects import Obj
 from homelab.errors import ExitCode, InputError, Problem, cluster_error
 from homelab.yamlsrc import Loader

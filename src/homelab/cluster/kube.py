@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,12 @@ from lightkube.config.kubeconfig import SingleConfig
 from lightkube.config.models import Cluster as LkCluster
 from lightkube.config.models import Context as LkContext
 from lightkube.config.models import User as LkUser
-from lightkube.core import resource as lkres
-from lightkube.core.resource_registry import resource_registry
-from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
+from lightkube.generic_resource import GenericNamespacedResource
 from lightkube.types import PatchType
 
 from homelab.cluster import apierrors, kubeconfig
 from homelab.cluster.credentials import Credentials
+from homelab.cluster.kinds import KindInfo, builtin_kind, crd_kind_infos, resource_class
 from homelab.cluster.objects import Obj, Ref, crd_kinds, ref
 from homelab.cluster.transport import KubeTransport, RetryPolicy
 from homelab.errors import ExitCode, HomelabError, cluster_error
@@ -41,45 +39,6 @@ ARGOCD_FIELD_MANAGER = "homelab-argocd"
 def env_field_manager(env: str) -> str:
     """Each environment owns its fields under its own name, so two never silently share one."""
     return f"{FIELD_MANAGER}-{env}"
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-
-
-_CLASSES: dict[KindInfo, type] = {}
-
-
-def resource_class(info: KindInfo) -> Any:
-    """A lightkube generic resource class for `info` (kept out of lightkube's global registry)."""
-    if info not in _CLASSES:
-        base = GenericNamespacedResource if info.namespaced else GenericGlobalResource
-        _CLASSES[info] = type(info.kind, (base,), {"_api_info": create_api_info(
-            info.group, info.version, info.kind, info.plural)})
-    return _CLASSES[info]
-
-
-def builtin_kind(api_version: str, kind: str) -> KindInfo | None:
-    """Path and scope of a built-in kind from lightkube's models, or None for custom kinds."""
-    try:
-        model = resource_registry.load(api_version, kind)
-    except Exception:  # lightkube raises LoadResourceError, or AttributeError for odd names
-        return None
-    info = lkres.api_info(model)
-    return KindInfo(info.resource.group, info.resource.version, kind, info.plural,
-                    issubclass(model, lkres.NamespacedResource))
-
-
-def crd_kind_infos(crd: Obj) -> list[KindInfo]:
-    spec = crd.get("spec") or {}
-    names = spec.get("names") or {}
-    return [KindInfo(str(spec.get("group")), str(v.get("name")), str(names.get("kind")), str(names.get("plural")),
-                     spec.get("scope") == "Namespaced") for v in spec.get("versions") or []]
 
 
 class Kube:
@@ -263,12 +222,6 @@ class Kube:
     def version(self) -> dict[str, Any]:
         """The API server's `/version` (also the cheapest reachability and credentials check)."""
         return self.check_server()
-
-
-def established(crd: Obj) -> bool:
-    """A CRD's kinds can be written only once the API server says `Established`."""
-    return any(c.get("type") == "Established" and str(c.get("status")) == "True"
-               for c in (crd.get("status") or {}).get("conditions") or [])
 
 
 def learn_tree(kube: Kube, objects: list[Obj]) -> None:
