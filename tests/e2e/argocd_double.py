@@ -61,9 +61,10 @@ class ArgoCDControllerDouble:
     """Runs in a thread beside the test; `stop()` ends it. `errors` keeps what went wrong, for the test."""
 
     def __init__(self, kubeconfig: Path, tree: Path, crds: Path, gitops_path: str = "clusters",
-                 namespace: str = "argocd") -> None:
+                 namespace: str = "argocd", every: float = 0.2) -> None:
         self.kube = Kube.connect(None, kubeconfig, field_manager="argocd-controller")
         self.tree, self.crds, self.gitops_path, self.namespace = tree, crds, gitops_path.strip("/"), namespace
+        self.every = every  # seconds between two reconciliations
         self.synced: dict[str, str] = {}  # Application -> the spec it last synced
         self.applied: dict[str, list[o.Ref]] = {}
         self.health: dict[str, str] = {}
@@ -89,7 +90,7 @@ class ArgoCDControllerDouble:
                 self.reconcile()
             except Exception as exc:  # keep going; the test reads `errors`
                 self.errors.append(f"{type(exc).__name__}: {exc}")
-            self._stop.wait(0.2)
+            self._stop.wait(self.every)
 
     def reconcile(self) -> None:
         self.kube.refresh_crds()
