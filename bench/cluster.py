@@ -50,6 +50,8 @@ def tree(size: int) -> list[o.Obj]:
 
 
 def echo(request: httpx2.Request) -> httpx2.Response:
+    if request.url.path == "/version":
+        return httpx2.Response(200, json={"major": "1", "minor": "34", "gitVersion": "v1.34.0"})
     return httpx2.Response(200, json=json.loads(request.content))
 
 
