@@ -73,3 +73,16 @@ def test_an_address_answering_plain_http_is_exit_3_for_every_command(tmp_path: P
             assert done.returncode == ExitCode.UNREACHABLE, (command, done.stderr)
             assert f"{server.url} (context homelab-dev) is not a Kubernetes API server" in done.stderr, command
             assert done.stderr.count("error:") == 1 and "Traceback" not in done.stderr, command
+
+
+def test_each_environment_applies_as_its_own_field_manager(tmp_path: Path) -> None:
+    from homelab.cli.cluster_cmd import _connect
+    from homelab.config import load
+
+    loaded = load(None)
+    path = kubeconfig(tmp_path, "https://127.0.0.1:9")
+    path.write_text(path.read_text().replace("homelab-dev", "homelab-staging"))
+    kube = _connect(loaded, "staging", path, 42)
+    assert kube.field_manager == "homelab-staging"
+    assert kube.transport.policy.budget == 42, "--timeout bounds the retries"
+    kube.close()
