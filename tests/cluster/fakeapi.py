@@ -205,6 +205,7 @@ class FakeAPI:
         meta["managedFields"] = [{"manager": request.url.params["fieldManager"], "operation": "Apply"}]
         if live is None and self.auto_ready:
             merged.setdefault("status", ready_status(merged))
+        self._next_status(merged)  # the apply's answer shows the scripted status of the moment, as a read would
         if request.url.params.get("dryRun") != "All":
             self.objects[key] = merged
         return httpx2.Response(200, json=merged)

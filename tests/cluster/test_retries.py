@@ -86,6 +86,9 @@ def test_polling_survives_a_server_restart(api: FakeAPI, tmp_path: Path) -> None
         return False
 
     api.fail(when_get, status_response(503, "ServiceUnavailable", "restarting"))
+    api.script("Deployment", "web", [{"observedGeneration": 1, "replicas": 2, "updatedReplicas": 0},
+                                     {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2,
+                                      "availableReplicas": 2}])
     tree = [x for x in load("tree.yaml") if x["kind"] in ("Namespace", "Deployment")]
     result = apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
     assert "Deployment/demo/web" in result.applied and gets[0] >= 3

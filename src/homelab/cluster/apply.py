@@ -121,34 +121,37 @@ def apply_waves(kube: Kube, tree: list[o.Obj], *, timeout: float, force: bool, p
     stages = o.waves(tree)
     for stage in stages:
         progress.task(f"wave {stage.number}: apply {len(stage.objects)} objects", len(stage.objects))
+        seen: dict[o.Ref, o.Obj] = {}
         for crd in stage.crds:
-            kube.apply(crd, force=force)
+            seen[o.ref(crd)] = kube.apply(crd, force=force)
             applied.append(str(o.ref(crd)))
             progress.advance(str(o.ref(crd)))
         if stage.crds:
             progress.note(f"wave {stage.number}: waiting for {len(stage.crds)} CRDs to be established")
-            until_ready(kube, stage.crds, timeout, clock, what="established")
+            until_ready(kube, stage.crds, timeout, clock, what="established", seen=seen)
             kube.refresh_crds()
         for obj in stage.rest:
             r = o.ref(obj)
             if not kube.served(r.api_version, r.kind):
                 progress.note(f"waiting for the CRD of {r.kind} ({r.api_version}) to be established")
                 until_kind(kube, r.api_version, r.kind, timeout, clock)
-            apply_one(kube, obj, force, timeout, clock)
+            seen[r] = apply_one(kube, obj, force, timeout, clock)
             applied.append(str(r))
             progress.advance(str(r))
         waited = [obj for obj in stage.objects if awaited(obj)]
         progress.task(f"wave {stage.number}: wait until ready", len(waited))
-        until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)))
+        until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)), seen=seen)
     return applied, len(stages)
 
 
-def apply_one(kube: Kube, obj: o.Obj, force: bool, timeout: float, clock: Clock) -> None:
-    """Apply one object; a Namespace still being deleted (a destroy just before) is awaited and made anew."""
+def apply_one(kube: Kube, obj: o.Obj, force: bool, timeout: float, clock: Clock) -> o.Obj:
+    """Apply one object and return it as stored; a Namespace still being deleted (a destroy just before)
+    is awaited and made anew."""
     live = kube.apply(obj, force=force)
     if o.ref(obj).kind == "Namespace" and (live.get("metadata") or {}).get("deletionTimestamp"):
         until_gone(kube, [o.ref(obj)], timeout, clock)
-        kube.apply(obj, force=force)
+        live = kube.apply(obj, force=force)
+    return live
 
 
 def delete_steps(doomed: list[o.Obj]) -> list[list[o.Obj]]:

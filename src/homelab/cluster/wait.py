@@ -34,13 +34,19 @@ class Clock:
 
 
 def until_ready(kube: Kube, objects: list[Obj], timeout: float, clock: Clock,
-                on_ready: Callable[[Ref], None] = lambda r: None, what: str = "ready") -> None:
-    """Poll every object until each is ready; TIMEOUT names the ones that never were and why."""
+                on_ready: Callable[[Ref], None] = lambda r: None, what: str = "ready",
+                seen: dict[Ref, Obj] | None = None) -> None:
+    """Poll every object until each is ready; TIMEOUT names the ones that never were and why.
+
+    `seen` holds what the apply itself answered: the first look needs no request for those
+    (a ConfigMap or a NetworkPolicy is ready the moment it is stored).
+    """
     pending = {ref(o): "not read yet" for o in objects}
+    answered = dict(seen or {})
     deadline = clock.now() + timeout
     for pause in clock.pauses():
         for r in list(pending):
-            live = kube.get(r)
+            live = answered.pop(r) if r in answered else kube.get(r)
             state = Readiness(False, "does not exist (yet)") if live is None else readiness(live)
             if state.ready:
                 del pending[r]
