@@ -16,7 +16,7 @@ from homelab.catalog import load_catalog
 from homelab.cluster.kube import Kube
 from homelab.config import Config, builtin_text
 from homelab.quantity import parse_bytes, parse_cpu
-from homelab.render import render_tree, write_tree
+from homelab.render import env_objects, render_tree, write_tree
 
 ENV = "dev"
 
@@ -53,11 +53,11 @@ class Workspace:
         return config
 
     def render(self) -> list[dict[str, Any]]:
-        """Render the tree in-process (as `homelab render` does) and return the environment's objects."""
+        """Render the tree in-process (as `homelab render` does) and return the environment's objects as
+        bootstrap and apply read them (the overlay adds the env label)."""
         config = Config.model_validate(yaml.safe_load((self.root / "homelab.yaml").read_text()))
-        rendered = render_tree(config, load_catalog(), envs=[ENV])
-        write_tree(rendered, self.tree)
-        return [obj.body for obj in rendered.objects[ENV]]
+        write_tree(render_tree(config, load_catalog(), envs=[ENV]), self.tree)
+        return env_objects(self.tree, ENV)
 
     def homelab(self, *args: str, kubeconfig: Path | None = None,
                 timeout: float = 600) -> subprocess.CompletedProcess[str]:
