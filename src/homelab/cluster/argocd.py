@@ -36,12 +36,12 @@ _FIELDS = {"apiVersion", "kind", "namespace", "resources", "patches"}
 Fetch = Callable[[str], bytes]
 
 
-def _download(url: str) -> bytes:
+def download(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=60) as response:
         return bytes(response.read())
 
 
-def remote_manifest(url: str, local: Path | None = None, fetch: Fetch = _download) -> bytes:
+def remote_manifest(url: str, local: Path | None = None, fetch: Fetch = download) -> bytes:
     """A pinned remote manifest, downloaded or read from `local`, refused unless its sha256 matches the pin."""
     expected = PINNED.get(url)
     if expected is None:
@@ -86,7 +86,7 @@ def _namespaced(objects: list[Obj]) -> Callable[[Obj], bool]:
     return namespaced
 
 
-def build(folder: Path, *, manifest: Path | None = None, fetch: Fetch = _download) -> list[Obj]:
+def build(folder: Path, *, manifest: Path | None = None, fetch: Fetch = download) -> list[Obj]:
     """The objects `kubectl kustomize folder` builds, for the kustomizations described above."""
     path = folder / "kustomization.yaml"
     try:

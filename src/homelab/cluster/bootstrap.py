@@ -70,8 +70,8 @@ def sourced_from(obj: o.Obj, repo_url: str) -> bool:
     return any(str(s.get("repoURL", "")).rstrip("/") == repo_url.rstrip("/") for s in sources)
 
 
-def controller_install(env_objects: list[o.Obj], tree: Path, gitops_path: str, manifest: Path | None = None,
-                       fetch: argocd.Fetch = argocd._download) -> tuple[list[o.Obj], list[o.Obj]]:
+def controller_install(env_objects: list[o.Obj], tree: Path, gitops_path: str,
+                       manifest: Path | None = None) -> tuple[list[o.Obj], list[o.Obj]]:
     """(its Namespace from the tree, the objects its kustomization builds) for the GitOps controller.
 
     The controller is the Application render marked protected; its source path, relative to the
@@ -86,7 +86,7 @@ def controller_install(env_objects: list[o.Obj], tree: Path, gitops_path: str, m
     prefix = gitops_path.strip("/")
     folder = tree / (path[len(prefix):].strip("/") if prefix and path.startswith(prefix + "/") else path)
     namespaces = [obj for obj in env_objects if o.protected(obj) and obj.get("kind") == "Namespace"]
-    return namespaces, argocd.build(folder, manifest=manifest, fetch=fetch)
+    return namespaces, argocd.build(folder, manifest=manifest)
 
 
 @dataclass

@@ -64,7 +64,7 @@ def _expiry(status: dict[str, Any]) -> float | None:
     return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
 
 
-def run_exec(ctx: Context, spec: dict[str, Any], *, interactive: bool | None = None,
+def run_exec(ctx: Context, spec: dict[str, Any],
              run: Callable[..., subprocess.CompletedProcess[bytes]] = subprocess.run) -> Identity:
     """Run a client-go exec credential plugin once and return what it printed."""
     api = str(spec.get("apiVersion", ""))
@@ -76,7 +76,7 @@ def run_exec(ctx: Context, spec: dict[str, Any], *, interactive: bool | None = N
     if mode not in ("Never", "IfAvailable", "Always"):
         raise _fail(ctx, f"exec plugin {command}: interactiveMode must be Never, IfAvailable or Always, not {mode}",
                     "client.authentication.k8s.io/v1 requires interactiveMode in the kubeconfig's exec entry")
-    terminal = sys.stdin.isatty() if interactive is None else interactive
+    terminal = sys.stdin.isatty()
     if mode == "Always" and not terminal:
         raise _fail(ctx, f"exec plugin {command} needs to prompt (interactiveMode: Always), but standard input is "
                          "not a terminal", "run homelab from a terminal, or log in once with the plugin "

@@ -49,11 +49,9 @@ class Kube:
     """
 
     def __init__(self, ctx: kubeconfig.Context, transport: httpx2.BaseTransport | None = None, *,
-                 field_manager: str = FIELD_MANAGER, budget: float = 60.0, policy: RetryPolicy | None = None,
-                 credentials: Credentials | None = None):
+                 field_manager: str = FIELD_MANAGER, budget: float = 60.0, policy: RetryPolicy | None = None):
         self.context, self.server, self.field_manager = ctx.name, ctx.server, field_manager
-        self.transport = KubeTransport(credentials or Credentials(ctx), policy or RetryPolicy(budget=budget),
-                                       inner=transport)
+        self.transport = KubeTransport(Credentials(ctx), policy or RetryPolicy(budget=budget), inner=transport)
         limit = httpx2.Timeout(min(20.0, max(budget, 1.0)))
         # TLS, identity and proxy live in our transport; lightkube only builds paths and decodes objects.
         config = SingleConfig(context_name=ctx.name, context=LkContext(cluster=ctx.name, namespace=ctx.namespace),
