@@ -16,6 +16,7 @@ It replaces the controller's effects that homelab waits for, and nothing else:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -51,6 +52,7 @@ CHART_CRDS = {
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet"}
 
 
+@functools.cache
 def crds_in(folder: Path) -> list[dict[str, Any]]:
     docs = [d for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
             for d in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)]
@@ -120,9 +122,10 @@ class ArgoCDControllerDouble:
         name = str(app["metadata"]["name"])
         if o.labels(app).get("app.kubernetes.io/component") == "root-application":
             return
-        for folder in CHART_CRDS.get(name, []):
-            for crd in crds_in(self.crds / folder):
-                self.kube.apply(crd, force=True)
+        for chart in CHART_CRDS.get(name, []):
+            for crd in crds_in(self.crds / chart):
+                if not self._served(crd):
+                    self.kube.apply(crd, force=True)
         folder = self._folder((app.get("spec") or {}).get("source") or {})
         if folder is None or not (folder / "kustomization.yaml").is_file():
             return
@@ -157,18 +160,20 @@ class ArgoCDControllerDouble:
         return [d for d in yaml.load_all(built.stdout, Loader=yaml.CSafeLoader) if isinstance(d, dict)]
 
     def _health(self, name: str) -> str:
-        for folder in CHART_CRDS.get(name, []):
-            for crd in crds_in(self.crds / folder):
-                spec = crd["spec"]
-                if not any(self.kube.served(f"{spec['group']}/{v['name']}", spec["names"]["kind"])
-                           for v in spec["versions"] if v.get("served")):
-                    return "Progressing"
+        for chart in CHART_CRDS.get(name, []):
+            if not all(self._served(crd) for crd in crds_in(self.crds / chart)):
+                return "Progressing"
         for ref in self.applied.get(name, []):
             if ref.kind in WORKLOADS:
                 live = self.kube.get(ref)
                 if live is None or not readiness(live).ready:
                     return "Progressing"
         return "Healthy"
+
+    def _served(self, crd: dict[str, Any]) -> bool:
+        spec = crd["spec"]
+        return any(self.kube.served(f"{spec['group']}/{v['name']}", spec["names"]["kind"])
+                   for v in spec["versions"] if v.get("served"))
 
     def _write_status(self, app: dict[str, Any], health: str) -> None:
         spec = app.get("spec") or {}
