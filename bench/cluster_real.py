@@ -57,8 +57,9 @@ def clean(workspace: Workspace, kube: Kube) -> None:
 def kubectl_run(workspace: Workspace, objects: list[dict[str, object]]) -> float:
     path = workspace.root / "all.yaml"
     path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    # under our own field manager, so no foreign owner stays behind on what destroy keeps (Argo CD's objects)
     command = [shutil.which("kubectl") or "kubectl", "--kubeconfig", str(workspace.kubeconfig), "apply",
-               "--server-side", "--force-conflicts", "--field-manager=bench-kubectl", "-f", str(path)]
+               "--server-side", "--force-conflicts", "--field-manager=homelab-dev", "-f", str(path)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - started

@@ -101,3 +101,15 @@ def test_rich_progress_bars_follow_the_waves(argocd: FakeAPI, tmp_path: Path) ->
     assert tasks["wave 0: apply 7 objects"] == (7, 7)
     assert tasks["wave 1: wait until ready"] == (2, 2)
     assert len(tasks) == 6
+
+
+def test_objects_of_one_kind_go_out_at_once_and_results_keep_the_order(argocd: FakeAPI, tmp_path: Path) -> None:
+    """With workers, a kind's objects are applied concurrently; Namespaces still precede what they hold."""
+    tree = load("tree.yaml") + [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"extra-{i}", "namespace": "demo",
+                                                             "labels": dict(OURS)}} for i in range(20)]
+    result = apply_tree(argocd.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), workers=8)
+    sequential = apply_tree(argocd.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock())
+    assert result.applied == sequential.applied, "the reported order is the apply order"
+    writes = [r.url.path for r in argocd.requests if r.method == "PATCH"]
+    assert writes.index("/api/v1/namespaces/demo") < min(i for i, p in enumerate(writes) if "/demo/configmaps/" in p)

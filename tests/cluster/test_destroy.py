@@ -46,8 +46,9 @@ def test_destroy_in_reverse_wave_order(installed: FakeAPI, tmp_path: Path) -> No
                      confirm=lambda p: shown.append(p) or True)
     assert shown and result.kept == ["PersistentVolumeClaim/demo/data-web-0 (data)",
                                       "Namespace/demo (holds PersistentVolumeClaims)"]
-    assert installed.deleted_names() == ["blue", "widgets", "web", "web-config", "web", "web", "web",
-                                         "widgets.example.com", "homelab-data"]
+    assert installed.deleted_names() == ["blue", "widgets", "homelab-data",  # custom resources, wave by wave
+                                         "web", "web-config", "web", "web", "web",  # then every built-in kind
+                                         "widgets.example.com"]  # CRDs and Namespaces last
     assert ("", "persistentvolumeclaims", "demo", "data-web-0") in installed.objects
     assert ("", "namespaces", "", "demo") in installed.objects
     assert ("", "configmaps", "kube-system", inventory_name("homelab", "dev")) in installed.objects
@@ -84,8 +85,8 @@ def test_a_failure_midway_says_what_was_and_was_not_deleted(installed: FakeAPI, 
     text = str(err.value)
     assert real == []
     assert "etcdserver: request timed out" in text
-    assert "stopped after deleting 3 object(s) (Widget/demo/blue, Application/argocd/widgets, Deployment/demo/web)" \
-        in text
+    assert ("stopped after deleting 4 object(s) (Widget/demo/blue, Application/argocd/widgets, "
+            "AppProject/argocd/homelab-data, Deployment/demo/web)") in text
     assert "not deleted: ConfigMap/demo/web-config" in text and "Namespace" not in text.split("not deleted:")[0]
 
 

@@ -22,6 +22,7 @@ TimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to wait
                                                                 "and to keep retrying a failing request")]
 ReadTimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to keep retrying a failing request")]
 STATE_DIR = Path(".homelab/state")
+WORKERS = 8  # objects applied at once within one kind of one wave
 DEFAULT_TREE = Path("rendered")  # the same default as `homelab validate`
 
 
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
             with cluster_view.RichProgress() as progress:
                 result = run(kube, objects, install, platform=loaded.config.platform.name, env=name,
                              repo_url=loaded.config.gitops.repo_url, mode=mode, timeout=timeout, progress=progress,
-                             force=force_conflicts)
+                             force=force_conflicts, workers=WORKERS)
         finally:
             kube.close()
         applied = len(result.applied.applied) if result.applied else 0
@@ -135,7 +136,8 @@ def register(app: typer.Typer) -> None:
         try:
             with cluster_view.RichProgress() as progress:
                 result = apply_tree(kube, objects, loaded.config.platform.name, name, timeout=timeout,
-                                    force=force_conflicts, confirm_prune=confirm, progress=progress, prune=prune)
+                                    force=force_conflicts, confirm_prune=confirm, progress=progress, prune=prune,
+                                    workers=WORKERS)
         finally:
             kube.close()
         console(stderr=True).print(f"[green]applied {len(result.applied)} objects in {result.waves} waves[/]"

@@ -8,7 +8,9 @@ ownership labels and are gone from the tree are pruned, and only after the user 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Protocol
 
 from homelab.cluster import objects as o
@@ -82,7 +84,7 @@ def prune_preview(kube: Kube, tree: list[o.Obj], platform: str, env: str) -> lis
 def apply_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, timeout: float = 600,
                force: bool = False, confirm_prune: Callable[[list[ObjectDiff]], bool] = lambda d: True,
                progress: Progress | None = None, clock: Clock | None = None, prune: bool = True,
-               awaited: Callable[[o.Obj], bool] = lambda obj: True) -> ApplyResult:
+               awaited: Callable[[o.Obj], bool] = lambda obj: True, workers: int = 1) -> ApplyResult:
     """Apply `tree` to the cluster, then prune. Raises HomelabError with the exit code naming the cause.
 
     `awaited` says which objects each wave waits for (bootstrap --local skips Applications
@@ -98,7 +100,7 @@ def apply_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, timeou
     kube.apply(inventory_object(platform, env, kinds), force=force)
     result = ApplyResult()
     result.applied, result.waves = apply_waves(kube, tree, timeout=timeout, force=force, progress=progress,
-                                               clock=clock, awaited=awaited)
+                                               clock=clock, awaited=awaited, workers=workers)
     if doomed:
         result.pruned = delete_in_order(kube, doomed, timeout, clock, progress, title="prune")
         kube.apply(inventory_object(platform, env, kinds_of(tree)), force=force)
@@ -113,34 +115,43 @@ def check_order(tree: list[o.Obj]) -> None:
 
 
 def apply_waves(kube: Kube, tree: list[o.Obj], *, timeout: float, force: bool, progress: Progress,
-                clock: Clock, awaited: Callable[[o.Obj], bool] = lambda obj: True) -> tuple[list[str], int]:
-    """Server-side apply wave by wave: CRDs established first, then the rest, then the wave's readiness."""
+                clock: Clock, awaited: Callable[[o.Obj], bool] = lambda obj: True,
+                workers: int = 1) -> tuple[list[str], int]:
+    """Server-side apply wave by wave: CRDs established first, then the rest, then the wave's readiness.
+
+    Objects of one kind rank in one wave (all NetworkPolicies, all Applications) do not depend on each
+    other, so up to `workers` of them are applied at once; results are taken in apply order.
+    """
     check_order(tree)
     learn_tree(kube, tree)
     applied: list[str] = []
     stages = o.waves(tree)
-    for stage in stages:
-        progress.task(f"wave {stage.number}: apply {len(stage.objects)} objects", len(stage.objects))
-        seen: dict[o.Ref, o.Obj] = {}
-        for crd in stage.crds:
-            seen[o.ref(crd)] = kube.apply(crd, force=force)
-            applied.append(str(o.ref(crd)))
-            progress.advance(str(o.ref(crd)))
-        if stage.crds:
-            progress.note(f"wave {stage.number}: waiting for {len(stage.crds)} CRDs to be established")
-            until_ready(kube, stage.crds, timeout, clock, what="established", seen=seen)
-            kube.refresh_crds()
-        for obj in stage.rest:
-            r = o.ref(obj)
-            if not kube.served(r.api_version, r.kind):
-                progress.note(f"waiting for the CRD of {r.kind} ({r.api_version}) to be established")
-                until_kind(kube, r.api_version, r.kind, timeout, clock)
-            seen[r] = apply_one(kube, obj, force, timeout, clock)
-            applied.append(str(r))
-            progress.advance(str(r))
-        waited = [obj for obj in stage.objects if awaited(obj)]
-        progress.task(f"wave {stage.number}: wait until ready", len(waited))
-        until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)), seen=seen)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+        for stage in stages:
+            progress.task(f"wave {stage.number}: apply {len(stage.objects)} objects", len(stage.objects))
+            seen: dict[o.Ref, o.Obj] = {}
+            for crd in stage.crds:
+                seen[o.ref(crd)] = kube.apply(crd, force=force)
+                applied.append(str(o.ref(crd)))
+                progress.advance(str(o.ref(crd)))
+            if stage.crds:
+                progress.note(f"wave {stage.number}: waiting for {len(stage.crds)} CRDs to be established")
+                until_ready(kube, stage.crds, timeout, clock, what="established", seen=seen)
+                kube.refresh_crds()
+            for _, group in groupby(stage.rest, key=o.kind_rank):
+                batch = list(group)
+                for api_version, kind in dict.fromkeys((r.api_version, r.kind) for r in map(o.ref, batch)):
+                    if not kube.served(api_version, kind):
+                        progress.note(f"waiting for the CRD of {kind} ({api_version}) to be established")
+                        until_kind(kube, api_version, kind, timeout, clock)
+                stored = pool.map(lambda obj: apply_one(kube, obj, force, timeout, clock), batch)
+                for obj, live in zip(batch, stored, strict=True):
+                    seen[o.ref(obj)] = live
+                    applied.append(str(o.ref(obj)))
+                    progress.advance(str(o.ref(obj)))
+            waited = [obj for obj in stage.objects if awaited(obj)]
+            progress.task(f"wave {stage.number}: wait until ready", len(waited))
+            until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)), seen=seen)
     return applied, len(stages)
 
 
@@ -155,13 +166,23 @@ def apply_one(kube: Kube, obj: o.Obj, force: bool, timeout: float, clock: Clock)
 
 
 def delete_steps(doomed: list[o.Obj]) -> list[list[o.Obj]]:
-    """Reverse wave order; inside a wave, Applications and other custom resources first and gone (their
-    finalizers need Argo CD and the operators still running), then the built-in kinds, Namespaces last."""
+    """Applications and other custom resources first, wave by wave in reverse, each wave gone before the
+    next (their finalizers need Argo CD and the operators of earlier waves still running); then every
+    built-in kind at once; then the Namespaces and CRDs at once (the namespace controller empties them)."""
     waves_of = o.effective_waves(doomed)
-    steps: dict[tuple[int, bool], list[o.Obj]] = {}
+    custom: dict[int, list[o.Obj]] = {}
+    builtin: list[o.Obj] = []
+    last: list[o.Obj] = []
     for obj in o.delete_order(doomed):
-        steps.setdefault((waves_of[o.ref(obj)], o.is_custom(obj)), []).append(obj)
-    return [steps[key] for key in sorted(steps, reverse=True)]
+        r = o.ref(obj)
+        if o.is_custom(obj):
+            custom.setdefault(waves_of[r], []).append(obj)
+        elif (r.group, r.kind) in (("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")):
+            last.append(obj)
+        else:
+            builtin.append(obj)
+    steps = [custom[number] for number in sorted(custom, reverse=True)]
+    return [step for step in (*steps, builtin, last) if step]
 
 
 def delete_in_order(kube: Kube, doomed: list[o.Obj], timeout: float, clock: Clock, progress: Progress,

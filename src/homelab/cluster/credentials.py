@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ class Credentials:
                  now: Callable[[], float] = time.time) -> None:
         self.ctx, self._run, self._now = ctx, run, now
         self._current: Identity | None = None
+        self._lock = threading.Lock()  # requests run from several threads; a plugin runs once at a time
 
     @property
     def refreshable(self) -> bool:
@@ -141,15 +143,17 @@ class Credentials:
         return bool(self.ctx.user.get("exec") or self.ctx.user.get("tokenFile"))
 
     def identity(self) -> Identity:
-        current = self._current
-        if current is None or (current.expires is not None and self._now() > current.expires - _EARLY):
-            self._current = current = self._load()
-        return current
+        with self._lock:
+            current = self._current
+            if current is None or (current.expires is not None and self._now() > current.expires - _EARLY):
+                self._current = current = self._load()
+            return current
 
     def refresh(self) -> Identity:
         """After a 401: read the credentials again."""
-        self._current = self._load()
-        return self._current
+        with self._lock:
+            self._current = self._load()
+            return self._current
 
     def _load(self) -> Identity:
         user, ctx = self.ctx.user, self.ctx
