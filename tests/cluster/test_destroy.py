@@ -85,9 +85,11 @@ def test_a_failure_midway_says_what_was_and_was_not_deleted(installed: FakeAPI, 
     text = str(err.value)
     assert real == []
     assert "etcdserver: request timed out" in text
-    assert ("stopped after deleting 4 object(s) (Widget/demo/blue, Application/argocd/widgets, "
-            "AppProject/argocd/homelab-data, Deployment/demo/web)") in text
-    assert "not deleted: ConfigMap/demo/web-config" in text and "Namespace" not in text.split("not deleted:")[0]
+    assert ("stopped after deleting 7 object(s) (Widget/demo/blue, Application/argocd/widgets, "
+            "AppProject/argocd/homelab-data, Deployment/demo/web, RoleBinding/demo/web, Role/demo/web, "
+            "ServiceAccount/demo/web)") in text, "the rest of the failing step finished and is counted"
+    assert "not deleted: ConfigMap/demo/web-config, CustomResourceDefinition/widgets.example.com" in text
+    assert "Namespace" not in text.split("not deleted:")[0]
 
 
 def test_a_stuck_finalizer_times_out_and_stops_before_the_next_wave(installed: FakeAPI, tmp_path: Path) -> None:

@@ -228,7 +228,7 @@ def register(app: typer.Typer) -> None:
         try:
             with cluster_view.RichProgress() as progress:
                 plan = run(kube, objects, loaded.config.platform.name, name, delete_data=delete_data,
-                           confirm=confirm, timeout=timeout, progress=progress)
+                           confirm=confirm, timeout=timeout, progress=progress, workers=WORKERS)
         finally:
             kube.close()
         out.print(f"[green]deleted {len(plan.delete)} objects[/]" + (f", kept {len(plan.kept)}" if plan.kept else ""))

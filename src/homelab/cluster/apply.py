@@ -14,6 +14,7 @@ from itertools import groupby
 from typing import Protocol
 
 from homelab.cluster import objects as o
+from homelab.cluster.delete import delete_in_order
 from homelab.cluster.diff import ObjectDiff, diff_deleted
 from homelab.cluster.kube import Kube, learn_tree
 from homelab.cluster.prune import (
@@ -102,7 +103,7 @@ def apply_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, timeou
     result.applied, result.waves = apply_waves(kube, tree, timeout=timeout, force=force, progress=progress,
                                                clock=clock, awaited=awaited, workers=workers)
     if doomed:
-        result.pruned = delete_in_order(kube, doomed, timeout, clock, progress, title="prune")
+        result.pruned = delete_in_order(kube, doomed, timeout, clock, progress, title="prune", workers=workers)
         kube.apply(inventory_object(platform, env, kinds_of(tree)), force=force)
     return result
 
@@ -163,64 +164,3 @@ def apply_one(kube: Kube, obj: o.Obj, force: bool, timeout: float, clock: Clock)
         until_gone(kube, [o.ref(obj)], timeout, clock)
         live = kube.apply(obj, force=force)
     return live
-
-
-def delete_steps(doomed: list[o.Obj]) -> list[list[o.Obj]]:
-    """Applications and other custom resources first, wave by wave in reverse, each wave gone before the
-    next (their finalizers need Argo CD and the operators of earlier waves still running); then every
-    built-in kind at once; then the Namespaces and CRDs at once (the namespace controller empties them)."""
-    waves_of = o.effective_waves(doomed)
-    custom: dict[int, list[o.Obj]] = {}
-    builtin: list[o.Obj] = []
-    last: list[o.Obj] = []
-    for obj in o.delete_order(doomed):
-        r = o.ref(obj)
-        if o.is_custom(obj):
-            custom.setdefault(waves_of[r], []).append(obj)
-        elif (r.group, r.kind) in (("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")):
-            last.append(obj)
-        else:
-            builtin.append(obj)
-    steps = [custom[number] for number in sorted(custom, reverse=True)]
-    return [step for step in (*steps, builtin, last) if step]
-
-
-def delete_in_order(kube: Kube, doomed: list[o.Obj], timeout: float, clock: Clock, progress: Progress,
-                    title: str) -> list[str]:
-    """Delete step by step (see `delete_steps`), each step gone before the next; all dry-run checked first.
-
-    The server-side dry run catches missing RBAC and admission refusals for every object
-    before the first real delete, so a refusal leaves the cluster untouched.
-    """
-    for obj in doomed:
-        kube.delete(o.ref(obj), dry_run=True)
-    done: list[str] = []
-    progress.task(f"{title}: delete {len(doomed)} objects", len(doomed))
-    for step in delete_steps(doomed):
-        refs = [o.ref(obj) for obj in step]
-        for r in refs:
-            try:
-                kube.delete(r)
-            except Exception as exc:
-                left = [str(x) for x in (o.ref(d) for d in doomed) if str(x) not in done]
-                raise _partial(exc, done, left) from None
-            done.append(str(r))
-            progress.advance(str(r))
-        try:
-            until_gone(kube, refs, timeout, clock)
-        except Exception as exc:
-            left = [str(o.ref(d)) for d in doomed if str(o.ref(d)) not in done]
-            raise _partial(exc, done, left) from None
-    return done
-
-
-def _partial(exc: Exception, done: list[str], left: list[str]) -> Exception:
-    """The original error, extended with exactly what was and was not deleted."""
-    from homelab.errors import HomelabError
-
-    if not isinstance(exc, HomelabError):
-        return exc
-    summary = (f"stopped after deleting {len(done)} object(s)" + (f" ({', '.join(done)})" if done else "") +
-               f"; not deleted: {', '.join(left) if left else 'nothing'}")
-    note = Problem(summary, hint="fix the cause and re-run; it continues where it stopped")
-    return HomelabError([*exc.problems, note], exit_code=exc.exit_code)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from homelab.cluster import objects as o
-from homelab.cluster.apply import Progress, Quiet, delete_in_order, inventory_ref, owned_live, remembered_kinds
+from homelab.cluster.apply import Progress, Quiet, inventory_ref, owned_live, remembered_kinds
+from homelab.cluster.delete import delete_in_order
 from homelab.cluster.kube import Kube
 from homelab.cluster.prune import kinds_of
 from homelab.cluster.wait import Clock
@@ -51,7 +52,7 @@ def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> 
 
 def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_data: bool = False,
             confirm: Callable[[DestroyPlan], bool] = lambda p: True, timeout: float = 600,
-            progress: Progress | None = None, clock: Clock | None = None) -> DestroyPlan:
+            progress: Progress | None = None, clock: Clock | None = None, workers: int = 1) -> DestroyPlan:
     """Delete what we own in `env`; the inventory goes last so an interrupted destroy can be re-run."""
     progress, clock = progress or Quiet(), clock or Clock()
     kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
@@ -61,7 +62,7 @@ def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_da
     plan = plan_destroy(owned, claims, delete_data)
     if not confirm(plan):
         raise cluster_error(ExitCode.ABORTED, "nothing deleted: destroy was declined")
-    delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy")
+    delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy", workers=workers)
     if not plan.kept:
         kube.delete(inventory_ref(platform, env))
     return plan
