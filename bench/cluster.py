@@ -6,7 +6,7 @@
    `minimal`, `standard` and `full` profiles, `homelab bootstrap --local` until every wave is ready, next
    to `kubectl apply --server-side` of the very same objects (Argo CD's install and the tree) in one run.
    Fake kwok nodes make pods ready at once and ArgoCDControllerDouble (tests/e2e, a test double for
-   Argo CD's controller) reports Applications healthy within 0.05 s, so the wall time is our own
+   Argo CD's controller) polls Applications every 0.1 s, so the wall time is our own
    overhead: applying, ordering and waiting. Every chart CRD is installed beforehand for both runs, and
    the environment is destroyed (data included) before each run.
 

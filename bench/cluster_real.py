@@ -93,7 +93,7 @@ def compare(kubeconfig: Path, profiles: list[str]) -> Table:
             tree = [obj for obj in workspace.render() if not is_root(obj)]
             install = argocd.build(workspace.tree / "manifests" / "argo-cd", manifest=vendored(argocd.MANIFEST_URL))
             everything = o.apply_order([*install, *tree])
-            with ArgoCDControllerDouble(kubeconfig, workspace.tree, shared("crds"), every=0.05):
+            with ArgoCDControllerDouble(kubeconfig, workspace.tree, shared("crds"), every=0.1):
                 clean(workspace, kube)
                 kubectl_seconds = kubectl_run(workspace, everything)
                 clean(workspace, kube)

@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ class ArgoCDControllerDouble:
         self.applied: dict[str, list[o.Ref]] = {}
         self.health: dict[str, str] = {}
         self.errors: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="argocd-double")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="argocd-controller-double", daemon=True)
 
@@ -84,6 +86,7 @@ class ArgoCDControllerDouble:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+        self._pool.shutdown()
         self.kube.close()
 
     def _run(self) -> None:
@@ -95,22 +98,27 @@ class ArgoCDControllerDouble:
             self._stop.wait(self.every)
 
     def reconcile(self) -> None:
-        self.kube.refresh_crds()
+        """One pass over every Application, eight at a time (Argo CD's controller works in parallel too)."""
+        if not self.kube.served(*APPLICATION) or any(h != "Healthy" for h in self.health.values()):
+            self.kube.refresh_crds()  # waiting for a CRD to be Established: ask discovery again
         if not self.kube.served(*APPLICATION):
             return
-        for app in self.kube.list(*APPLICATION, namespace=self.namespace):
-            name = str(app["metadata"]["name"])
-            if app["metadata"].get("deletionTimestamp"):
-                self._finalize(app)
-                continue
-            spec = json.dumps(app.get("spec") or {}, sort_keys=True)
-            if self.synced.get(name) != spec:
-                self._sync(app)
-                self.synced[name] = spec
-            health = self._health(name)
-            if self.health.get(name) != health or not (app.get("status") or {}).get("sync"):
-                self._write_status(app, health)
-                self.health[name] = health
+        apps = self.kube.list(*APPLICATION, namespace=self.namespace)
+        list(self._pool.map(self._reconcile_one, apps))
+
+    def _reconcile_one(self, app: dict[str, Any]) -> None:
+        name = str(app["metadata"]["name"])
+        if app["metadata"].get("deletionTimestamp"):
+            self._finalize(app)
+            return
+        spec = json.dumps(app.get("spec") or {}, sort_keys=True)
+        if self.synced.get(name) != spec:
+            self._sync(app)
+            self.synced[name] = spec
+        health = self._health(name)
+        if self.health.get(name) != health or not (app.get("status") or {}).get("sync"):
+            self._write_status(app, health)
+            self.health[name] = health
 
     def _folder(self, source: dict[str, Any]) -> Path | None:
         path = str(source.get("path") or "").strip("/")
