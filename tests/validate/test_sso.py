@@ -18,8 +18,10 @@ from homelab.plan import make_plan
 Docs = list[dict[str, Any]]
 
 
-def _no_argocd_oidc(values: dict[str, Any]) -> None:
-    del values["configs"]["cm"]["oidc.config"]
+def _no_argocd_oidc(docs: Docs) -> None:
+    """Argo CD is a local kustomization: its OIDC login is the argocd-cm patch of its Application."""
+    patches = _doc(docs, "Application", "argo-cd")["spec"]["source"]["kustomize"]["patches"]
+    patches[:] = [p for p in patches if p["target"] != {"kind": "ConfigMap", "name": "argocd-cm"}]
 
 
 def _dummy_authenticator(values: dict[str, Any]) -> None:
@@ -54,7 +56,7 @@ def _proxy_without_ca(values: dict[str, Any]) -> None:
 
 
 BROKEN: dict[str, tuple[str, str, Callable[[Docs], None], str]] = {
-    "Argo CD without its OIDC config": ("base/application/argo-cd.yaml", _values("argo-cd", _no_argocd_oidc),
+    "Argo CD without its OIDC config": ("base/application/argo-cd.yaml", _no_argocd_oidc,
                                         "argo-cd's values do not configure its OIDC login"),
     "JupyterHub on the default authenticator": ("base/development/jupyterhub.yaml",
                                                 _values("jupyterhub", _dummy_authenticator),

@@ -134,7 +134,8 @@ def test_every_sql_consumer_has_its_own_database_and_role(trees: dict[str, Path]
         mine = [o for o in objects if o["kind"] == "ExternalSecret" and o["metadata"]["namespace"] == ns
                 and any(d["remoteRef"]["key"] == path for d in o["spec"]["data"])]
         assert mine, f"{consumer} has no Secret from {path}"
-        assert tenant in yaml.safe_dump(mine[0]["spec"]["target"]["template"])
+        apps = [o["spec"] for o in objects if o["kind"] == "Application" and o["metadata"]["name"] == consumer]
+        assert tenant in yaml.safe_dump([mine[0]["spec"]["target"]["template"], apps]), consumer
     assert "barmanObjectStore" not in yaml.safe_dump(objects)
 
 

@@ -6,6 +6,7 @@ component is adding a data file under `catalog/data/<layer>/<category>/`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -238,8 +239,9 @@ class GitOps(Evidence):
 
 
 class Crds(Evidence):
-    """The CRDs the component's source installs: their API groups, and where the files live upstream at the
-    pinned version, so `homelab crds fetch` can download them and `homelab validate` check custom resources."""
+    """The CRDs the component's source installs: their API groups (custom resources of those groups, its own
+    and anyone's, sync in a later wave than the component's Application), and where the files live upstream
+    at the pinned version, so `homelab crds fetch` can download them and `homelab validate` check them."""
 
     groups: list[str] = Field(min_length=1, description="API groups, e.g. gateway.networking.k8s.io")
     files: list[Annotated[str, Field(pattern=r"^https://")]] = Field(
@@ -344,6 +346,9 @@ class OidcClient(Evidence):
     ca_values: dict[str, Any] = Field(default_factory=dict)
 
 
+LOCAL_PATCH_KEY = re.compile(r"[A-Z][A-Za-z0-9]*/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+
+
 class Component(Strict):
     name: Name
     title: str
@@ -396,8 +401,21 @@ class Component(Strict):
         default_factory=list, description="custom resources the component needs, e.g. the Cluster an operator runs")
     crds: Crds | None = Field(default=None, description="the CRDs its source installs, and where they live upstream")
 
+    def _local_values_are_patches(self) -> None:
+        """A local kustomization has no Helm values: its values patch its objects, keyed `<Kind>/<name>`."""
+        blocks = [self.values, *(w.values for w in self.values_when)]
+        if self.oidc:
+            blocks += [self.oidc.values, self.oidc.ca_values]
+        bad = sorted(k for block in blocks for k, v in block.items()
+                     if not LOCAL_PATCH_KEY.fullmatch(k) or not isinstance(v, dict))
+        if bad:
+            raise ValueError(f"a local source's values patch its objects: keys are <Kind>/<name> with a mapping "
+                             f"(e.g. ConfigMap/my-config: {{data: ...}}), not {bad}")
+
     @model_validator(mode="after")
     def _consistent(self) -> Component:
+        if self.source.kind == "local":
+            self._local_values_are_patches()
         if self.pod_security != "restricted" and not self.pod_security_reason:
             raise ValueError(f"pod_security '{self.pod_security}' needs a pod_security_reason")
         names = [e.name for e in self.endpoints]

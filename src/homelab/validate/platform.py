@@ -21,6 +21,7 @@ from homelab.catalog.loader import Catalog
 from homelab.config import Config
 from homelab.plan import Plan, make_plan
 from homelab.render import env_objects
+from homelab.render.argocd import application_values
 from homelab.render.bootstrap import FOLDER as BOOTSTRAP
 from homelab.render.context import Context
 from homelab.validate import kyverno, sso, stores
@@ -65,7 +66,7 @@ class EnvView:
         if path.is_file():
             return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
         app = self.application(cni)
-        return ((app or {}).get("spec", {}).get("source", {}).get("helm", {}) or {}).get("valuesObject") or {}
+        return application_values(app)[1]
 
     def ip_block_selects_nodes(self) -> bool:
         cni = self.plan.provider_of("cni")
@@ -234,9 +235,9 @@ def consumers_have_providers(view: EnvView) -> Iterator[Finding]:
     clients = {c.get("clientId") for r in view.of("KeycloakRealmImport")
                for c in ((r.get("spec") or {}).get("realm") or {}).get("clients") or []}
     for app in view.of("Application"):
-        values = (((app.get("spec") or {}).get("source") or {}).get("helm") or {}).get("valuesObject") or {}
+        where, values = application_values(app)
         for path, message in dangling(values, present, clients):
-            yield view.finding("dangling-consumer", app, ["spec", "source", "helm", "valuesObject", *path], message,
+            yield view.finding("dangling-consumer", app, [*where, *path], message,
                                "render it only when the plan has the provider (values_when), or add the provider")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from homelab.catalog.model import Component, Endpoint
 from homelab.render import ingress, sso
+from homelab.render.argocd import application_values
 from homelab.render.values import oidc_issuer, substitute
 from homelab.validate.findings import Finding
 from homelab.validate.stores import contains, reads
@@ -25,7 +26,7 @@ HTTPS = 443
 
 
 def _values(app: dict[str, Any] | None) -> dict[str, Any]:
-    return (((app or {}).get("spec") or {}).get("source", {}).get("helm") or {}).get("valuesObject") or {}
+    return application_values(app)[1]
 
 
 def sso_configured(view: EnvView) -> Iterator[Finding]:
@@ -58,7 +59,7 @@ def _own_login(view: EnvView, comp: Component, endpoint: Endpoint) -> Iterator[F
         return
     wanted = substitute(sso.client_values(ctx, comp), ctx, comp)
     if app is not None and not contains(_values(app), wanted):
-        yield view.finding("sso-configured", app, ["spec", "source", "helm", "valuesObject"],
+        yield view.finding("sso-configured", app, application_values(app)[0],
                            f"{comp.name}'s values do not configure its OIDC login with the platform's issuer"
                            + (" and trust the internal CA" if sso.internal_ca(ctx) and comp.oidc.ca_values else ""),
                            "render its values with the entry's oidc facet")
@@ -102,6 +103,6 @@ def _proxied(view: EnvView, comp: Component, endpoint: Endpoint) -> Iterator[Fin
                            "render its proxy instance (sso: proxy)")
     elif proxy.oidc and sso.internal_ca(ctx) and not (
             contains(_values(app), substitute(proxy.oidc.ca_values, ctx, proxy)) and _trust(view, comp.namespace)):
-        yield view.finding("sso-configured", app, ["spec", "source", "helm", "valuesObject"],
+        yield view.finding("sso-configured", app, application_values(app)[0],
                            f"{name} does not trust the internal CA that signs the issuer's certificate",
                            "render it with the proxy entry's oidc ca_values and the CA Certificate beside it")

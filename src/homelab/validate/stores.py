@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from homelab.render import backup, tenancy
+from homelab.render.argocd import application_values
 from homelab.render.context import Context
 from homelab.validate.findings import Finding
 
@@ -107,7 +108,7 @@ def _created_buckets(view: EnvView) -> set[str]:
     for tenant in tenancy.tenants(ctx):
         if "bucket" in tenant.facet.fields and tenant.facet.values:
             app = view.application(tenant.provider.name)
-            values = ((app or {}).get("spec", {}).get("source", {}).get("helm") or {}).get("valuesObject") or {}
+            values = application_values(app)[1]
             if contains(values, tenancy.fill(tenant.facet.values, ctx, tenant)):
                 made.add(tenancy.store_field(ctx, tenant.consumer, "object-storage", "bucket"))
     offsite = view.config.backup.offsite
@@ -173,9 +174,9 @@ def _wired(view: EnvView, ctx: Context, comp: Any, name: str, wiring: Any) -> It
     target = _find(view, wiring.kind, ns, name) if wiring.kind else view.application(comp.name)
     if target is None:
         return
-    values = ((target.get("spec") or {}).get("source", {}).get("helm") or {}).get("valuesObject") or {}
+    where, values = application_values(target)
     if wiring.kind is None and not contains(values, backup.values(ctx, comp)):
-        yield view.finding("database-backup", target, ["spec", "source", "helm", "valuesObject"],
+        yield view.finding("database-backup", target, where,
                            f"{comp.name}'s values do not send its backups to its own bucket as its backup provider "
                            "declares", "render its values with the backup wiring")
     if wiring.kind and not contains(target, backup.patched(ctx, comp, {"kind": wiring.kind,
