@@ -134,8 +134,10 @@ def test_plan_only_architecture_diagram(config: Config, catalog: Catalog, state_
     for title in ("Infrastructure Layer", "Data Layer", "Application Layer", "Development Layer", "Backup & Recovery"):
         assert f'["{title}"]' in arch["mermaid"]
     assert '["Grafana"]' in arch["mermaid"] and evil not in arch["mermaid"]
+    assert '<a href="/components/grafana" class="cmp" data-name="grafana"' in arch["svg"]
     html = client.get("/diagrams").text
-    assert 'src="/static/vendor/mermaid.min.js"' in html and 'id="diagram-architecture"' in html
+    assert 'id="diagram-architecture"' in html and "mermaid.min.js" not in html
+    assert 'data-name="grafana" data-state="planned"' in html  # coloured by live state on the page
 
 
 def test_render_stage_builder_is_used_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,11 +159,19 @@ def test_openapi_documents_the_api_and_docs_page_is_offline(client: TestClient) 
     assert client.get("/docs").status_code == 404  # swagger would load from a CDN: it is off
 
 
-def test_static_files_are_served_and_mermaid_is_vendored(client: TestClient) -> None:
-    js = client.get("/static/vendor/mermaid.min.js")
-    assert js.status_code == 200 and len(js.content) > 1_000_000
-    assert "javascript" in js.headers["content-type"]
-    assert client.get("/static/vendor/mermaid.LICENSE").text.startswith("The MIT License")
+def test_static_files_are_compressed_and_cached(client: TestClient) -> None:
+    page = client.get("/", headers={"accept-encoding": "gzip, br"})
+    url = next(u for u in page.text.split('"') if u.startswith("/static/portal.js?v="))
+    js = client.get(url, headers={"accept-encoding": "br, gzip"})
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert js.headers["content-encoding"] == "br" and js.headers["cache-control"].endswith("immutable")
+    assert client.get(url, headers={"accept-encoding": "gzip"}).headers["content-encoding"] == "gzip"
+    plain = client.get("/static/portal.js", headers={"accept-encoding": "identity"})
+    assert plain.headers["cache-control"] == "no-cache" and "content-encoding" not in plain.headers
+    again = client.get("/static/portal.js", headers={"if-none-match": plain.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert page.headers["content-encoding"] == "gzip"  # pages are compressed on the fly
+    assert client.get("/static/no-such.js").status_code == 404
 
 
 def test_only_changed_components_are_redrawn(client: TestClient, write_state: WriteState) -> None:
@@ -173,7 +183,7 @@ def test_only_changed_components_are_redrawn(client: TestClient, write_state: Wr
     after = portal.current().cards
     assert "verify failed" in after["redis"] and "state-failing" in after["redis"]
     assert after["grafana"] is before["grafana"]  # unchanged live data: the same rendered card is reused
-    assert '<article class="card state-failing" data-name="redis"' in client.get("/").text
+    assert '<article class="card state-failing" id="card-redis"' in client.get("/").text
 
 
 def test_reads_the_report_homelab_status_writes(client: TestClient, write_state: WriteState) -> None:
