@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
@@ -216,12 +216,13 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
         return portal.static.response(request, path)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request, layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None) -> Any:
+    def index(request: Request, layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None,
+              view: Annotated[Literal["cards", "table"], Query(description="layout")] = "cards") -> Any:
         if (same := fresh(request)) is not None:
             return same
         return page(request, "index.html", overview=portal.overview(layer, state, q, systems=True),
                     layers=catalog.layers, cards=portal.current().cards, layer=layer or "", state=state or "",
-                    q=q or "")
+                    q=q or "", layout=view)
 
     @app.get("/components/{name}", response_class=HTMLResponse, include_in_schema=False)
     def component_page(request: Request, name: str) -> Any:

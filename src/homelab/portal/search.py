@@ -1,7 +1,7 @@
 """Search by words: each typed word must begin a word of what a component is called or does.
 
 A component's words are its name, title, summary, namespace, categories, the capabilities it
-provides, the names the design gives it (its aliases) and the same of everything
+provides and requires, the names the design gives it (its aliases) and the same of everything
 folded into it. Matching the start of words, not any substring, keeps "pg" off "upgrades" while
 "postgres" still finds PostgreSQL, CloudNativePG (`postgres-operator`) and Barman. The page's
 script splits and matches the same way (`static/portal.js`), so typing and the API agree.
@@ -27,7 +27,7 @@ def component_words(components: Iterable[Component]) -> str:
     out: dict[str, None] = {}
     for comp in components:
         texts = [comp.name, comp.title, comp.summary, comp.namespace, *comp.categories, *comp.provides,
-                 *(place.name for place in comp.design)]
+                 *comp.requires, *(place.name for place in comp.design)]
         for text in texts:
             out.update(dict.fromkeys(words(text)))
     return " ".join(out)
