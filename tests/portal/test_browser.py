@@ -128,7 +128,7 @@ def test_a_verify_result_appears_on_the_open_page_without_a_reload(page: Any, li
     box = page.locator('.drawing[data-name="architecture"] a.cmp[data-name="redis"]')
     assert box.get_attribute("data-state") == "failing"
     write_state("dev", [Result("redis", "redis", "tcp://redis.redis:6379", True, 0.01)], 0.1, root=state_dir)
-    page.locator('.drawing a.cmp[data-name="redis"][data-state="ok"]').wait_for(timeout=5000)
+    page.locator('.drawing[data-name="architecture"] a.cmp[data-name="redis"][data-state="ok"]').wait_for(timeout=5000)
     assert page.evaluate("() => window.sameDocument") is True
     assert page.console_errors == []
 

@@ -118,11 +118,32 @@ def draw(name: str, text: str, parts: Parts) -> Diagram:
         elif bands.is_containment(chart):
             diagram.svg = bands.to_svg(chart, parts, diagram.title)
         else:
-            diagram.svg = graphviz.clean_svg(graphviz.run_dot(graphviz.to_dot(chart, parts)), diagram.title)
+            diagram.svg = _flowchart(text, parts, diagram.title)
     except (graphviz.GraphvizMissing, ValueError, RuntimeError) as exc:
         diagram.error = str(exc)
     diagram.components = list(dict.fromkeys(STATE_MARK.findall(diagram.svg)))
     return diagram
+
+
+def _width(svg: str) -> float:
+    found = re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+)', svg)
+    return float(found.group(1)) if found else 0.0
+
+
+def _flowchart(text: str, parts: Parts, title: str) -> str:
+    """Laid out by dot; a top-to-bottom chart wider than the page is drawn left to right when that is narrower
+    (the security diagram's dozens of applications then stack instead of spreading across the screen)."""
+    chart = mermaid.parse(text)
+    assert isinstance(chart, mermaid.Flowchart)
+    svg = graphviz.clean_svg(graphviz.run_dot(graphviz.to_dot(chart, parts)), title)
+    if chart.direction == "TB" and _width(svg) > bands.WIDTH:
+        turned = mermaid.parse(text)
+        assert isinstance(turned, mermaid.Flowchart)
+        turned.direction = "LR"
+        other = graphviz.clean_svg(graphviz.run_dot(graphviz.to_dot(turned, parts)), title)
+        if _width(other) < _width(svg):
+            return other
+    return svg
 
 
 def with_states(svg: str, states: dict[str, str]) -> str:

@@ -125,7 +125,7 @@ def to_dot(chart: Flowchart, parts: Parts) -> str:
                 node = chart.nodes[member]
                 lines.append(pad + _node_dot(member, node.label, node.shape, parts))
         loose = [m for m in group.members if isinstance(m, str) and m not in linked]
-        if group is not chart.root and len(loose) > columns and len(loose) == len(group.members):
+        if group is not chart.root and len(loose) > columns:
             lines.extend(f"{pad}{_q(a)} -> {_q(b)} [style=invis]" for a, b in zip(loose, loose[columns:], strict=False))
 
     emit(chart.root, 1, ROW)
@@ -164,6 +164,21 @@ def run_dot(dot: str, timeout: float = 120) -> str:
     return done.stdout
 
 
+def _drawn_box(svg: str, margin: float = 6) -> tuple[float, float, float, float]:
+    """The box around what is drawn: dot sometimes leaves room for invisible helper edges (the grid and
+    stacking edges), which would show as an empty band."""
+    shift = re.search(r'translate\(([\d.-]+) ([\d.-]+)\)', svg)
+    dx, dy = (float(shift.group(1)), float(shift.group(2))) if shift else (0.0, 0.0)
+    pairs = re.findall(r"(-?[\d.]+),(-?[\d.]+)", " ".join(re.findall(r'(?:points|d)="([^"]*)"', svg)))
+    pairs += re.findall(r' x="(-?[\d.]+)" y="(-?[\d.]+)"', svg)
+    xs = [float(a) + dx for a, _ in pairs]
+    ys = [float(b) + dy for _, b in pairs]
+    if not xs:
+        return 0.0, 0.0, 100.0, 100.0
+    left, top = min(xs) - margin, min(ys) - margin - 12  # text baselines: room for the line above
+    return left, top, max(xs) + margin - left, max(ys) + margin - top
+
+
 def clean_svg(svg: str, title: str) -> str:
     """dot's SVG made fit to sit inside the page: no prolog, ids, tooltips-as-titles, or targets;
     each link to a component marked with its name, so the page can colour it by live state."""
@@ -173,9 +188,9 @@ def clean_svg(svg: str, title: str) -> str:
     svg = re.sub(r'\s(?:id|target|xlink:title)="[^"]*"', "", svg)
     svg = re.sub(r'<a xlink:href="/components/([a-z0-9-]+)"',
                  lambda m: f'<a href="/components/{m.group(1)}" class="cmp" data-name="{m.group(1)}"', svg)
-    box = re.search(r'viewBox="([\d.\s-]+)"', svg)
-    width, height = (box.group(1).split()[2:4] if box else ("800", "600"))
-    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', f'<svg width="{width}" height="{height}" role="group" '
-                 f'aria-label="{html.escape(title)}"', svg, count=1)
+    x, y, width, height = _drawn_box(svg)
+    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"\s+viewBox="[^"]*"',
+                 f'<svg width="{width:.0f}" height="{height:.0f}" viewBox="{x:.1f} {y:.1f} {width:.1f} {height:.1f}" '
+                 f'role="group" aria-label="{html.escape(title)}"', svg, count=1)
     svg = re.sub(r"\s+xmlns:xlink=\"[^\"]*\"", "", svg)
     return re.sub(r"\n\s*\n", "\n", svg)

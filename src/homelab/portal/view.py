@@ -225,8 +225,8 @@ def shared_hosts(plan: Plan, config: Config) -> dict[str, list[str]]:
         if len(owners) > 1:
             for name in owners:
                 others = ", ".join(o for o in owners if o != name)
-                out.setdefault(name, []).append(f"host {host} is also used by {others}: only one of them can "
-                                                "answer there (give one endpoint another `host`)")
+                out.setdefault(name, []).append(f"shares host {host} with {others}: only one of them answers "
+                                                "there (give one endpoint another `host`)")
     return out
 
 
