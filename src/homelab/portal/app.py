@@ -30,6 +30,7 @@ from homelab.config import Config
 from homelab.plan import Plan, make_plan
 from homelab.portal import attention, diagrams, errors, markup, view
 from homelab.portal.auth import OidcSettings, install
+from homelab.portal.diagrams import Diagram
 from homelab.portal.security import SecurityMiddleware
 from homelab.portal.state import LiveState, StateReader
 from homelab.portal.static import StaticFiles
@@ -97,12 +98,12 @@ class Portal:
         return view.plan_views(self.plan, self.catalog, self.config)
 
     @property
-    def diagrams(self) -> dict[str, diagrams.Diagram]:
+    def drawings(self) -> dict[str, Diagram]:
         with self._drawing:  # drawn once, on first use (a background thread starts it early)
-            return self._diagrams
+            return self._drawn
 
     @cached_property
-    def _diagrams(self) -> dict[str, diagrams.Diagram]:
+    def _drawn(self) -> dict[str, Diagram]:
         built = self.builder(self.plan, self.catalog, self.config)
         parts = diagrams.label_parts({name: p.component.title for name, p in self.plan.components.items()})
         return {name: diagrams.draw(name, text, parts) for name, text in built.items()}
@@ -189,7 +190,7 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
     if builder is not None:
         portal.builder = builder
     portal.views  # noqa: B018 - plan now, so a bad config fails at start-up, not on the first request
-    threading.Thread(target=lambda: portal.diagrams, name="portal-diagrams", daemon=True).start()
+    threading.Thread(target=lambda: portal.drawings, name="portal-diagrams", daemon=True).start()
     pages = portal.pages
     app = FastAPI(title="homelab portal", version="1", docs_url=None, redoc_url=None,
                   description="Read-only view of the homelab platform: the plan laid out as the design draws it, "
@@ -237,8 +238,8 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
     def diagrams_page(request: Request) -> Any:
         if (same := fresh(request)) is not None:
             return same
-        states = {v.name: v.state for v in portal.current().views}
-        drawn = [(d, diagrams.with_states(d.svg, states)) for d in portal.diagrams.values()]
+        states: dict[str, str] = {v.name: v.state for v in portal.current().views}
+        drawn = [(d, diagrams.with_states(d.svg, states)) for d in portal.drawings.values()]
         return page(request, "diagrams.html", diagrams=drawn)
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
@@ -266,7 +267,7 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
     def api_diagrams() -> dict[str, dict[str, str]]:
         """The design's diagrams for this plan as mermaid text and as the SVG the page shows, by name."""
         return {d.name: {"title": d.title, "mermaid": d.mermaid, "svg": d.svg, "error": d.error}
-                for d in portal.diagrams.values()}
+                for d in portal.drawings.values()}
 
     errors.install(app, page)
     if oidc is not None:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from homelab.portal.state import LiveState
 from homelab.portal.view import KINDS, AttentionItem, CheckView, ComponentView, Kind
 
+
 def items(views: list[ComponentView], live: LiveState) -> list[AttentionItem]:
     out: list[AttentionItem] = []
     names = {v.name for v in views}

@@ -43,8 +43,10 @@ def _box(x: float, y: float, w: float, label: str, parts: Parts) -> str:
     _, lines = parts(label)
     name = lines[0].component if len(lines) == 1 else None
     shown = label if text_width(label) <= w - 12 else label[: max(int((w - 20) / 6.6), 4)].rstrip() + "…"
-    body = (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BOX_H}" rx="4" fill="white" stroke="black"/>'
-            f'<text x="{x + w / 2:.1f}" y="{y + 15:.1f}" text-anchor="middle" font-size="11">{html.escape(shown)}</text>')
+    body = (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BOX_H}" rx="4" fill="white" '
+            'stroke="black"/>'
+            f'<text x="{x + w / 2:.1f}" y="{y + 15:.1f}" text-anchor="middle" font-size="11">'
+            f"{html.escape(shown)}</text>")
     tip = f"<title>{html.escape(label)}</title>" if shown != label else ""
     if name:
         return f'<a href="/components/{name}" class="cmp" data-name="{name}">{tip}{body}</a>'
@@ -65,9 +67,9 @@ def to_svg(chart: Flowchart, parts: Parts, title: str) -> str:
     roots = [chart.nodes[m] for m in chart.root.members if isinstance(m, str)]
     group_edges = [e for e in chart.edges if e.src in chart.groups and e.dst in chart.groups]
     gutter = LANE * (len(group_edges) + 2)
-    left, inner = gutter, WIDTH - gutter
+    left, inner = float(gutter), float(WIDTH - gutter)
     out: list[str] = []
-    y = 4.0
+    y: float = 4.0
     if roots:
         label = " · ".join(n.label for n in roots)
         out.append(f'<g class="node root"><rect x="{left:.1f}" y="{y}" width="{inner:.1f}" height="26" rx="5" '
@@ -76,7 +78,7 @@ def to_svg(chart: Flowchart, parts: Parts, title: str) -> str:
         y += 26 + 14
     middles: dict[str, float] = {}
     for band in top:
-        start, cy, cx, row_h = y, y + HEAD + 4, left + PAD, 0.0
+        start, cy, cx, row_h = y, y + HEAD + 4.0, left + PAD, 0.0
         cells: list[str] = []
         members = [m for m in band.members if isinstance(m, Group)]
         loose = [m for m in band.members if isinstance(m, str)]

@@ -9,6 +9,7 @@ edge into a sub-group named by that label (the security diagram's dozens of `oid
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import shutil
 import subprocess
@@ -131,7 +132,7 @@ def to_dot(chart: Flowchart, parts: Parts) -> str:
     emit(chart.root, 1, ROW)
     top = _top(chart)
     stacked = [m for m in chart.root.members if isinstance(m, Group)]
-    for index, (upper, lower) in enumerate(zip(stacked, stacked[1:], strict=False)):
+    for index, (upper, lower) in enumerate(itertools.pairwise(stacked)):
         gap = _q(f"stack{index}")  # an invisible node every box of one group is above, every box of the next below
         lines.append(f'  {gap} [style=invis, label="", width=0, height=0, margin=0]')
         lines.extend(f"  {_q(n)} -> {gap} [style=invis]" for n in upper.node_ids())

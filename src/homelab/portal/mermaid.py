@@ -110,7 +110,7 @@ def _flowchart(direction: str, lines: list[str]) -> Flowchart:
         elif line == "end" and len(stack) > 1:
             stack.pop()
         elif line.startswith("direction "):
-            stack[-1].direction = DIRECTIONS.get(line.split()[1], None)
+            stack[-1].direction = DIRECTIONS.get(line.split()[1])
         else:
             _statement(line, chart, stack[-1])
     return chart

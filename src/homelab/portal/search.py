@@ -18,7 +18,7 @@ WORD = re.compile(r"[a-z0-9]+")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case runs of letters and digits: 'CloudNativePG (postgres-operator)' -> cloudnativepg, postgres, operator."""
+    """Lower-case runs of letters and digits: 'CloudNativePG (pg-operator)' -> cloudnativepg pg operator."""
     return WORD.findall(text.lower())
 
 

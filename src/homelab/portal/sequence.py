@@ -23,7 +23,7 @@ def _width(text: str) -> float:
 
 
 def _box(x: float, y: float, width: float, label: str, parts: Parts) -> str:
-    heading, lines = parts(label)
+    _, lines = parts(label)
     linked = next((p for p in lines if p.component), None)
     text = html.escape(label.replace("\n", " "))
     rect = (f'<rect x="{x - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" height="{BOX_H}" rx="5" '
