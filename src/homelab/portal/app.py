@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -72,6 +73,7 @@ class Merged:
     views: list[ComponentView]
     counts: dict[str, int]
     cards: dict[str, str]
+    rows: dict[str, str]  # the same systems as rows of the table view
     attention: list[attention.AttentionItem]
 
 
@@ -86,7 +88,9 @@ class Portal:
     builder: diagrams.Builder = field(default_factory=diagrams.builder)
     pages: jinja2.Environment = field(default_factory=lambda: markup.templates())
     _merged: Merged | None = field(default=None, repr=False)
-    _cards: dict[str, tuple[Any, ComponentView, str]] = field(default_factory=dict, repr=False)
+    _views: dict[str, tuple[Any, ComponentView]] = field(default_factory=dict, repr=False)
+    _cards: dict[str, tuple[Any, str, str]] = field(default_factory=dict, repr=False)
+    _pages: dict[str, str] = field(default_factory=dict, repr=False)  # rendered pages by ETag
     _drawing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
@@ -123,22 +127,27 @@ class Portal:
         if self._merged is not None and self._merged.live is live:
             return self._merged
         merged: dict[str, ComponentView] = {}
-        for planned in self.views:
-            merged[planned.name] = view.with_live(planned, live.status.get(planned.name),
-                                                  live.verify.get(planned.name))
-        card = self.pages.get_template("_card.html").module.card  # type: ignore[attr-defined]
-        cards = {}
-        for v in merged.values():
+        keys: dict[str, Any] = {}
+        for planned in self.views:  # status and verify records are frozen dataclasses: cheap to compare
+            keys[planned.name] = key = (live.status.get(planned.name), live.verify.get(planned.name))
+            known = self._views.get(planned.name)
+            if known is None or known[0] != key:
+                known = self._views[planned.name] = (key, view.with_live(planned, *key))
+            merged[planned.name] = known[1]
+        macros = self.pages.get_template("_card.html").module
+        cards, rows = {}, {}
+        for order, v in enumerate(merged.values()):
             if v.host is not None:
                 continue
-            parts = [merged[name] for name in v.parts]
-            key = (v, *parts)
+            key = tuple(keys[name] for name in [v.name, *v.parts])
             cached = self._cards.get(v.name)
             if cached is None or cached[0] != key:
-                cached = self._cards[v.name] = (key, v, card(v, parts, self.texts[v.name]))
-            cards[v.name] = cached[2]
+                parts = [merged[name] for name in v.parts]
+                cached = self._cards[v.name] = (key, macros.card(v, parts, self.texts[v.name]),  # type: ignore[attr-defined]
+                                                macros.row(v, order))  # type: ignore[attr-defined]
+            cards[v.name], rows[v.name] = cached[1], cached[2]
         views = list(merged.values())
-        self._merged = Merged(live, views, view.counts(views), cards, attention.items(views, live))
+        self._merged = Merged(live, views, view.counts(views), cards, rows, attention.items(views, live))
         return self._merged
 
     @cached_property
@@ -201,16 +210,19 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
         user = request.scope.get("portal_user")  # set by the login gate from the server-side session
         tag = portal.etag(request)
         html = pages.get_template(template).render(env=env, platform=config.platform.name, user=user, etag=tag,
-                                                   static=portal.static.url, diagram_names=list(diagrams.TITLES),
-                                                   **values)
+                                                   static=portal.static.url, **values)
         return HTMLResponse(html, status_code=status, headers={"etag": tag} if status == 200 else None)
 
-    def fresh(request: Request) -> Response | None:
-        """A 304 when the page the browser holds is still current."""
+    def cached(request: Request, render: Callable[[], HTMLResponse]) -> Response:
+        """A 304 when the browser holds the current page; else the page, rendered once per state and address."""
         tag = portal.etag(request)
         if request.headers.get("if-none-match") == tag:
             return Response(status_code=304, headers={"etag": tag})
-        return None
+        if tag not in portal._pages:
+            if len(portal._pages) > 64:
+                portal._pages.clear()
+            portal._pages[tag] = bytes(render().body).decode()
+        return HTMLResponse(portal._pages[tag], headers={"etag": tag})
 
     @app.get("/static/{path:path}", include_in_schema=False)
     def static(request: Request, path: str) -> Response:
@@ -219,28 +231,26 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request, layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None,
               view: Annotated[Literal["cards", "table"], Query(description="layout")] = "cards") -> Any:
-        if (same := fresh(request)) is not None:
-            return same
-        return page(request, "index.html", overview=portal.overview(layer, state, q, systems=True),
-                    layers=catalog.layers, cards=portal.current().cards, layer=layer or "", state=state or "",
-                    q=q or "", layout=view)
+        def render() -> HTMLResponse:
+            merged = portal.current()
+            return page(request, "index.html", overview=portal.overview(layer, state, q, systems=True),
+                        layers=catalog.layers, cards=merged.cards, rows=merged.rows, layer=layer or "",
+                        state=state or "", q=q or "", layout=view)
+
+        return cached(request, render)
 
     @app.get("/components/{name}", response_class=HTMLResponse, include_in_schema=False)
     def component_page(request: Request, name: str) -> Any:
-        if (same := fresh(request)) is not None:
-            return same
         c = portal.component(name)
         merged = {v.name: v for v in portal.current().views}
-        return page(request, "component.html", c=c, parts=[merged[n] for n in c.parts],
-                    host=merged.get(c.host or ""), live=portal.current().live)
+        return cached(request, lambda: page(request, "component.html", c=c, parts=[merged[n] for n in c.parts],
+                                            host=merged.get(c.host or ""), live=portal.current().live))
 
     @app.get("/diagrams", response_class=HTMLResponse, include_in_schema=False)
     def diagrams_page(request: Request) -> Any:
-        if (same := fresh(request)) is not None:
-            return same
         states: dict[str, str] = {v.name: v.state for v in portal.current().views}
-        drawn = [(d, diagrams.with_states(d.svg, states)) for d in portal.drawings.values()]
-        return page(request, "diagrams.html", diagrams=drawn)
+        return cached(request, lambda: page(request, "diagrams.html", diagrams=[
+            (d, diagrams.with_states(d.svg, states)) for d in portal.drawings.values()]))
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
     def api_page(request: Request) -> Any:
@@ -274,6 +284,6 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
         install(app, oidc, page)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(SecurityMiddleware)
     return app

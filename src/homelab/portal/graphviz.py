@@ -21,6 +21,7 @@ from homelab.portal.mermaid import Edge, Flowchart, Group
 FONT = "DejaVu Sans"  # the font Debian's Chromium draws with, so dot's text widths match the page
 ROW = 8  # boxes per row in a band of groups whose boxes have no edges between them (split among the groups)
 MIN_FAN = 4  # this many same-label edges from one box into one group become a sub-group
+MAX_BOXES = 300  # beyond this dot takes minutes; such a chart is shown as its text
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def _top(chart: Flowchart) -> dict[str, int]:
 
 def to_dot(chart: Flowchart, parts: Parts) -> str:
     """The DOT text for one flowchart; `parts` splits a label into the components it names."""
+    if len(chart.nodes) > MAX_BOXES:
+        raise ValueError(f"{len(chart.nodes)} boxes are too many to lay out (at most {MAX_BOXES})")
     bundle_fans(chart)
     lines = [f"digraph G {{ rankdir={chart.direction}; compound=true; newrank=true; bgcolor=transparent;",
              f'  fontname="{FONT}"; fontsize=12; nodesep=0.25; ranksep=0.4;',
@@ -155,11 +158,15 @@ def to_dot(chart: Flowchart, parts: Parts) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_dot(dot: str, timeout: float = 120) -> str:
+def run_dot(dot: str, timeout: float = 30) -> str:
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizMissing("Graphviz is not installed (apt-get install graphviz): the diagrams need its `dot`")
-    done = subprocess.run([exe, "-Tsvg"], input=dot, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        done = subprocess.run([exe, "-Tsvg"], input=dot, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"dot could not lay it out within {timeout:.0f} s (too many boxes)") from None
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.strip()[:500]}")
     return done.stdout
