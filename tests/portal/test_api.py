@@ -211,3 +211,51 @@ def test_cluster_fit_and_state_filter_validation(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     state = next(p for p in spec["paths"]["/api/components"]["get"]["parameters"] if p["name"] == "state")
     assert "warning" in str(state["schema"])
+
+
+def test_unknown_filter_values_are_422_everywhere(client: TestClient) -> None:
+    for params in ({"layer": "bogus"}, {"state": "bogus"}):
+        api = client.get("/api/components", params=params)
+        assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", next(iter(params))]
+        assert client.get("/api/overview", params=params).status_code == 422
+        page = client.get("/", params=params, headers={"accept": "text/html"})
+        assert page.status_code == 422 and "text/html" in page.headers["content-type"]
+        assert "Not a valid filter" in page.text and "bogus" in page.text
+    assert client.get("/api/components", params={"layer": "data"}).status_code == 200
+
+
+def test_errors_are_pages_for_browsers_and_json_for_the_api(client: TestClient) -> None:
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/no/such/page", headers=browser)
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text and "/no/such/page" in page.text
+    assert client.get("/components/nope", headers=browser).headers["content-type"].startswith("text/html")
+    api = client.get("/api/components/nope", headers=browser)  # the API answers JSON whatever is asked
+    assert api.status_code == 404 and api.json()["detail"] == "no component named 'nope' in the dev plan"
+    script = client.get("/no/such/page", headers={"accept": "application/json"})
+    assert script.status_code == 404 and script.json() == {"detail": "Not Found"}
+
+
+def test_pages_answer_304_until_the_state_changes(client: TestClient, write_state: WriteState) -> None:
+    first = client.get("/")
+    tag = first.headers["etag"]
+    assert client.get("/", headers={"if-none-match": tag}).status_code == 304
+    assert client.get("/?q=redis").headers["etag"] != tag  # another address, another page
+    write_state(verify=[{"name": "redis", "kind": "redis", "ok": False, "reason": "timeout"}])
+    again = client.get("/", headers={"if-none-match": tag})
+    assert again.status_code == 200 and "timeout" in again.text and again.headers["etag"] != tag
+
+
+def test_attention_and_scenarios_in_the_api(client: TestClient, write_state: WriteState) -> None:
+    write_state(STATUS, {**VERIFY, "results": [*VERIFY["results"], {"name": "request-path", "kind": "request-path",
+                                                                    "ok": False, "reason": "502"}]})
+    body = client.get("/api/overview").json()
+    assert {(i["kind"], i["name"]) for i in body["attention"]} >= {("failing", "redis"), ("drifted", "grafana"),
+                                                                  ("failing", "request-path")}
+    assert body["checks"] == [{"name": "request-path", "kind": "request-path", "ok": False, "reason": "502"}]
+    html = client.get("/").text
+    assert "Needs attention" in html and "(verify scenario)" in html
+
+
+def test_reasons_with_backticks_are_code(client: TestClient) -> None:
+    html = client.get("/components/grafana").text
+    assert "<li>in profile <code>small</code></li>" in html and "`small`" not in html
