@@ -101,7 +101,8 @@ def test_filters_by_layer_state_and_text(client: TestClient, write_state: WriteS
     assert names(q="object storage system") == ["minio"]
     assert names(q="nothing-matches-this") == []
     html = client.get("/", params={"q": "redis"}).text
-    assert 'data-name="redis"' in html and 'data-name="grafana"' not in html
+    assert '<article class="card state-failing" id="card-redis"' in html
+    assert '<article hidden class="card state-failing" id="card-grafana"' in html  # there for the page's script
     assert "Backup &amp; Recovery" in html  # every layer is still drawn
 
 

@@ -195,3 +195,16 @@ def test_all_six_diagram_kinds_are_drawn(page: Any, config: Any, catalog: Catalo
         assert page.locator('.drawing[data-name="monitoring"] a.cmp[data-name="prometheus"]').count() == 1
         screenshot(page, "six-diagrams")
         assert page.console_errors == []
+
+
+def test_a_filtered_page_follows_a_system_out_of_its_filter(page: Any, live: Any, state_dir: Path) -> None:
+    write_state("dev", [Result("redis", "redis", "tcp://redis.redis:6379", False, 5.0, reason="refused")], 5.0,
+                root=state_dir)
+    page.goto(live.url + "/?state=failing")
+    assert [c.get_attribute("data-name") for c in page.locator("article.card:not([hidden])").all()] == ["redis"]
+    write_state("dev", [Result("redis", "redis", "tcp://redis.redis:6379", True, 0.01)], 0.1, root=state_dir)
+    page.locator("#card-redis.state-ok").wait_for(state="attached", timeout=5000)
+    assert page.locator("#card-redis").is_hidden()  # no longer failing: the filter now leaves it out
+    assert page.locator("#shown").inner_text() == "0 of 10 systems shown"
+    assert page.locator("#no-results").is_visible()
+    assert page.console_errors == []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import jinja2
+from markupsafe import Markup
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
@@ -233,9 +234,16 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
               view: Annotated[Literal["cards", "table"], Query(description="layout")] = "cards") -> Any:
         def render() -> HTMLResponse:
             merged = portal.current()
-            return page(request, "index.html", overview=portal.overview(layer, state, q, systems=True),
-                        layers=catalog.layers, cards=merged.cards, rows=merged.rows, layer=layer or "",
-                        state=state or "", q=q or "", layout=view)
+            # every system is on the page (so live updates and the filters in the page have them all);
+            # those the filters leave out start hidden, which is all a browser without script needs
+            shown = {v.name for v in portal.select_systems(layer, state, q)}
+            cards = {name: html if name in shown else Markup(str(html).replace("<article ", "<article hidden ", 1))
+                     for name, html in merged.cards.items()}
+            rows = {name: html if name in shown else Markup(str(html).replace("<tr ", "<tr hidden ", 1))
+                    for name, html in merged.rows.items()}
+            return page(request, "index.html", overview=portal.overview(systems=True), layers=catalog.layers,
+                        cards=cards, rows=rows, shown=shown, layer=layer or "", state=state or "", q=q or "",
+                        layout=view)
 
         return cached(request, render)
 

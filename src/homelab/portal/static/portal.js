@@ -40,14 +40,14 @@ const overview = {
     this.search.addEventListener("input", () => this.apply(true));
     for (const select of [this.layer, this.state]) select.addEventListener("change", () => this.apply(true));
     document.getElementById("apply").hidden = true;  // filters apply as you type or choose
-    for (const link of document.querySelectorAll("[data-filter-state]")) {
-      link.addEventListener("click", (event) => {
-        event.preventDefault();
-        this.state.value = link.dataset.filterState;
-        this.apply(true);
-        this.state.focus();
-      });
-    }
+    document.addEventListener("click", (event) => {  // delegated: live updates replace these links
+      const link = event.target.closest("[data-filter-state]");
+      if (!link) return;
+      event.preventDefault();
+      this.state.value = link.dataset.filterState;
+      this.apply(true);
+      this.state.focus();
+    });
     const clear = document.getElementById("clear");
     clear.addEventListener("click", (event) => {
       event.preventDefault();
