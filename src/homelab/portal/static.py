@@ -56,7 +56,7 @@ class StaticFiles:
             for item in folder.iterdir():
                 if item.is_dir():
                     walk(item, f"{prefix}{item.name}/")
-                elif not item.name.endswith((".md", ".txt")) or item.name == "NOTICE.md":
+                else:
                     self.assets[prefix + item.name] = _load(item.name, item.read_bytes())
 
         walk(root, "")

@@ -15,7 +15,7 @@ from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Endpoint
 from homelab.config import Config
 from homelab.plan import Plan
-from homelab.portal import search
+from homelab.portal import notices, search
 from homelab.portal.fold import hosts
 from homelab.portal.state import ComponentStatus, ProbeResult
 from homelab.quantity import format_bytes
@@ -165,7 +165,7 @@ def plan_views(plan: Plan, catalog: Catalog, config: Config) -> list[ComponentVi
         users.setdefault(edge.provider, []).append(Link(capability=edge.capability, component=edge.consumer))
     views = []
     folded = hosts(plan)
-    shared = shared_hosts(plan, config)
+    shared = notices.shared_hosts(plan, config, ingress_url)
     for planned in plan.components.values():
         comp = planned.component
         layer = catalog.layers[comp.layer]
@@ -190,44 +190,12 @@ def plan_views(plan: Plan, catalog: Catalog, config: Config) -> list[ComponentVi
             probe=ProbeView(kind=comp.probe.kind, endpoint=comp.probe.endpoint, path=comp.probe.path)
             if comp.probe else None,
             host=folded.get(comp.name), parts=[name for name, host in folded.items() if host == comp.name],
-            version_note=version_note(plan, comp.name), notices=shared.get(comp.name, []),
+            version_note=notices.version_note(plan, comp.name), notices=shared.get(comp.name, []),
         ))
     order = {(layer, cat): i for i, (layer, cat) in enumerate(
         (name, cat) for name, info in catalog.layers.items() for cat in info.categories)}
     views.sort(key=lambda v: (order.get((v.layer, v.category), len(order)), v.name))
     return views
-
-
-def version_note(plan: Plan, name: str) -> str:
-    """Why a component has no chart version: the operator that runs it picks the image (its custom resources)."""
-    planned = plan.components[name]
-    if planned.version:
-        return ""
-    operators = [plan.components[e.provider].component.title for e in plan.requires_of(name)
-                 if plan.components[e.provider].component.operator]
-    by = f" by {operators[0]}" if operators else ""
-    if planned.component.source.app_version:
-        return f"runs as custom resources{by}; the resource pins the application version"
-    return f"runs as custom resources{by}; the operator's default image, no version pinned"
-
-
-def shared_hosts(plan: Plan, config: Config) -> dict[str, list[str]]:
-    """Exposed endpoints of different components on one host name: the ingress can route only one of them."""
-    by_host: dict[str, list[tuple[str, str]]] = {}
-    for planned in plan.components.values():
-        for e in planned.component.endpoints:
-            if e.expose:
-                url = ingress_url(config, plan.env, planned.component, e)
-                by_host.setdefault(url.removeprefix("https://"), []).append((planned.name, e.name))
-    out: dict[str, list[str]] = {}
-    for host, users in by_host.items():
-        owners = sorted({name for name, _ in users})
-        if len(owners) > 1:
-            for name in owners:
-                others = ", ".join(o for o in owners if o != name)
-                out.setdefault(name, []).append(f"shares host {host} with {others}: only one of them answers "
-                                                "there (give one endpoint another `host`)")
-    return out
 
 
 def state_of(status: StatusView | None, verify: VerifyView | None) -> State:
