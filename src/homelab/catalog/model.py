@@ -117,6 +117,8 @@ class Endpoint(Strict):
     host: str | None = Field(default=None, description="host label if not the component name")
     sso: Literal["oidc", "proxy", "none"] = Field(
         default="none", description="oidc: native OIDC via Keycloak; proxy: behind OAuth2 Proxy; none: own auth or API")
+    ui: str | None = Field(default=None, pattern=r"^/", description="path of the web UI a browser opens on this "
+                           "endpoint, e.g. / or /ui/; unset: an API or protocol endpoint, never offered as 'open UI'")
 
 
 class Metrics(Strict):
