@@ -13,7 +13,7 @@ msg = struct.pack("<iiii", 16 + len(body), 1, 0, 2013) + body
 s = socket.create_connection(("127.0.0.1", 57017), 2); s.sendall(msg); s.settimeout(2)
 sys.exit(0 if b"\x01ok\x00\x00\x00\x00\x00\x00\x00\xf0?" in s.recv(1024) else 1)'; }
 if check >/dev/null 2>&1; then echo "ferretdb: already up"; exit 0; fi
-version=$(awk '$1 == "github.com/FerretDB/FerretDB" {print $2}' "$HERE/go.mod")
+version=$(grep -oE "github.com/FerretDB/FerretDB v[^ ]+" "$HERE/go.mod" | head -n 1 | cut -d" " -f2)
 go_binary ferretdb "$version" "$HERE" .
 mkdir -p "$DIR/data"
 start ferretdb "$BIN" 127.0.0.1:57017 "$DIR/data"
