@@ -15,7 +15,6 @@ from tests.verify.conftest import need_server, target
 
 CLICKHOUSE = "http://homelab:homelab-clickhouse-pw@127.0.0.1:58123"
 NEO4J = "bolt://neo4j:homelab-neo4j-pw@127.0.0.1:57687"
-VAULT_TOKEN = "homelab-vault-root"
 OPENFGA_KEY = "homelab-openfga-key"
 DEX_LOGIN = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": EMAIL, "password": PASSWORD}
 ROUND_TRIP = ["write", "read back", "clean up"]
@@ -31,8 +30,6 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], list[str], str]] = [
     ("opensearch", "elasticsearch", 59200, "http://127.0.0.1:59200", {},
      ["connect", "create index", "write", "search", "clean up"], "opensearch 2.19"),
     ("neo4j", "neo4j", 57687, NEO4J, {}, ["connect", *ROUND_TRIP], "Neo4j/5.26"),
-    ("vault", "vault", 58200, "http://127.0.0.1:58200", {"token": VAULT_TOKEN},
-     ["health", "authenticate", *ROUND_TRIP], ""),
     ("openfga", "openfga", 58480, "http://127.0.0.1:58480", {"token": OPENFGA_KEY},
      ["create store", "write model", "write tuple", "check", "clean up"], ""),
     ("trino", "trino", 58088, "http://homelab@127.0.0.1:58088", {"catalog": "memory"},
@@ -57,7 +54,6 @@ WRONG: list[tuple[str, str, int, str, dict[str, Any], str]] = [
     ("dex-client", "oidc", 55556, ISSUER, {**DEX_LOGIN, "client_secret": "wrong"}, "invalid client credentials"),
     ("clickhouse", "clickhouse", 58123, "http://homelab:wrong@127.0.0.1:58123", {}, "wrong password"),
     ("neo4j", "neo4j", 57687, "bolt://neo4j:wrong@127.0.0.1:57687", {}, "unauthorized"),
-    ("vault", "vault", 58200, "http://127.0.0.1:58200", {"token": "wrong"}, "authenticate: the token is not valid"),
     ("openfga", "openfga", 58480, "http://127.0.0.1:58480", {"token": "wrong"}, "401"),
 ]
 
@@ -77,7 +73,6 @@ TLS: list[tuple[str, str, int, str, dict[str, Any], tuple[str, ...]]] = [
     ("clickhouse", "clickhouse", 58123, "https://homelab:x@127.0.0.1:58123", {}, ("tls",)),
     ("opensearch", "elasticsearch", 59200, "https://127.0.0.1:59200", {}, ("tls",)),
     ("neo4j", "neo4j", 57687, "bolt+s://neo4j:x@127.0.0.1:57687", {}, ("encryption", "tls", "ssl")),
-    ("vault", "vault", 58200, "https://127.0.0.1:58200", {"token": VAULT_TOKEN}, ("ssl", "tls")),
     ("openfga", "openfga", 58480, "https://127.0.0.1:58480", {"token": OPENFGA_KEY}, ("tls",)),
     ("trino", "trino", 58088, "https://127.0.0.1:58088", {}, ("tls",)),
 ]
