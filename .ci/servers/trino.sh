@@ -21,13 +21,16 @@ if [ ! -d "$INSTALL" ]; then
   mv "$INSTALL.partial/trino-memory-$version" "$INSTALL.partial/trino-server-core-$version/plugin/memory"
   mv "$INSTALL.partial/trino-server-core-$version" "$INSTALL" && rm -rf "$INSTALL.partial"
 fi
-mkdir -p "$DIR/etc/catalog" "$DIR/data"
+# Only the memory connector's plugin: the tarball's other plugins are not needed here, and Maven's unpack
+# shortens some of their long jar names (exchange-filesystem then misses Guava and stops the server).
+mkdir -p "$DIR/etc/catalog" "$DIR/data" "$DIR/plugin"
+ln -sfn "$INSTALL/plugin/memory" "$DIR/plugin/memory"
 cat >"$DIR/etc/config.properties" <<PROPS
 coordinator=true
 node-scheduler.include-coordinator=true
 http-server.http.port=58088
 discovery.uri=http://127.0.0.1:58088
-plugin.dir=$INSTALL/plugin
+plugin.dir=$DIR/plugin
 catalog.config-dir=$DIR/etc/catalog
 query.max-memory=256MB
 query.max-memory-per-node=256MB
