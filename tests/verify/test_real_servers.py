@@ -1,6 +1,7 @@
 """Probe kinds proven against the real systems `.ci/servers/` builds or fetches from the registries:
-Dex (oidc), ClickHouse, FerretDB (mongodb), Apache Kafka, OpenSearch (elasticsearch), Neo4j, Vault,
-OpenFGA and Trino. Each does the probe's full round trip, and where the protocol has them, a wrong
+Dex (oidc), ClickHouse, FerretDB (mongodb), Apache Kafka, OpenSearch (elasticsearch), Neo4j, OpenBao
+(vault: the API OpenBao keeps from Vault), OpenFGA and Trino.
+Each does the probe's full round trip, and where the protocol has them, a wrong
 credential and TLS spoken to the plain server. Ports and test-only secrets match the scripts."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tests.verify.conftest import need_server, target
 
 CLICKHOUSE = "http://homelab:homelab-clickhouse-pw@127.0.0.1:58123"
 NEO4J = "bolt://neo4j:homelab-neo4j-pw@127.0.0.1:57687"
+VAULT_TOKEN = "homelab-bao-root"  # OpenBao, as .ci/servers/openbao.sh sets it
 OPENFGA_KEY = "homelab-openfga-key"
 DEX_LOGIN = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "username": EMAIL, "password": PASSWORD}
 ROUND_TRIP = ["write", "read back", "clean up"]
@@ -30,6 +32,8 @@ CASES: list[tuple[str, str, int, str, dict[str, Any], list[str], str]] = [
     ("opensearch", "elasticsearch", 59200, "http://127.0.0.1:59200", {},
      ["connect", "create index", "write", "search", "clean up"], "opensearch 2.19"),
     ("neo4j", "neo4j", 57687, NEO4J, {}, ["connect", *ROUND_TRIP], "Neo4j/5.26"),
+    ("openbao", "vault", 58200, "http://127.0.0.1:58200", {"token": VAULT_TOKEN},
+     ["health", "authenticate", *ROUND_TRIP], ""),
     ("openfga", "openfga", 58480, "http://127.0.0.1:58480", {"token": OPENFGA_KEY},
      ["create store", "write model", "write tuple", "check", "clean up"], ""),
     ("trino", "trino", 58088, "http://homelab@127.0.0.1:58088", {"catalog": "memory"},
@@ -54,6 +58,7 @@ WRONG: list[tuple[str, str, int, str, dict[str, Any], str]] = [
     ("dex-client", "oidc", 55556, ISSUER, {**DEX_LOGIN, "client_secret": "wrong"}, "invalid client credentials"),
     ("clickhouse", "clickhouse", 58123, "http://homelab:wrong@127.0.0.1:58123", {}, "wrong password"),
     ("neo4j", "neo4j", 57687, "bolt://neo4j:wrong@127.0.0.1:57687", {}, "unauthorized"),
+    ("openbao", "vault", 58200, "http://127.0.0.1:58200", {"token": "wrong"}, "authenticate: the token is not valid"),
     ("openfga", "openfga", 58480, "http://127.0.0.1:58480", {"token": "wrong"}, "401"),
 ]
 
@@ -73,6 +78,7 @@ TLS: list[tuple[str, str, int, str, dict[str, Any], tuple[str, ...]]] = [
     ("clickhouse", "clickhouse", 58123, "https://homelab:x@127.0.0.1:58123", {}, ("tls",)),
     ("opensearch", "elasticsearch", 59200, "https://127.0.0.1:59200", {}, ("tls",)),
     ("neo4j", "neo4j", 57687, "bolt+s://neo4j:x@127.0.0.1:57687", {}, ("encryption", "tls", "ssl")),
+    ("openbao", "vault", 58200, "https://127.0.0.1:58200", {"token": VAULT_TOKEN}, ("ssl", "tls")),
     ("openfga", "openfga", 58480, "https://127.0.0.1:58480", {"token": OPENFGA_KEY}, ("tls",)),
     ("trino", "trino", 58088, "https://127.0.0.1:58088", {}, ("tls",)),
 ]

@@ -2,9 +2,10 @@
 then a KV write, read back and delete under a scratch path.
 
 URL: `http://host:8200` (or https); the token from option `token` or the URL's password;
-option `mount` (default `secret`) and `kv_version` (default 2). Option `secrets`, a list of
+option `mount` (default `secret`) and `kv_version` (default 2). Option `refs`, a list of
 `path#property` (as an ExternalSecret's remoteRef key and property), adds a step that reads each as
-External Secrets would and fails naming any that is missing or empty; values are never shown.
+External Secrets would and fails naming any that is missing or empty; values are never shown. (Not
+named `secrets`: options with secret-like names are masked in every message, and these are names.)
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class VaultProbe(Probe):
                     kv.delete_metadata_and_all_versions(path=path, mount_point=mount)
                 else:
                     kv.delete_secret(path=path, mount_point=mount)
-        if wanted := target.option("secrets"):
+        if wanted := target.option("refs"):
             with self.step("read secrets"):
                 missing = [ref for ref in wanted if not self._property(kv, v2, mount, ref)]
                 expect(not missing, f"missing or empty: {', '.join(missing)}")
