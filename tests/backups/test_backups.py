@@ -13,7 +13,7 @@ from homelab.backups.model import Source, freshness, period, snapshot_of, source
 from homelab.backups.ops import Backups
 from homelab.cluster.wait import Clock
 from homelab.errors import ExitCode, HomelabError
-from tests.cluster.fakeapi import FakeAPI
+from tests.cluster.fakeapi import FakeAPI, ready_status
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 Obj = dict[str, Any]
@@ -23,7 +23,8 @@ def crd(group: str, kind: str, plural: str, version: str = "v1") -> Obj:
     return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
             "metadata": {"name": f"{plural}.{group}"},
             "spec": {"group": group, "scope": "Namespaced", "names": {"kind": kind, "plural": plural},
-                     "versions": [{"name": version, "served": True, "storage": True}]}}
+                     "versions": [{"name": version, "served": True, "storage": True}]},
+            "status": ready_status({"kind": "CustomResourceDefinition"})}  # served only once Established
 
 
 CRDS = [crd("velero.io", "Schedule", "schedules"), crd("velero.io", "Backup", "backups"),
