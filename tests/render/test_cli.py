@@ -141,7 +141,7 @@ def test_promote_writes_only_the_promoted_lines(workdir: Path, style: dict[str, 
     staging = before.index(next(line for line in before if line.lstrip().startswith("staging:")))
     removed = [line for line in before if line not in after]
     assert removed == [before[staging]], removed  # `staging: {}` became a section; nothing else moved
-    assert [line for line in after if line not in before][0].lstrip() == "staging:"
+    assert next(line for line in after if line not in before).lstrip() == "staging:"
     assert after[:staging] == before[:staging] and after[-4:] == before[-4:]
 
 

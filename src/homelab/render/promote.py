@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def indentation(text: str) -> dict[str, int]:
     2 and puts its dashes 2 further in; this reads each from the first key that opens one."""
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     mapping = offset = None
-    for parent, child in zip(lines, lines[1:], strict=False):
+    for parent, child in pairwise(lines):
         if parent.lstrip().startswith("- ") or not parent.rstrip().endswith(":"):
             continue
         step = (len(child) - len(child.lstrip())) - (len(parent) - len(parent.lstrip()))
