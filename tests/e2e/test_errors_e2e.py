@@ -152,7 +152,8 @@ def test_a_black_holed_listener_is_exit_3_within_the_timeout(space: Workspace) -
     The command's own start (imports, reading the tree) is measured by the same command against a closed
     port, which fails at once, so a loaded machine does not pass for a slow timeout."""
     started = time.monotonic()
-    space.homelab("status", "--timeout", "5", kubeconfig=variant(space, "start", server=f"https://127.0.0.1:{free_port()}"))
+    closed = variant(space, "start", server=f"https://127.0.0.1:{free_port()}")
+    space.homelab("status", "--timeout", "5", kubeconfig=closed)
     start_up = time.monotonic() - started
     with socket.socket() as hole:
         hole.bind(("127.0.0.1", 0))
