@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Jupyter Server on 127.0.0.1:58890 with token homelab-ci-token (a loopback test server, not a secret).
+# ci: background
 . "$(dirname "$0")/lib.bash"
 DIR=$CI_ROOT/jupyter
 check() { curl -fsS -H 'Authorization: token homelab-ci-token' http://127.0.0.1:58890/api/status | grep -q started; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # MLflow tracking server on 127.0.0.1:55001 (SQLite store, job runner off: ~0.5 GiB instead of ~1.8).
 # Slow: pip install ~2 min once, first start ~26 s (database migrations). Started once per CI run.
+# ci: background
 . "$(dirname "$0")/lib.bash"
 DIR=$CI_ROOT/mlflow
 check() { curl -fsS http://127.0.0.1:55001/health | grep -q OK; }
