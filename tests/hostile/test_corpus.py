@@ -97,8 +97,10 @@ def homelab(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
     full = {**os.environ, **env, "HOME": str(home), "TMPDIR": str(home), "XDG_CACHE_HOME": str(home / "cache"),
             "COLUMNS": "200"}
     before = _child_cpu()
+    # a hang guard, not a speed check: 30 s was exceeded by garbage-everywhere while Go builds loaded the
+    # 2-core machine (load average 16); finite, so a hang still fails
     result = subprocess.run([sys.executable, "-m", "homelab", *args], capture_output=True, text=True, cwd=cwd,
-                            env=full, timeout=30, preexec_fn=_limits)
+                            env=full, timeout=120, preexec_fn=_limits)
     return Run(result.returncode, result.stdout, result.stderr, _child_cpu() - before)
 
 
