@@ -80,7 +80,6 @@ def test_wrong_credentials_are_refused_by_the_real_server(name: str, kind: str, 
 
 TLS: list[tuple[str, str, int, str, dict[str, Any], tuple[str, ...]]] = [
     ("dex", "oidc", 55556, "https://127.0.0.1:55556/dex", {}, ("tls",)),
-    ("clickhouse", "clickhouse", 58123, "https://homelab:x@127.0.0.1:58123", {}, ("tls",)),
     ("opensearch", "elasticsearch", 59200, "https://127.0.0.1:59200", {}, ("tls",)),
     ("neo4j", "neo4j", 57687, "bolt+s://neo4j:x@127.0.0.1:57687", {}, ("encryption", "tls", "ssl")),
     ("openbao", "vault", 58200, "https://127.0.0.1:58200", {"token": VAULT_TOKEN}, ("ssl", "tls")),
@@ -98,6 +97,18 @@ def test_tls_against_the_plain_real_server_fails_as_tls(name: str, kind: str, po
     result = run_sync(run_one(target(name, kind, url, **options), timeout=10))
     assert not result.ok and result.seconds < 10.5
     assert any(word in result.reason.lower() for word in words), result.reason
+
+
+@pytest.mark.servers
+def test_tls_against_plain_clickhouse_fails_as_tls_or_at_the_timeout() -> None:
+    """ClickHouse 18.16's HTTP server mostly answers a TLS hello in plain text (WRONG_VERSION_NUMBER), but now
+    and then (1 in 30 of the probe's hellos, 6 in 20 of openssl's, measured) it keeps waiting for the rest of a
+    request line the hello's random bytes never end: then the probe fails at its timeout, not later."""
+    need_server(58123, "clickhouse")
+    result = run_sync(run_one(target("clickhouse", "clickhouse", "https://homelab:x@127.0.0.1:58123"), timeout=3))
+    assert not result.ok and result.seconds < 3.6, (result.seconds, result.reason)
+    assert "tls" in result.reason.lower() or result.reason.startswith("no answer within 3 s during 'connect'"), \
+        result.reason
 
 
 @pytest.mark.servers
