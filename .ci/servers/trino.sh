@@ -36,6 +36,7 @@ query.max-memory=256MB
 query.max-memory-per-node=256MB
 PROPS
 echo connector.name=memory >"$DIR/etc/catalog/memory.properties"
+cd "$DIR"  # Trino writes var/log/ under its working folder
 start trino "$JAVA" -Xmx1G -XX:+UseSerialGC -Dnode.environment=ci -Dnode.id=homelab-ci -Dnode.data-dir="$DIR/data" \
   -Dnode.bind-ip=127.0.0.1 -Dnode.internal-address=127.0.0.1 -Dconfig="$DIR/etc/config.properties" \
   -cp "$INSTALL/lib/*" io.trino.server.TrinoServer
