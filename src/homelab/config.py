@@ -119,6 +119,10 @@ class Environment(Strict):
     subdomain: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$",
                                   description="label between the host and the domain; '' drops it (prod)")
     nodes: list[Node] | None = Field(default=None, description="this environment's own nodes, if not shared")
+    revision: str | None = Field(
+        default=None, pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$",
+        description="the commit of the GitOps repository this environment runs (written by `homelab promote`); "
+                    "without one the first environment follows gitops.branch and the others run nothing yet")
     overrides: EnvironmentOverrides = Field(default_factory=EnvironmentOverrides)
 
     @field_validator("nodes")
