@@ -132,8 +132,11 @@ def test_environments_differ_only_where_the_config_says(tree: Path) -> None:
     # loki is removed in prod: its folder is there, prod does not list it
     assert (tree / "application" / "loki" / "base" / "application.yaml").is_file()
     assert [r for r in listed["dev"] if "/loki/" in r] and not [r for r in listed["prod"] if "/loki/" in r]
-    # dev's namespaces and policies are the ones staging has too: no patch of them in dev's folders
-    assert not list(tree.glob("*/*/dev/namespace.yaml")) and not list(tree.glob("platform/namespaces/*/dev"))
+    # grafana's egress reaches loki where loki runs: its policy differs in exactly that
+    for env, reaches in (("dev", True), ("staging", True), ("prod", False)):
+        policy = folder(tree, "application/grafana", env)["namespace.yaml"][0]
+        assert ("loki" in str(policy["spec"]["egress"])) is reaches
+    assert not (tree / "data" / "cloudnative-pg" / "dev").exists(), "what does not differ has no folder"
     # one folder per component: its objects split by kind, its namespace first
     docs = list(yaml.safe_load_all((tree / "application" / "grafana" / "base" / "namespace.yaml").read_text()))
     assert docs[0]["kind"] == "Namespace" and docs[0]["metadata"]["name"] == "grafana"
