@@ -38,7 +38,7 @@ def kustomization(**fields: Any) -> dict[str, Any]:
 
 
 def file_of(kind: str) -> str:
-    """The file an object of `kind` lives in, within its component's folder: `ExternalSecret` -> external-secret.yaml."""
+    """The file an object of `kind` lives in, in its component's folder: `ExternalSecret` -> external-secret.yaml."""
     return "namespace.yaml" if kind in NAMESPACE_KINDS else _WORD.sub("-", kind).lower() + ".yaml"
 
 
