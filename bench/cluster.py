@@ -1,7 +1,16 @@
-"""Benchmark of the cluster logic: ordering, prune selection and diff on large synthetic trees,
-and the client-side cost of one server-side apply through lightkube (echoing transport, no network).
+"""Benchmark of the cluster stage.
 
-Run: .venv/bin/python bench/cluster.py
+1. The logic on large synthetic trees (ordering, prune selection, diff) and the client-side cost of
+   one server-side apply through lightkube (echoing transport, no network).
+2. With a real control plane ($HOMELAB_E2E_KUBECONFIG, from `tests/e2e/cluster/kube up`): for the
+   `minimal`, `standard` and `full` profiles, `homelab bootstrap --local` until every wave is ready, next
+   to `kubectl apply --server-side` of the very same objects (Argo CD's install and the tree) in one run.
+   Fake kwok nodes make pods ready at once and ArgoCDControllerDouble (tests/e2e, a test double for
+   Argo CD's controller) polls Applications every 0.1 s, so the wall time is our own
+   overhead: applying, ordering and waiting. Every chart CRD is installed beforehand for both runs, and
+   the environment is destroyed (data included) before each run.
+
+Run: .venv/bin/python bench/cluster.py   (add `--profiles minimal` to run fewer)
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ def tree(size: int) -> list[o.Obj]:
 
 
 def echo(request: httpx2.Request) -> httpx2.Response:
+    if request.url.path == "/version":
+        return httpx2.Response(200, json={"major": "1", "minor": "34", "gitVersion": "v1.34.0"})
     return httpx2.Response(200, json=json.loads(request.content))
 
 
@@ -68,7 +79,7 @@ def measure(size: int) -> list[tuple[str, float]]:
     ]
 
 
-def main() -> None:
+def logic_table() -> Table:
     table = Table(title="cluster logic (best of 3)")
     for column in ("operation", "objects", "seconds", "objects/s"):
         table.add_column(column, justify="right" if column != "operation" else "left")
@@ -82,7 +93,26 @@ def main() -> None:
         table.add_row("server-side apply via lightkube (echo transport)", f"{len(objects):,}", f"{seconds:.3f}",
                       f"{len(objects) / seconds:,.0f}")
         client.close()
-    Console().print(table)
+    return table
+
+
+def main() -> None:
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profiles", nargs="*", default=["minimal", "standard", "full"])
+    args = parser.parse_args()
+    console = Console()
+    console.print(logic_table())
+    kubeconfig = os.environ.get("HOMELAB_E2E_KUBECONFIG")
+    if not kubeconfig:
+        console.print("no control plane: set HOMELAB_E2E_KUBECONFIG (`tests/e2e/cluster/kube up` prints one) "
+                      "to compare bootstrap --local with kubectl apply --server-side")
+        return
+    from cluster_real import compare  # bench/cluster_real.py
+
+    console.print(compare(Path(kubeconfig), args.profiles))
 
 
 if __name__ == "__main__":

@@ -56,3 +56,16 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, object]]:
                     found[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = (
                         version["schema"]["openAPIV3Schema"])
     return found
+
+
+def vendored(url: str) -> Path | None:
+    """The byte-for-byte copy of a pinned upstream manifest under ../shared/vendor, found by its SOURCES.md row
+    (repository, path and tag rebuild the raw.githubusercontent.com URL); None when there is no copy."""
+    root = shared("vendor")
+    for line in (root / "SOURCES.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) > 4 and cells[0].endswith(".yaml"):
+            tag = cells[3].split(" @ ")[0]
+            if url == f"https://raw.githubusercontent.com/{cells[1]}/{tag}/{cells[2]}":
+                return root / cells[0]
+    return None

@@ -4,6 +4,7 @@
 # login tests and the reference app's bearer-token tests (tests/oidc.py holds the same names).
 # Built from the Go module proxy at the version pinned in dex/go.mod; the binary is cached outside
 # the repository under $HOMELAB_CI_CACHE (default ~/.cache/homelab-ci), one per pinned version.
+# ci: background
 . "$(dirname "$0")/lib.bash"
 HERE=$(cd "$(dirname "$0")/dex" && pwd)
 command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin  # where the machine image puts Go

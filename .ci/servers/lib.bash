@@ -40,3 +40,38 @@ venv_with() {
   fi
   VENV="$dir"
 }
+
+# Builds and downloads live outside the repository, one folder per pinned version (as dex.sh does).
+CI_CACHE=${HOMELAB_CI_CACHE:-$HOME/.cache/homelab-ci}
+
+# pin_key FILE...: a short hash of the files that pin a build (go.mod, go.sum, pom.xml, our own source),
+# so a cached build is reused exactly while nothing that made it changed.
+pin_key() { cat "$@" | sha256sum | cut -c1-12; }
+
+# go_binary NAME VERSION MODULE_DIR PACKAGE: build PACKAGE from our pinned Go module at MODULE_DIR once;
+# sets BIN. VERSION names the cache folder, with the pin key beside it.
+go_binary() {
+  local name=$1 version=$2 dir=$3 package=$4
+  command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin  # where the machine image puts Go
+  BIN=$CI_CACHE/$name/$version-$(pin_key "$dir"/go.mod "$dir"/go.sum $(ls "$dir"/*.go 2>/dev/null))/$name
+  if [ ! -x "$BIN" ]; then
+    echo "$name: building $version (first run only; cached at $BIN)"
+    mkdir -p "$(dirname "$BIN")"
+    (cd "$dir" && go build -trimpath -o "$BIN.partial" "$package")
+    mv "$BIN.partial" "$BIN"
+  fi
+}
+
+# maven_classpath NAME VERSION POM_DIR: copy the runtime dependencies that POM_DIR/pom.xml pins from Maven
+# Central into a cached folder once; sets LIB (use "$LIB/*" as the class path).
+maven_classpath() {
+  local name=$1 version=$2 dir=$3
+  mkdir -p "$CI_ROOT/$name"
+  LIB=$CI_CACHE/$name/$version-$(pin_key "$dir"/pom.xml)/lib
+  if [ ! -d "$LIB" ]; then
+    echo "$name: fetching $version from Maven Central (first run only; cached at $LIB)"
+    mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$LIB.partial" >"$CI_ROOT/$name/mvn.log" 2>&1 || { tail -n 30 "$CI_ROOT/$name/mvn.log" >&2; exit 1; }
+    mv "$LIB.partial" "$LIB"
+  fi
+}

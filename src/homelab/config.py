@@ -162,6 +162,24 @@ class Tls(Strict):
         return self
 
 
+class Offsite(Strict):
+    """An S3 bucket outside the cluster for the off-site copy of 3-2-1 (another site, a provider)."""
+
+    s3_url: str = Field(pattern=r"^https?://", description="the S3 endpoint, e.g. https://s3.eu-central-1.example.com")
+    bucket: str = Field(pattern=r"^[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]$")
+    region: str = "us-east-1"
+    prefix: str | None = Field(default=None, description="folder inside the bucket")
+    path_style: bool = Field(default=True, description="path-style URLs (most S3-compatible stores); false for AWS")
+    credentials_secret: str = Field(description="Vault path with the properties access_key and secret_key")
+    schedule: str = Field(default="30 4 * * *", description="cron schedule of the off-site copies")
+
+
+class Backup(Strict):
+    """Where backups go besides the in-cluster object store the plan chose."""
+
+    offsite: Offsite | None = None
+
+
 class Sync(Strict):
     """Argo CD sync policy for every Application."""
 
@@ -188,6 +206,7 @@ class Config(Strict):
     gitops: GitOps
     tls: Tls = Field(default_factory=Tls)
     sync: Sync = Field(default_factory=Sync)
+    backup: Backup = Field(default_factory=Backup)
 
     def env(self, name: str) -> Environment:
         """The environment called `name` (its defaults when the file does not mention it)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.shared import shared
+from tests.shared import shared, vendored
 
 from homelab.catalog.loader import data_root
 from homelab.catalog.model import Component
@@ -65,6 +65,8 @@ def test_source_has_a_renovate_comment_of_the_right_datasource(path: Path) -> No
     assert above.startswith("# renovate: "), f"no renovate comment above source: in {path.name}"
     versioned_repo = comp.source.version is not None and comp.source.version in (comp.source.repo or "")
     expected = "github-tags" if versioned_repo else DATASOURCE[comp.source.kind]
+    if comp.source.kind == "local" and _remote(MANIFESTS / str(comp.source.chart)):
+        expected = "github-releases"  # a pinned upstream release manifest, not images
     assert f"datasource={expected}" in above, "a repo URL that embeds the version is bumped from Git tags"
 
 
@@ -106,6 +108,11 @@ def _local_components(components: dict[str, Component]) -> list[Component]:
     return [c for c in components.values() if c.source.kind == "local"]
 
 
+def _remote(folder: Path) -> list[str]:
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    return [r for r in kustomization["resources"] if "://" in r]
+
+
 def test_local_sources_ship_a_complete_kustomization(components: dict[str, Component]) -> None:
     locals_ = _local_components(components)
     assert locals_, "expected local kustomizations in this area"
@@ -113,13 +120,27 @@ def test_local_sources_ship_a_complete_kustomization(components: dict[str, Compo
         folder = MANIFESTS / str(comp.source.chart)
         kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
         for resource in kustomization["resources"]:
+            if "://" in resource:
+                assert f"/{comp.source.version}/" in resource, f"{comp.name}: {resource} is not pinned"
+                continue
             assert (folder / resource).is_file(), f"{comp.name}: missing {resource}"
-        tags = {image["newTag"] for image in kustomization["images"]}
-        assert tags == {comp.source.version}, f"{comp.name}: image tag {tags} != source.version"
+        for patch in kustomization.get("patches") or []:
+            assert (folder / patch["path"]).is_file(), f"{comp.name}: missing patch {patch['path']}"
+        if not _remote(folder):
+            tags = {image["newTag"] for image in kustomization["images"]}
+            assert tags == {comp.source.version}, f"{comp.name}: image tag {tags} != source.version"
+
+
+def _vendored(url: str) -> Path:
+    found = vendored(url)
+    if found is None:
+        pytest.fail(f"no copy of {url} under ../shared/vendor to check its pods")
+    return found
 
 
 def _pod_specs(folder: Path) -> list[dict[str, Any]]:
-    docs = [doc for f in sorted(folder.glob("*.yaml")) for doc in yaml.safe_load_all(f.read_text()) if doc]
+    files = [*sorted(folder.glob("*.yaml")), *(_vendored(url) for url in _remote(folder))]
+    docs = [doc for f in files for doc in yaml.safe_load_all(f.read_text()) if doc]
     workloads = [doc for doc in docs if doc.get("kind") in {"Deployment", "StatefulSet"}]
     return [doc["spec"]["template"]["spec"] for doc in workloads]
 
@@ -131,10 +152,12 @@ def test_restricted_local_manifests_meet_the_restricted_profile(components: dict
         pods = _pod_specs(MANIFESTS / str(comp.source.chart))
         assert pods, f"{comp.name}: no workload found"
         for pod in pods:
-            assert pod["securityContext"]["runAsNonRoot"] is True
-            assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
-            for container in pod["containers"]:
-                context = container["securityContext"]
+            pod_context = pod.get("securityContext") or {}
+            for container in [*pod.get("initContainers", []), *pod["containers"]]:
+                context = container["securityContext"]  # Pod Security reads the container's, else the pod's
+                assert context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is True
+                seccomp = context.get("seccompProfile") or pod_context.get("seccompProfile") or {}
+                assert seccomp.get("type") == "RuntimeDefault"
                 assert context["allowPrivilegeEscalation"] is False
                 assert context["capabilities"]["drop"] == ["ALL"]
 

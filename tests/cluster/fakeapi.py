@@ -17,6 +17,7 @@ import httpx2
 import yaml
 
 from homelab.cluster.kube import Kube
+from homelab.cluster.transport import RetryPolicy
 
 Key = tuple[str, str, str, str]  # group, plural, namespace, name
 Obj = dict[str, Any]
@@ -60,8 +61,10 @@ class FakeAPI:
         self.failures: list[tuple[Callable[[httpx2.Request], bool], httpx2.Response]] = []
         self.auto_ready = True
         self.stuck: set[str] = set()  # names whose deletion hangs on a finalizer
+        self.finalizing: dict[str, int] = {}  # name -> reads a deletion takes before a controller releases it
         self.version = VERSION
         self._rv = 100
+        self.t = 0.0  # the retry clock: moves only when the transport sleeps between retries
 
     # --- setup -------------------------------------------------------------------------------------------------
 
@@ -80,10 +83,17 @@ class FakeAPI:
         meta = obj["metadata"]
         return (group, _plural(obj["kind"]), meta.get("namespace", ""), meta["name"])
 
-    def kube(self, tmp_path: Path) -> Kube:
+    def kube(self, tmp_path: Path, **options: Any) -> Kube:
         path = tmp_path / "kubeconfig"
         path.write_text(yaml.safe_dump(KUBECONFIG))
-        return Kube.connect("lab", path, transport=httpx2.MockTransport(self.handle))
+        options.setdefault("policy", self.retry_policy())
+        return Kube.connect("lab", path, transport=httpx2.MockTransport(self.handle), **options)
+
+    def retry_policy(self, budget: float = 60) -> RetryPolicy:
+        def sleep(seconds: float) -> None:
+            self.t += seconds
+
+        return RetryPolicy(budget=budget, now=lambda: self.t, sleep=sleep)
 
     # --- views for assertions ------------------------------------------------------------------------------------
 
@@ -108,6 +118,8 @@ class FakeAPI:
         if request.url.path == "/version":
             return httpx2.Response(200, json=self.version)
         parts = request.url.path.strip("/").split("/")
+        if parts[0] == "apis" and len(parts) == 3:
+            return self._discovery(parts[1], parts[2])
         if parts[0] == "api":
             group, rest = "", parts[2:]
         else:
@@ -127,14 +139,42 @@ class FakeAPI:
             return self._delete(request, key)
         return status_response(405, "MethodNotAllowed", request.method)
 
+    def _discovery(self, group: str, version: str) -> httpx2.Response:
+        """`/apis/<group>/<version>`: the kinds of Established CRDs, as the API server lists them."""
+        resources = []
+        for key, crd in sorted(self.objects.items()):
+            if key[1] != "customresourcedefinitions" or crd["spec"]["group"] != group:
+                continue
+            self._next_status(crd)
+            conditions = (crd.get("status") or {}).get("conditions") or []
+            if not any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
+                continue
+            names = crd["spec"]["names"]
+            if any(v["name"] == version and v.get("served", True) for v in crd["spec"]["versions"]):
+                resources.append({"name": names["plural"], "kind": names["kind"],
+                                  "namespaced": crd["spec"]["scope"] == "Namespaced"})
+        if not resources:
+            return httpx2.Response(404, text="404 page not found", headers={"content-type": "text/plain"})
+        return httpx2.Response(200, json={"kind": "APIResourceList", "apiVersion": "v1",
+                                          "groupVersion": f"{group}/{version}", "resources": resources})
+
     def _get(self, key: Key) -> httpx2.Response:
         obj = self.objects.get(key)
+        if obj is not None and obj["metadata"].get("deletionTimestamp") and key[3] in self.finalizing:
+            self.finalizing[key[3]] -= 1
+            if self.finalizing[key[3]] <= 0:
+                del self.objects[key], self.finalizing[key[3]]
+                obj = None
         if obj is None:
             return status_response(404, "NotFound", f'{key[1]} "{key[3]}" not found')
-        queue = self.scripts.get((obj["kind"], key[3]))
+        self._next_status(obj)
+        return httpx2.Response(200, json=obj)
+
+    def _next_status(self, obj: Obj) -> None:
+        """A scripted object shows its next status on every read (get or list); the last one stays."""
+        queue = self.scripts.get((obj["kind"], obj["metadata"]["name"]))
         if queue:
             obj["status"] = queue.pop(0) if len(queue) > 1 else queue[0]
-        return httpx2.Response(200, json=obj)
 
     def _list(self, request: httpx2.Request, group: str, plural: str, namespace: str) -> httpx2.Response:
         selector = request.url.params.get("labelSelector")
@@ -145,6 +185,7 @@ class FakeAPI:
                 continue
             labels = obj["metadata"].get("labels") or {}
             if all(labels.get(k) == v for k, v in wanted.items()):
+                self._next_status(obj)
                 item = copy.deepcopy(obj)
                 item.pop("apiVersion", None)
                 item.pop("kind", None)
@@ -164,6 +205,7 @@ class FakeAPI:
         meta["managedFields"] = [{"manager": request.url.params["fieldManager"], "operation": "Apply"}]
         if live is None and self.auto_ready:
             merged.setdefault("status", ready_status(merged))
+        self._next_status(merged)  # the apply's answer shows the scripted status of the moment, as a read would
         if request.url.params.get("dryRun") != "All":
             self.objects[key] = merged
         return httpx2.Response(200, json=merged)
@@ -173,7 +215,7 @@ class FakeAPI:
             return status_response(404, "NotFound", f'{key[1]} "{key[3]}" not found')
         if request.url.params.get("dryRun") == "All":
             pass
-        elif key[3] in self.stuck:
+        elif key[3] in self.stuck or key[3] in self.finalizing:
             self.objects[key]["metadata"]["deletionTimestamp"] = "2026-11-26T12:00:00Z"
         else:
             del self.objects[key]

@@ -11,6 +11,8 @@ import yaml
 
 from homelab.errors import ExitCode
 
+from .servers import Reply, serve
+
 
 def homelab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
@@ -55,3 +57,32 @@ def test_unknown_context_exit_code(tmp_path: Path) -> None:
 def test_local_and_handover_are_separate_steps(tmp_path: Path) -> None:
     done = homelab("bootstrap", "--env", "dev", "--local", "--handover", cwd=tmp_path)
     assert done.returncode == ExitCode.BAD_INPUT and "two separate steps" in done.stderr
+
+
+def test_an_address_answering_plain_http_is_exit_3_for_every_command(tmp_path: Path) -> None:
+    """A proxy, a web server or a wrong port: one line and exit 3, never a KeyError (70) or exit 1."""
+    tree = tmp_path / "rendered" / "dev"
+    tree.mkdir(parents=True)
+    (tree / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                                             "resources: []\n")
+    page = Reply(status=404, body=b"<html><body><h1>404 Not Found</h1>nginx</body></html>", content_type="text/html")
+    with serve(lambda seen: page) as server:
+        config = str(kubeconfig(tmp_path, server.url))
+        for command in (["status"], ["diff"], ["apply", "--yes"], ["destroy", "--yes"]):
+            done = homelab(*command, "--env", "dev", "--kubeconfig", config, cwd=tmp_path)
+            assert done.returncode == ExitCode.UNREACHABLE, (command, done.stderr)
+            assert f"{server.url} (context homelab-dev) is not a Kubernetes API server" in done.stderr, command
+            assert done.stderr.count("error:") == 1 and "Traceback" not in done.stderr, command
+
+
+def test_each_environment_applies_as_its_own_field_manager(tmp_path: Path) -> None:
+    from homelab.cli.cluster_cmd import _connect
+    from homelab.config import load
+
+    loaded = load(None)
+    path = kubeconfig(tmp_path, "https://127.0.0.1:9")
+    path.write_text(path.read_text().replace("homelab-dev", "homelab-staging"))
+    kube = _connect(loaded, "staging", path, 42)
+    assert kube.field_manager == "homelab-staging"
+    assert kube.transport.policy.budget == 42, "--timeout bounds the retries"
+    kube.close()

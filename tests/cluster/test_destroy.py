@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from homelab.cluster import objects as o
 from homelab.cluster.apply import apply_tree
 from homelab.cluster.destroy import DestroyPlan, destroy, plan_destroy
 from homelab.cluster.objects import ref
@@ -45,8 +46,9 @@ def test_destroy_in_reverse_wave_order(installed: FakeAPI, tmp_path: Path) -> No
                      confirm=lambda p: shown.append(p) or True)
     assert shown and result.kept == ["PersistentVolumeClaim/demo/data-web-0 (data)",
                                       "Namespace/demo (holds PersistentVolumeClaims)"]
-    assert installed.deleted_names() == ["blue", "widgets", "web", "web-config", "web", "web", "web",
-                                         "widgets.example.com", "homelab-data"]
+    assert installed.deleted_names() == ["blue", "widgets", "homelab-data",  # custom resources, wave by wave
+                                         "web", "web-config", "web", "web", "web",  # then every built-in kind
+                                         "widgets.example.com"]  # CRDs and Namespaces last
     assert ("", "persistentvolumeclaims", "demo", "data-web-0") in installed.objects
     assert ("", "namespaces", "", "demo") in installed.objects
     assert ("", "configmaps", "kube-system", inventory_name("homelab", "dev")) in installed.objects
@@ -83,9 +85,11 @@ def test_a_failure_midway_says_what_was_and_was_not_deleted(installed: FakeAPI, 
     text = str(err.value)
     assert real == []
     assert "etcdserver: request timed out" in text
-    assert "stopped after deleting 3 object(s) (Widget/demo/blue, Application/argocd/widgets, Deployment/demo/web)" \
-        in text
-    assert "not deleted: ConfigMap/demo/web-config" in text and "Namespace" not in text.split("not deleted:")[0]
+    assert ("stopped after deleting 7 object(s) (Widget/demo/blue, Application/argocd/widgets, "
+            "AppProject/argocd/homelab-data, Deployment/demo/web, RoleBinding/demo/web, Role/demo/web, "
+            "ServiceAccount/demo/web)") in text, "the rest of the failing step finished and is counted"
+    assert "not deleted: ConfigMap/demo/web-config, CustomResourceDefinition/widgets.example.com" in text
+    assert "Namespace" not in text.split("not deleted:")[0]
 
 
 def test_a_stuck_finalizer_times_out_and_stops_before_the_next_wave(installed: FakeAPI, tmp_path: Path) -> None:
@@ -97,3 +101,51 @@ def test_a_stuck_finalizer_times_out_and_stops_before_the_next_wave(installed: F
     assert "waiting for Widget/demo/blue to be deleted" in text and "finalizer" in text
     assert installed.deleted_names() == ["blue", "widgets"], "wave 0 is untouched while wave 1 is still deleting"
     assert "not deleted: Deployment/demo/web" in text
+
+
+def _argo(kind: str, name: str, wave: int, **extra: object) -> dict:
+    meta = {"name": name, "labels": dict(OURS), "annotations": {o.SYNC_WAVE: str(wave)}}
+    if kind != "Namespace":
+        meta["namespace"] = "argocd"
+    api_version = "v1" if kind == "Namespace" else "argoproj.io/v1alpha1"
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta, **extra}
+
+
+def test_applications_are_gone_before_the_namespaces_of_their_wave(api: FakeAPI, tmp_path: Path) -> None:
+    """Argo CD releases an Application's finalizer only while it runs: the burst that deleted Applications and
+    Namespaces together left every Application stuck in Terminating."""
+    api.add(*load("argocd-crds.yaml"))
+    apps = [_argo("Application", f"app-{i}", 0, spec={"project": "p", "source": {"repoURL": "https://x"}})
+            for i in range(3)]
+    tree = [_argo("Namespace", "apps", 0), *apps]
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    api.finalizing = {a["metadata"]["name"]: 3 for a in apps}
+    api.requests.clear()
+    destroy(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock())
+    paths = [(r.method, r.url.path, "dryRun" in r.url.params) for r in api.requests]
+    namespace_deleted = paths.index(("DELETE", "/api/v1/namespaces/apps", False))
+    last_app_read = max(i for i, (m, p, _) in enumerate(paths) if m == "GET" and "/applications/" in p)
+    assert last_app_read < namespace_deleted, "every Application was gone before its wave's Namespace was deleted"
+    assert api.finalizing == {}, "Argo CD (the fake) released every finalizer"
+
+
+def test_what_runs_argo_cd_is_never_destroyed_or_pruned(api: FakeAPI, tmp_path: Path) -> None:
+    api.add(*load("argocd-crds.yaml"))
+    own = _argo("Application", "argo-cd", 0, spec={"project": "homelab-application",
+                                                  "source": {"repoURL": "https://git.example/lab"}})
+    namespace = _argo("Namespace", "argocd", 0)
+    for obj in (own, namespace):
+        obj["metadata"]["annotations"][o.PROTECTED] = "the GitOps controller itself"
+    project = _argo("AppProject", "homelab-application", -10, spec={})
+    other = _argo("AppProject", "homelab-data", -10, spec={})
+    tree = [namespace, project, other, own]
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    pruned = apply_tree(api.kube(tmp_path), [], "homelab", "dev", clock=FakeClock())
+    assert pruned.pruned == ["AppProject/argocd/homelab-data", "AppProject/argocd/homelab-application"]
+    apply_tree(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock(), prune=False)
+    plan = destroy(api.kube(tmp_path), tree, "homelab", "dev", clock=FakeClock())
+    assert sorted(plan.kept) == ["AppProject/argocd/homelab-application (project of Argo CD's own Application)",
+                                 "Application/argocd/argo-cd (runs Argo CD itself)",
+                                 "Namespace/argocd (runs Argo CD itself)"]
+    assert [str(ref(x)) for x in plan.delete] == ["AppProject/argocd/homelab-data"]
+    assert ("", "namespaces", "", "argocd") in api.objects

@@ -103,11 +103,28 @@ def test_unknown_context_is_bad_input(tmp_path: Path) -> None:
 
 def test_applications_without_argo_cd_name_the_fix(api: FakeAPI, tmp_path: Path) -> None:
     app = next(x for x in load("tree.yaml") if x["kind"] == "Application")
+    clock = FakeClock()
     with pytest.raises(HomelabError) as err:
-        apply_tree(api.kube(tmp_path), [app], "homelab", "dev", timeout=20, clock=FakeClock(), prune=False)
-    assert err.value.exit_code == ExitCode.TIMEOUT
-    assert "the CRD for Application (argoproj.io/v1alpha1) never became established" in str(err.value)
+        apply_tree(api.kube(tmp_path), [app], "homelab", "dev", timeout=600, clock=clock, prune=False)
+    assert err.value.exit_code == ExitCode.PREFLIGHT
+    assert "does not serve Application (argoproj.io/v1alpha1) and Argo CD" in str(err.value)
     assert "homelab bootstrap" in str(err.value)
+    assert clock.t == 0, "nothing can bring that CRD: no point waiting out the timeout"
+
+
+def test_a_crd_that_exists_but_is_not_established_is_awaited(api: FakeAPI, tmp_path: Path) -> None:
+    """A chart's CRD that the API server has not Established yet: its custom resources wait for it."""
+    tree = load("tree.yaml")
+    crd = next(x for x in tree if x["kind"] == "CustomResourceDefinition")
+    api.add(*load("argocd-crds.yaml"), crd)  # created by some chart, status not (yet) Established
+    api.script("CustomResourceDefinition", "widgets.example.com",
+               [{"conditions": [{"type": "Established", "status": "False"}]}] * 3 +
+               [{"conditions": [{"type": "Established", "status": "True"}]}])
+    widget = next(x for x in tree if x["kind"] == "Widget")
+    clock = FakeClock()
+    apply_tree(api.kube(tmp_path), [widget], "homelab", "dev", timeout=600, clock=clock, prune=False)
+    assert clock.t > 0, "the custom resource waited for Established"
+    assert api.applied_names().count("blue") == 1
 
 
 def test_other_refusals_quote_the_server(api: FakeAPI, tmp_path: Path) -> None:

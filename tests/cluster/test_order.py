@@ -59,3 +59,24 @@ def test_unknown_builtin_kinds_sit_with_workloads_and_custom_kinds_last() -> Non
     route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "a"}}
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"}}
     assert o.kind_rank(deployment) < o.kind_rank(lease) < o.kind_rank(route)
+
+
+def test_a_namespace_syncs_with_the_earliest_object_inside_it() -> None:
+    """AppProjects are wave -10 in argocd; Namespace/argocd is wave 0: apply used to 404 on the project."""
+    argocd = {"apiVersion": "v1", "kind": "Namespace",
+              "metadata": {"name": "argocd", "annotations": {o.SYNC_WAVE: "0"}}}
+    tree = [argocd, *load("tree.yaml")]
+    ordered = kinds(o.apply_order(tree))
+    assert ordered[:2] == ["Namespace/argocd", "AppProject/argocd/homelab-data"]
+    assert o.waves(tree)[0].number == -10
+    assert kinds(o.delete_order(tree))[-2:] == ["AppProject/argocd/homelab-data", "Namespace/argocd"]
+
+
+def test_an_application_goes_before_the_custom_resources_of_its_wave() -> None:
+    """Its chart may bring their CRD (Envoy Gateway's GatewayClass), so it must be applied first."""
+    app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+           "metadata": {"name": "envoy-gateway", "namespace": "argocd"}}
+    gatewayclass = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                    "metadata": {"name": "envoy-gateway"}}
+    assert kinds(o.apply_order([gatewayclass, app])) == ["Application/argocd/envoy-gateway",
+                                                        "GatewayClass/envoy-gateway"]

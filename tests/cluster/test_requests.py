@@ -8,7 +8,7 @@ from pathlib import Path
 from homelab.cluster.kube import learn_tree
 from homelab.cluster.objects import Ref
 
-from .fakeapi import FakeAPI
+from .fakeapi import FakeAPI, ready_status
 from .helpers import load
 
 APPLY_PATCH = "application/apply-patch+yaml"
@@ -51,13 +51,17 @@ def test_custom_resources_use_the_plural_and_scope_of_their_crd(api: FakeAPI, tm
                                          "widgets.example.com")
 
 
-def test_unknown_kind_is_looked_up_in_the_cluster_crds(api: FakeAPI, tmp_path: Path) -> None:
+def test_unknown_kind_is_looked_up_in_api_discovery(api: FakeAPI, tmp_path: Path) -> None:
     crd = next(x for x in load("tree.yaml") if x["kind"] == "CustomResourceDefinition")
     api.add(crd)
     kube = api.kube(tmp_path)
+    assert kube.kind("example.com/v1", "Widget") is None, "a CRD that exists but is not Established serves nothing"
+    assert api.requests[-1].url.path == "/apis/example.com/v1"
+    assert not kube.served("example.com/v1", "Widget")
+    api.add({**crd, "status": ready_status(crd)})
+    kube.refresh_crds()
     info = kube.kind("example.com/v1", "Widget")
     assert info is not None and info.plural == "widgets" and info.namespaced
-    assert api.requests[-1].url.path == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
     assert kube.served("example.com/v1", "Widget") and not kube.served("example.com/v2", "Widget")
 
 

@@ -1,4 +1,4 @@
-"""bootstrap (preflight and Argo CD), apply, status, diff and destroy against a real cluster."""
+"""preflight, apply, status, diff, a conflict, prune and destroy through the Python API against a real cluster."""
 
 from __future__ import annotations
 
@@ -14,18 +14,15 @@ import pytest
 import yaml
 from lightkube.types import PatchType
 
-from homelab.cluster import argocd
 from homelab.cluster import objects as o
-from homelab.cluster.apply import Quiet, apply_tree, apply_waves
-from homelab.cluster.bootstrap import run_preflight
+from homelab.cluster.apply import apply_tree
 from homelab.cluster.destroy import destroy
 from homelab.cluster.drift import diff_tree
-from homelab.cluster.kube import Kube, builtin_kind, resource_class
+from homelab.cluster.kinds import builtin_kind, resource_class
+from homelab.cluster.kube import Kube
 from homelab.cluster.status import read_status
-from homelab.cluster.wait import Clock
 from homelab.config import builtin_text
 from homelab.errors import ExitCode, HomelabError
-from homelab.plan.model import Plan
 
 pytestmark = pytest.mark.e2e
 PLATFORM = "e2e"
@@ -66,15 +63,6 @@ def tree(env: str) -> list[Obj]:
         labelled(env, {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "blue", "namespace": ns},
                        "spec": {"size": 3}}, wave=1),
     ]
-
-
-def test_preflight_reads_the_real_cluster(kube: Kube) -> None:
-    info = kube.version()
-    version = f"{info['major']}.{str(info['minor']).rstrip('+')}"
-    findings = run_preflight(kube, Plan(env="dev", profile="minimal", components={}, edges=[], nodes=[],
-                                        headroom=0.15), version)
-    assert findings[0].check == "version" and findings[0].ok
-    assert any(f.check == "storage" for f in findings)
 
 
 def test_apply_diff_status_conflict_prune_and_destroy(kube: Kube, run_id: str, tmp_path: Path) -> None:
@@ -132,20 +120,3 @@ def test_cli_status_json(kubeconfig: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["context"] == context
     assert (tmp_path / ".homelab" / "state" / "status-dev.json").exists()
-
-
-@pytest.mark.skipif(not os.environ.get("HOMELAB_E2E_ARGOCD"),
-                    reason="set HOMELAB_E2E_ARGOCD=1 to install Argo CD (downloads its pinned manifest)")
-def test_bootstrap_installs_argo_cd(kube: Kube, tmp_path: Path) -> None:
-    data, how = argocd.fetch_manifest(tmp_path, expected=os.environ.get("HOMELAB_E2E_ARGOCD_SHA256"),
-                                      trust_on_first_use=True)
-    assert "sha256" in how
-
-    def namespaced(obj: Obj) -> bool:
-        info = builtin_kind(str(obj["apiVersion"]), str(obj["kind"]))
-        return bool(info and info.namespaced)
-
-    applied, _ = apply_waves(kube, argocd.manifest_objects(data, namespaced), timeout=600, force=False,
-                             progress=Quiet(), clock=Clock())
-    assert "Deployment/argocd/argocd-server" in applied
-    assert kube.served("argoproj.io/v1alpha1", "Application")

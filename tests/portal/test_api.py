@@ -97,10 +97,12 @@ def test_filters_by_layer_state_and_text(client: TestClient, write_state: WriteS
     assert set(names(state="failing")) == {"grafana", "redis"}
     assert names(state="warning") == ["minio"]
     assert names(q="VISUALIZATION") == ["grafana"]
-    assert names(q="object storage") == ["minio"]  # every word must match
+    assert names(q="object storage") == ["minio", "velero"]  # every word must match; velero requires it
+    assert names(q="object storage system") == ["minio"]
     assert names(q="nothing-matches-this") == []
     html = client.get("/", params={"q": "redis"}).text
-    assert 'data-name="redis"' in html and 'data-name="grafana"' not in html
+    assert '<article class="card state-failing" id="card-redis"' in html
+    assert '<article hidden class="card state-failing" id="card-grafana"' in html  # there for the page's script
     assert "Backup &amp; Recovery" in html  # every layer is still drawn
 
 
@@ -134,8 +136,10 @@ def test_plan_only_architecture_diagram(config: Config, catalog: Catalog, state_
     for title in ("Infrastructure Layer", "Data Layer", "Application Layer", "Development Layer", "Backup & Recovery"):
         assert f'["{title}"]' in arch["mermaid"]
     assert '["Grafana"]' in arch["mermaid"] and evil not in arch["mermaid"]
+    assert '<a href="/components/grafana" class="cmp" data-name="grafana"' in arch["svg"]
     html = client.get("/diagrams").text
-    assert 'src="/static/vendor/mermaid.min.js"' in html and 'id="diagram-architecture"' in html
+    assert 'id="diagram-architecture"' in html and "mermaid.min.js" not in html
+    assert 'data-name="grafana" data-state="planned"' in html  # coloured by live state on the page
 
 
 def test_render_stage_builder_is_used_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,11 +161,19 @@ def test_openapi_documents_the_api_and_docs_page_is_offline(client: TestClient) 
     assert client.get("/docs").status_code == 404  # swagger would load from a CDN: it is off
 
 
-def test_static_files_are_served_and_mermaid_is_vendored(client: TestClient) -> None:
-    js = client.get("/static/vendor/mermaid.min.js")
-    assert js.status_code == 200 and len(js.content) > 1_000_000
-    assert "javascript" in js.headers["content-type"]
-    assert client.get("/static/vendor/mermaid.LICENSE").text.startswith("The MIT License")
+def test_static_files_are_compressed_and_cached(client: TestClient) -> None:
+    page = client.get("/", headers={"accept-encoding": "gzip, br"})
+    url = next(u for u in page.text.split('"') if u.startswith("/static/portal.js?v="))
+    js = client.get(url, headers={"accept-encoding": "br, gzip"})
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert js.headers["content-encoding"] == "br" and js.headers["cache-control"].endswith("immutable")
+    assert client.get(url, headers={"accept-encoding": "gzip"}).headers["content-encoding"] == "gzip"
+    plain = client.get("/static/portal.js", headers={"accept-encoding": "identity"})
+    assert plain.headers["cache-control"] == "no-cache" and "content-encoding" not in plain.headers
+    again = client.get("/static/portal.js", headers={"if-none-match": plain.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert page.headers["content-encoding"] == "gzip"  # pages are compressed on the fly
+    assert client.get("/static/no-such.js").status_code == 404
 
 
 def test_only_changed_components_are_redrawn(client: TestClient, write_state: WriteState) -> None:
@@ -173,7 +185,7 @@ def test_only_changed_components_are_redrawn(client: TestClient, write_state: Wr
     after = portal.current().cards
     assert "verify failed" in after["redis"] and "state-failing" in after["redis"]
     assert after["grafana"] is before["grafana"]  # unchanged live data: the same rendered card is reused
-    assert '<article class="card state-failing" data-name="redis"' in client.get("/").text
+    assert '<article class="card state-failing" id="card-redis"' in client.get("/").text
 
 
 def test_reads_the_report_homelab_status_writes(client: TestClient, write_state: WriteState) -> None:
@@ -200,3 +212,51 @@ def test_cluster_fit_and_state_filter_validation(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     state = next(p for p in spec["paths"]["/api/components"]["get"]["parameters"] if p["name"] == "state")
     assert "warning" in str(state["schema"])
+
+
+def test_unknown_filter_values_are_422_everywhere(client: TestClient) -> None:
+    for params in ({"layer": "bogus"}, {"state": "bogus"}):
+        api = client.get("/api/components", params=params)
+        assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", next(iter(params))]
+        assert client.get("/api/overview", params=params).status_code == 422
+        page = client.get("/", params=params, headers={"accept": "text/html"})
+        assert page.status_code == 422 and "text/html" in page.headers["content-type"]
+        assert "Not a valid filter" in page.text and "bogus" in page.text
+    assert client.get("/api/components", params={"layer": "data"}).status_code == 200
+
+
+def test_errors_are_pages_for_browsers_and_json_for_the_api(client: TestClient) -> None:
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/no/such/page", headers=browser)
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text and "/no/such/page" in page.text
+    assert client.get("/components/nope", headers=browser).headers["content-type"].startswith("text/html")
+    api = client.get("/api/components/nope", headers=browser)  # the API answers JSON whatever is asked
+    assert api.status_code == 404 and api.json()["detail"] == "no component named 'nope' in the dev plan"
+    script = client.get("/no/such/page", headers={"accept": "application/json"})
+    assert script.status_code == 404 and script.json() == {"detail": "Not Found"}
+
+
+def test_pages_answer_304_until_the_state_changes(client: TestClient, write_state: WriteState) -> None:
+    first = client.get("/")
+    tag = first.headers["etag"]
+    assert client.get("/", headers={"if-none-match": tag}).status_code == 304
+    assert client.get("/?q=redis").headers["etag"] != tag  # another address, another page
+    write_state(verify=[{"name": "redis", "kind": "redis", "ok": False, "reason": "timeout"}])
+    again = client.get("/", headers={"if-none-match": tag})
+    assert again.status_code == 200 and "timeout" in again.text and again.headers["etag"] != tag
+
+
+def test_attention_and_scenarios_in_the_api(client: TestClient, write_state: WriteState) -> None:
+    write_state(STATUS, {**VERIFY, "results": [*VERIFY["results"], {"name": "request-path", "kind": "request-path",
+                                                                    "ok": False, "reason": "502"}]})
+    body = client.get("/api/overview").json()
+    assert {(i["kind"], i["name"]) for i in body["attention"]} >= {("failing", "redis"), ("drifted", "grafana"),
+                                                                  ("failing", "request-path")}
+    assert body["checks"] == [{"name": "request-path", "kind": "request-path", "ok": False, "reason": "502"}]
+    html = client.get("/").text
+    assert "Needs attention" in html and "(verify scenario)" in html
+
+
+def test_reasons_with_backticks_are_code(client: TestClient) -> None:
+    html = client.get("/components/grafana").text
+    assert "<li>in profile <code>small</code></li>" in html and "`small`" not in html

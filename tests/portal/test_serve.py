@@ -96,3 +96,19 @@ def test_unreachable_oidc_issuer_fails_at_start(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
     assert "cannot read the OIDC discovery document" in err and "at http" not in err and "Traceback" not in err
+
+
+def test_an_ipv6_address_is_printed_as_a_url(tmp_path: Path) -> None:
+    port = free_port()
+    proc = _homelab("serve", "--host", "::1", "--port", str(port), cwd=tmp_path)
+    try:
+        assert proc.stderr is not None
+        line = ""
+        while "homelab portal" not in line and proc.poll() is None:
+            line = proc.stderr.readline()
+        assert f"at http://[::1]:{port}/ " in line, line  # brackets, or the address is not a URL
+        answer = httpx.get(f"http://[::1]:{port}/api/overview", timeout=30)
+        assert answer.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -40,7 +40,7 @@ def test_custom_resources_validate_against_upstream_crds(rendered: Rendered) -> 
     assert not problems, "\n".join(problems[:20])
     assert {"Application", "AppProject", "ExternalSecret", "ClusterSecretStore", "Certificate", "ClusterIssuer",
             "ServiceMonitor", "IPAddressPool", "L2Advertisement", "ClusterPolicy", "Schedule", "ScheduledBackup",
-            "KeycloakRealmImport", "Cluster", "Keycloak"} <= kinds
+            "KeycloakRealmImport", "Cluster", "Keycloak", "Database", "ObjectStore", "BackupStorageLocation"} <= kinds
 
 
 def test_the_check_catches_a_broken_object(rendered: Rendered) -> None:

@@ -41,6 +41,11 @@ def expected_flows(plan: Plan) -> set[tuple[str | None, str]]:
               and c.namespace != ingress}
     prometheus = comps[plan.provider_of("metrics-store")].namespace
     flows |= {(prometheus, c.namespace) for c in comps.values() if c.metrics and c.namespace != prometheus}
+    # OIDC clients (a UI's own login, a proxy instance) reach the issuer's public host through the ingress
+    if plan.provider_of("identity-provider"):
+        flows |= {(c.namespace, ingress) for c in comps.values() for e in c.endpoints if e.expose
+                  and c.namespace != ingress and ((e.sso == "oidc" and c.oidc) or
+                                                  (e.sso == "proxy" and plan.provider_of("auth-proxy")))}
     return flows
 
 
@@ -133,8 +138,14 @@ def test_every_credential_is_an_external_secret_and_no_secret_has_data(tree: Pat
         for secret in planned.component.secrets:
             ext = externals[(planned.component.namespace, secret.name)]
             assert ext["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "lab-vault"}
-            assert [d["secretKey"] for d in ext["spec"]["data"]] == secret.keys
-            assert {d["remoteRef"]["key"] for d in ext["spec"]["data"]} == {f"lab/{env}/{planned.name}/{secret.name}"}
+            paths = {d["secretKey"]: d["remoteRef"]["key"] for d in ext["spec"]["data"]}
+            own = [key for key in secret.keys if key not in secret.template]
+            assert [k for k in paths if k in own] == own
+            assert {paths[k] for k in own} <= {f"lab/{env}/{planned.name}/{secret.name}"}
+            if secret.template:  # built from the tenant's own credentials: its Vault path, never another's
+                assert set(ext["spec"]["target"]["template"]["data"]) == set(secret.keys)
+                assert {p for k, p in paths.items() if k not in own} <= {
+                    f"lab/{env}/{planned.name}/{store}" for store in ("postgresql", "minio")}
     for obj in objects:
         assert not (obj["kind"] == "Secret" and ({"data", "stringData"} & set(obj))), obj["metadata"]["name"]
     store = named(objects, "ClusterSecretStore", "lab-vault")["spec"]["provider"]["vault"]
@@ -227,10 +238,24 @@ def test_labels_namespaces_policies_backups(tree: Path, rendered: Rendered, conf
     assert schedules == {p.component.namespace for p in plan.components.values()
                          if p.component.backup.method == "velero"}
     cluster = named(objects, "Cluster", "postgresql", "postgresql")
-    store = cluster["spec"]["backup"]["barmanObjectStore"]
-    assert store["destinationPath"] == f"s3://lab-{env}-backups/postgresql"
+    assert "backup" not in cluster["spec"]  # the deprecated in-tree barmanObjectStore is gone
+    assert cluster["spec"]["plugins"] == [{"name": "barman-cloud.cloudnative-pg.io", "isWALArchiver": True,
+                                           "parameters": {"barmanObjectName": "postgresql-backup"}}]
+    store = named(objects, "ObjectStore", "postgresql-backup", "postgresql")["spec"]["configuration"]
+    assert store["destinationPath"] == "s3://postgresql/"  # the cluster's own bucket on the planned store
     assert store["endpointURL"] == "http://minio.minio.svc:9000"
-    assert named(objects, "ScheduledBackup", "postgresql")["spec"]["cluster"] == {"name": "postgresql"}
+    assert {e["spec"]["target"]["name"] for e in of(objects, "ExternalSecret")
+            if e["metadata"]["namespace"] == "postgresql"} >= {"barman-s3"}
+    scheduled = named(objects, "ScheduledBackup", "postgresql")["spec"]
+    assert scheduled["cluster"] == {"name": "postgresql"} and scheduled["method"] == "plugin"
+    location = named(objects, "BackupStorageLocation", "default", "velero")["spec"]
+    assert location["config"]["s3Url"] == "http://minio.minio.svc:9000"
+    assert location["objectStorage"]["bucket"] == "velero"
+    buckets = named(objects, "Application", "minio")["spec"]["source"]["helm"]["valuesObject"]["buckets"]
+    assert {b["name"] for b in buckets} == {"velero", "postgresql"}
+    # each SQL consumer has a database and a role of its own
+    assert {d["spec"]["owner"] for d in of(objects, "Database")} == {"keycloak", "shop"}
+    assert {r["name"] for r in cluster["spec"]["managed"]["roles"]} == {"keycloak", "shop"}
     pool = named(objects, "IPAddressPool", "lab-pool")
     assert pool["spec"]["addresses"] == config.cluster.load_balancer.addresses  # type: ignore[union-attr]
     monitors = {m["metadata"]["name"] for m in of(objects, "ServiceMonitor")}

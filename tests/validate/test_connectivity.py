@@ -86,6 +86,9 @@ def needed_flows(profile: str, env: str) -> set[tuple[str, str, int | None]]:
     entry = comps[str(plan.provider_of("ingress"))].namespace
     need.add((NODE, entry, None))
     need |= {(entry, c.namespace, None) for c in comps.values() if any(e.expose for e in c.endpoints)}
+    if plan.provider_of("identity-provider"):  # OIDC clients reach the issuer's public host through the entry
+        need |= {(c.namespace, entry, None) for c in comps.values() for e in c.endpoints if e.expose and (
+            (e.sso == "oidc" and c.oidc) or (e.sso == "proxy" and plan.provider_of("auth-proxy")))}
     metrics = comps[str(plan.provider_of("metrics-store"))].namespace
     need |= {(metrics, c.namespace, None) for c in comps.values() if c.metrics}
     api = catalog.distributions["k3s"].api_server_port

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from homelab.verify.targets import Target
-from tests.needs import missing
+from tests.needs import missing, module
 
 
 def need_server(port: int, what: str, host: str = "127.0.0.1") -> None:
@@ -124,3 +128,40 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield int(server.server_address[1])
     finally:
         server.shutdown()
+
+
+@contextlib.contextmanager
+def reference_app_running(directory: Path, **app_env: str) -> Iterator[str]:
+    """The reference app's web and worker processes on names unique to the caller (plus `app_env`), on
+    the CI run's PostgreSQL, Redis and RabbitMQ; yields the web URL, removes its tables afterwards."""
+    module("homelab_app", "the reference app, src/homelab_app: pip install -e '.[test]'")
+    import httpx
+    import psycopg
+
+    for port, what in ((5432, "postgresql"), (6379, "redis"), (5672, "rabbitmq")):
+        need_server(port, what)
+    suffix = uuid.uuid4().hex[:8]
+    port = free_port()
+    env = {**os.environ, "APP_HOST": "127.0.0.1", "APP_PORT": str(port), "APP_METRICS_PORT": str(free_port()),
+           "APP_TABLE_PREFIX": f"verify_{suffix}_", "APP_CACHE_PREFIX": f"verify-{suffix}:",
+           "APP_QUEUE_NAME": f"verify-{suffix}", **app_env}
+    processes = [subprocess.Popen([sys.executable, "-m", "homelab_app", role], env=env, cwd=directory,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for role in ("web", "worker")]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("the reference app did not become ready within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(30)
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+            conn.execute(f"drop table if exists verify_{suffix}_items, verify_{suffix}_tasks")

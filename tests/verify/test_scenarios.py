@@ -3,11 +3,6 @@ a stream, PostgreSQL and S3, all real servers on loopback."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +11,7 @@ import pytest
 
 from homelab.verify.request_path import counters
 from homelab.verify.runner import run_one, run_sync
-from tests.needs import module
-from tests.verify.conftest import free_port, need_server, target
+from tests.verify.conftest import need_server, reference_app_running, target
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 S3 = "s3://test%3Atester:testing@127.0.0.1:58888"
@@ -77,36 +71,8 @@ def test_counters_sum_label_sets() -> None:
 @pytest.fixture
 def reference_app(tmp_path: Path) -> Iterator[str]:
     """The reference app's web and worker processes, on names unique to this test."""
-    module("homelab_app", "the reference app, src/homelab_app: pip install -e '.[test]'")
-    for port, what in ((5432, "postgresql"), (6379, "redis"), (5672, "rabbitmq")):
-        need_server(port, what)
-    suffix = uuid.uuid4().hex[:8]
-    port = free_port()
-    env = {**os.environ, "APP_HOST": "127.0.0.1", "APP_PORT": str(port), "APP_METRICS_PORT": str(free_port()),
-           "APP_TABLE_PREFIX": f"verify_{suffix}_", "APP_CACHE_PREFIX": f"verify-{suffix}:",
-           "APP_QUEUE_NAME": f"verify-{suffix}"}
-    processes = [subprocess.Popen([sys.executable, "-m", "homelab_app", role], env=env, cwd=tmp_path,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for role in ("web", "worker")]
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the reference app did not become ready within 60 s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(30)
-        with psycopg.connect(PG, autocommit=True) as conn:
-            conn.execute(f"drop table if exists verify_{suffix}_items, verify_{suffix}_tasks")
+    with reference_app_running(tmp_path) as url:
+        yield url
 
 
 @pytest.mark.servers

@@ -6,6 +6,7 @@ component is adding a data file under `catalog/data/<layer>/<category>/`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -116,6 +117,8 @@ class Endpoint(Strict):
     host: str | None = Field(default=None, description="host label if not the component name")
     sso: Literal["oidc", "proxy", "none"] = Field(
         default="none", description="oidc: native OIDC via Keycloak; proxy: behind OAuth2 Proxy; none: own auth or API")
+    ui: str | None = Field(default=None, pattern=r"^/", description="path of the web UI a browser opens on this "
+                           "endpoint, e.g. / or /ui/; unset: an API or protocol endpoint, never offered as 'open UI'")
 
 
 class Metrics(Strict):
@@ -133,11 +136,26 @@ class Backup(Strict):
 
 
 class Secret(Strict):
-    """A credential the component needs; rendered as an ExternalSecret from Vault, never as data."""
+    """A credential the component needs; rendered as an ExternalSecret from Vault, never as data.
+
+    `template` builds keys from the stores the component is a tenant of: `${store:<capability>/<field>}`
+    names a connection fact (host, database, bucket) or a credential the store keeps for this tenant
+    in Vault (its password); the other keys come from the component's own Vault path as before.
+    """
 
     name: Name
     keys: list[str] = Field(min_length=1)
     namespace: Name | None = Field(default=None, description="where the Secret is needed, if not the component's own")
+    template: dict[str, str] = Field(default_factory=dict, description="key -> text with ${store:...} placeholders")
+    type: str | None = Field(default=None, description="the Secret's type, e.g. kubernetes.io/basic-auth")
+    labels: dict[str, str] = Field(default_factory=dict, description="labels the consumer looks the Secret up by")
+
+    @model_validator(mode="after")
+    def _templated_keys_listed(self) -> Secret:
+        extra = sorted(set(self.template) - set(self.keys))
+        if extra:
+            raise ValueError(f"template keys {extra} are not in keys {self.keys}")
+        return self
 
 
 class Probe(Strict):
@@ -223,13 +241,114 @@ class GitOps(Evidence):
 
 
 class Crds(Evidence):
-    """The CRDs the component's source installs: their API groups, and where the files live upstream at the
-    pinned version, so `homelab crds fetch` can download them and `homelab validate` check custom resources."""
+    """The CRDs the component's source installs: their API groups (custom resources of those groups, its own
+    and anyone's, sync in a later wave than the component's Application), and where the files live upstream
+    at the pinned version, so `homelab crds fetch` can download them and `homelab validate` check them."""
 
     groups: list[str] = Field(min_length=1, description="API groups, e.g. gateway.networking.k8s.io")
     files: list[Annotated[str, Field(pattern=r"^https://")]] = Field(
         default_factory=list, description="raw URLs of the CRD files at the pinned tag or commit (a repository's "
         "CRD folder, or a chart's crds/ folder, at the tag)")
+
+
+class Patch(Strict):
+    """Merged into every resource of `kind` the entry declares: mappings merge key by key, lists append."""
+
+    kind: str
+    merge: dict[str, Any]
+
+
+class TenantCredential(Strict):
+    """A Secret per tenant in the store's namespace, named `<consumer>-<store>` (`${credential}`), that the
+    store's mechanism reads (a managed role's password)."""
+
+    template: dict[str, str] = Field(min_length=1, description="key -> text with ${tenant} and ${secret:...}")
+    type: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class ProviderSecret(Strict):
+    """The store's own Secret gains one entry per tenant: a key each (`key` names the tenant), or one
+    JSON document whose `document` lists every tenant's `entry` where it says "${entries}"."""
+
+    name: Name
+    key: str
+    entry: Any
+    document: dict[str, Any] | None = None
+
+
+class Tenancy(Evidence):
+    """How a shared store gives each consumer its own database, user or bucket, by its own mechanism.
+
+    Every consumer requiring one of `capabilities` from this component is a tenant. Placeholders:
+    `${tenant}` (the consumer's name as an identifier, `-` -> `_`), `${consumer}`, `${credential}` (the
+    name of the tenant's `credential` Secret), `${field:<name>}`
+    (one of `fields`) and `${secret:<name>}` (one of `secret_fields`, read from Vault at
+    `<platform>/<env>/<consumer>/<this component>` at run time, usable only inside Secrets).
+    """
+
+    capabilities: list[Capability] = Field(min_length=1)
+    fields: dict[str, str] = Field(description="connection facts of one tenant: host, port, database, username...")
+    secret_fields: list[str] = Field(default_factory=list, description="credentials kept in Vault per tenant")
+    credential: TenantCredential | None = None
+    provider_secret: ProviderSecret | None = None
+    resources: list[dict[str, Any]] = Field(default_factory=list, description="per-tenant objects (a Database)")
+    patches: list[Patch] = Field(default_factory=list, description="per-tenant additions to this entry's resources")
+    values: dict[str, Any] = Field(default_factory=dict, description="per-tenant Helm values (lists append)")
+
+    @model_validator(mode="after")
+    def _fields_distinct(self) -> Tenancy:
+        both = sorted(set(self.fields) & set(self.secret_fields))
+        if both:
+            raise ValueError(f"{both} are both fields and secret_fields")
+        return self
+
+
+class BackupWiring(Evidence):
+    """What a backup provider adds for each resource of `kind` of a component whose backup method it serves
+    (or, without a kind, to that component's Helm values and namespace).
+
+    The backed-up component's tenancy of `capability` (its bucket, its credentials) is where the data goes;
+    placeholders: `${name}` (the resource's name), `${namespace}`, `${schedule}` (the backup schedule)
+    and `${store:<capability>/<field>}`.
+    """
+
+    method: Literal["barman", "xtrabackup", "native"]
+    kind: str | None = Field(default=None, description="the kind of resource backed up (None: the chart itself)")
+    capability: Capability
+    merge: dict[str, Any] = Field(default_factory=dict, description="merged into the resource (lists append)")
+    values: dict[str, Any] = Field(default_factory=dict, description="merged into its Helm values (lists append)")
+    resources: list[dict[str, Any]] = Field(default_factory=list, description="objects beside the resource")
+    secrets: list[Secret] = Field(default_factory=list, description="credentials beside the resource")
+
+
+class OidcSecret(Strict):
+    """The Secret its chart reads the OIDC client from, built from the client's Vault path.
+
+    `template` maps each key to text with `${oidc_client_id}`, `${oidc_client_secret}` (read from Vault at
+    run time) and the render placeholders (`${oidc_issuer}`, `${host:...}`).
+    """
+
+    name: Name
+    template: dict[str, str] = Field(min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict, description="labels the chart looks the Secret up by")
+
+
+class OidcClient(Evidence):
+    """How the component logs in with the platform's OIDC provider, in its own chart's keys.
+
+    Applied when the plan has an identity provider. Placeholders in `values`: `${oidc_issuer}`,
+    `${oidc_client_id}`, `${oidc_secret}` (the Secret's name); in `ca_values` (applied when the issuer's
+    certificate comes from the platform's internal CA) also `${ca_secret}`: a Secret in its namespace
+    whose `ca.crt` is that CA.
+    """
+
+    secret: OidcSecret | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    ca_values: dict[str, Any] = Field(default_factory=dict)
+
+
+LOCAL_PATCH_KEY = re.compile(r"[A-Z][A-Za-z0-9]*/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 
 
 class Component(Strict):
@@ -264,12 +383,16 @@ class Component(Strict):
     node_flows: list[NodeFlow] = Field(default_factory=list, description="host-network ports it reaches on nodes")
     extra_namespaces: list[ExtraNamespace] = Field(default_factory=list)
     values_when: list[WhenValues] = Field(default_factory=list)
+    oidc: OidcClient | None = Field(default=None, description="its own OIDC login (a UI with sso: oidc), or how "
+                                                               "an auth proxy trusts the issuer")
     gitops: GitOps | None = None
     ip_block_nodes: IpBlockNodes | None = Field(
         default=None, description="a CNI: how NetworkPolicy ipBlock peers come to select node addresses")
     endpoints: list[Endpoint] = Field(default_factory=list)
     metrics: Metrics | None = None
     backup: Backup = Field(default_factory=Backup)
+    tenancy: list[Tenancy] = Field(default_factory=list, description="a shared store: what each consumer gets")
+    backs_up: list[BackupWiring] = Field(default_factory=list, description="a backup provider: what it adds")
     secrets: list[Secret] = Field(default_factory=list)
     probe: Probe | None = None
     values: dict[str, Any] = Field(default_factory=dict, description="default Helm values, sized for a homelab")
@@ -280,8 +403,21 @@ class Component(Strict):
         default_factory=list, description="custom resources the component needs, e.g. the Cluster an operator runs")
     crds: Crds | None = Field(default=None, description="the CRDs its source installs, and where they live upstream")
 
+    def _local_values_are_patches(self) -> None:
+        """A local kustomization has no Helm values: its values patch its objects, keyed `<Kind>/<name>`."""
+        blocks = [self.values, *(w.values for w in self.values_when)]
+        if self.oidc:
+            blocks += [self.oidc.values, self.oidc.ca_values]
+        bad = sorted(k for block in blocks for k, v in block.items()
+                     if not LOCAL_PATCH_KEY.fullmatch(k) or not isinstance(v, dict))
+        if bad:
+            raise ValueError(f"a local source's values patch its objects: keys are <Kind>/<name> with a mapping "
+                             f"(e.g. ConfigMap/my-config: {{data: ...}}), not {bad}")
+
     @model_validator(mode="after")
     def _consistent(self) -> Component:
+        if self.source.kind == "local":
+            self._local_values_are_patches()
         if self.pod_security != "restricted" and not self.pod_security_reason:
             raise ValueError(f"pod_security '{self.pod_security}' needs a pod_security_reason")
         names = [e.name for e in self.endpoints]

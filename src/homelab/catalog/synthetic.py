@@ -111,7 +111,8 @@ def platform_entries() -> list[dict[str, Any]]:
     """A small synthetic platform with one provider of every capability render wires (not the real catalog).
 
     It exercises every glue path: TLS, ingress, SSO by OIDC and by proxy, secrets, metrics, backups by
-    Velero and Barman, policies, a load balancer; sources of kind helm, oci and git.
+    Velero and Barman, a database and a bucket per tenant, policies, a load balancer; sources of kind
+    helm, oci and git.
     """
     def helm(name: str) -> dict[str, Any]:
         return {"kind": "helm", "repo": f"https://charts.example.invalid/{name}", "chart": name, "version": "1.2.3",
@@ -132,7 +133,11 @@ def platform_entries() -> list[dict[str, Any]]:
               requires=["sql-database"], endpoints=[_ui("ui", "keycloak-service", 8080)],
               resources=[{"apiVersion": "k8s.keycloak.org/v2alpha1", "kind": "Keycloak",
                           "metadata": {"name": "keycloak", "namespace": "keycloak"},
-                          "spec": {"instances": 1, "hostname": {"hostname": "${host:ui}"}}}]),
+                          "spec": {"instances": 1, "hostname": {"hostname": "${host:ui}"},
+                                   "db": {"host": "${store:sql-database/host}",
+                                          "database": "${store:sql-database/database}"}}}],
+              secrets=[{"name": "keycloak-db", "keys": ["username", "password"], "template": {
+                  "username": "${store:sql-database/username}", "password": "${store:sql-database/password}"}}]),
         entry("oauth2-proxy", "infrastructure", "security", provides=["auth-proxy"],
               source={"kind": "oci", "repo": "oci://registry.example.invalid/charts", "chart": "oauth2-proxy",
                       "version": "7.0.0", "confirmed": "synthetic"},
@@ -142,7 +147,12 @@ def platform_entries() -> list[dict[str, Any]]:
                       "version": "v1.0.0", "confirmed": "synthetic"}),
         entry("minio", "infrastructure", "storage", provides=["object-storage"],
               endpoints=[_ui("s3", "minio", 9000, expose=False), _ui("console", "minio-console", 9001, "proxy")],
-              metrics={"service": "minio", "port": "http-metrics", "path": "/minio/v2/metrics/cluster"}),
+              metrics={"service": "minio", "port": "http-metrics", "path": "/minio/v2/metrics/cluster"},
+              tenancy=[{"capabilities": ["object-storage"], "confirmed": "synthetic",
+                        "fields": {"url": "http://minio.${namespace}.svc:9000", "bucket": "${consumer}",
+                                   "region": "us-east-1"},
+                        "secret_fields": ["access_key", "secret_key"],
+                        "values": {"buckets": [{"name": "${field:bucket}"}]}}]),
         entry("cloudnative-pg", "data", "databases", provides=["postgres-operator"], operator=True),
         entry("postgresql", "data", "databases", provides=["sql-database", "postgresql"],
               requires=["postgres-operator"], uses=["object-storage", "metrics-store"],
@@ -153,7 +163,41 @@ def platform_entries() -> list[dict[str, Any]]:
               secrets=[{"name": "postgresql-app", "keys": ["username", "password"]}],
               resources=[{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
                           "metadata": {"name": "postgresql", "namespace": "postgresql"},
-                          "spec": {"instances": 1, "storage": {"size": "1Gi"}}}]),
+                          "spec": {"instances": 1, "storage": {"size": "1Gi"}}}],
+              tenancy=[{"capabilities": ["sql-database"], "confirmed": "synthetic",
+                        "fields": {"host": "postgresql-rw.${namespace}.svc", "port": "5432",
+                                   "database": "${tenant}", "username": "${tenant}"},
+                        "secret_fields": ["password"],
+                        "credential": {"type": "kubernetes.io/basic-auth",
+                                       "template": {"username": "${tenant}", "password": "${secret:password}"}},
+                        "patches": [{"kind": "Cluster", "merge": {"spec": {"managed": {"roles": [
+                            {"name": "${tenant}", "login": True, "superuser": False,
+                             "passwordSecret": {"name": "${credential}"}}]}}}}],
+                        "resources": [{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database",
+                                       "metadata": {"name": "${consumer}", "namespace": "postgresql"},
+                                       "spec": {"name": "${tenant}", "owner": "${tenant}",
+                                                "cluster": {"name": "postgresql"}}}]}]),
+        entry("barman", "backup", "backup", provides=["database-backup"], requires=["postgres-operator"],
+              uses=["object-storage"], backs_up=[{
+                  "method": "barman", "kind": "Cluster", "capability": "object-storage", "confirmed": "synthetic",
+                  "merge": {"spec": {"plugins": [{"name": "barman-cloud.cloudnative-pg.io", "isWALArchiver": True,
+                                                  "parameters": {"barmanObjectName": "${name}-backup"}}]}},
+                  "secrets": [{"name": "barman-s3", "keys": ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"], "template": {
+                      "ACCESS_KEY_ID": "${store:object-storage/access_key}",
+                      "ACCESS_SECRET_KEY": "${store:object-storage/secret_key}"}}],
+                  "resources": [
+                      {"apiVersion": "barmancloud.cnpg.io/v1", "kind": "ObjectStore",
+                       "metadata": {"name": "${name}-backup"},
+                       "spec": {"configuration": {
+                           "destinationPath": "s3://${store:object-storage/bucket}/",
+                           "endpointURL": "${store:object-storage/url}",
+                           "s3Credentials": {"accessKeyId": {"name": "barman-s3", "key": "ACCESS_KEY_ID"},
+                                             "secretAccessKey": {"name": "barman-s3",
+                                                                 "key": "ACCESS_SECRET_KEY"}}}}},
+                      {"apiVersion": "postgresql.cnpg.io/v1", "kind": "ScheduledBackup",
+                       "metadata": {"name": "${name}"},
+                       "spec": {"schedule": "0 ${schedule}", "cluster": {"name": "${name}"}, "method": "plugin",
+                                "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"}}}]}]),
         entry("redis", "data", "caching", provides=["cache"], endpoints=[_ui("redis", "redis-master", 6379,
                                                                                expose=False)],
               backup={"method": "velero"}, secrets=[{"name": "redis-auth", "keys": ["password"]}]),
@@ -166,17 +210,35 @@ def platform_entries() -> list[dict[str, Any]]:
               uses=["logs-store", "identity-provider"], endpoints=[_ui("ui", "grafana", 80, "oidc")],
               metrics={"service": "grafana", "port": "service"}, backup={"method": "velero"},
               secrets=[{"name": "grafana-admin", "keys": ["admin-user", "admin-password"]}],
-              values={"replicas": 1, "grafana.ini": {
-                  "server": {"root_url": "https://${host:ui}"},
-                  "auth.generic_oauth": {"auth_url": "${oidc_issuer}/protocol/openid-connect/auth"}}}),
+              values={"replicas": 1, "grafana.ini": {"server": {"root_url": "https://${host:ui}"}}},
+              oidc={"confirmed": "synthetic", "secret": {"name": "grafana-oidc", "template": {
+                  "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET": "${oidc_client_secret}"}},
+                    "values": {"envFromSecret": "${oidc_secret}", "grafana.ini": {"auth.generic_oauth": {
+                        "client_id": "${oidc_client_id}", "auth_url": "${oidc_issuer}/protocol/openid-connect/auth"}}},
+                    "ca_values": {"grafana.ini": {"auth.generic_oauth": {"tls_client_ca": "/ca/ca.crt"}},
+                                  "extraSecretMounts": [{"name": "ca", "secretName": "${ca_secret}",
+                                                         "mountPath": "/ca"}]}}),
         entry("argocd", "application", "cicd", provides=["gitops"], source=helm("argo-cd"),
-              endpoints=[_ui("ui", "argocd-server", 80, "oidc")]),
-        entry("velero", "backup", "backup", provides=["cluster-backup"], uses=["object-storage"], operator=True,
-              pod_security="baseline", pod_security_reason="node agent reads pod volumes (synthetic)"),
+              endpoints=[_ui("ui", "argocd-server", 80, "oidc")],
+              oidc={"confirmed": "synthetic",
+                    "values": {"configs": {"cm": {"oidc.config": "issuer: ${oidc_issuer}"}}}}),
+        entry("velero", "backup", "backup", provides=["cluster-backup"], requires=["object-storage"], operator=True,
+              pod_security="baseline", pod_security_reason="node agent reads pod volumes (synthetic)",
+              secrets=[{"name": "velero-s3", "keys": ["cloud"], "template": {
+                  "cloud": "[default]\naws_access_key_id=${store:object-storage/access_key}\n"}}],
+              resources=[{"apiVersion": "velero.io/v1", "kind": "BackupStorageLocation",
+                          "metadata": {"name": "default", "namespace": "velero"},
+                          "spec": {"provider": "aws", "default": True,
+                                   "objectStorage": {"bucket": "${store:object-storage/bucket}"},
+                                   "credential": {"name": "velero-s3", "key": "cloud"},
+                                   "config": {"s3Url": "${store:object-storage/url}", "s3ForcePathStyle": "true",
+                                              "region": "${store:object-storage/region}"}}}]),
         entry("shop", "application", "workloads", provides=["reference-app"], requires=["sql-database", "cache"],
               endpoints=[_ui("web", "shop", 8000, "proxy")], metrics={"service": "shop", "port": "http"},
-              secrets=[{"name": "shop-db", "keys": ["uri"]}], values={"replicaCount": 1,
-                                                                      "db": "postgresql-rw.${namespace}.svc"}),
+              secrets=[{"name": "shop-db", "keys": ["uri"], "template": {
+                  "uri": "postgres://${store:sql-database/username}:${store:sql-database/password}@"
+                         "${store:sql-database/host}/${store:sql-database/database}"}}],
+              values={"replicaCount": 1, "db": "${store:sql-database/host}"}),
     ]
 
 

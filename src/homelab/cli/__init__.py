@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "homelab.cli.validate_cmd",
     "homelab.cli.crds_cmd",
     "homelab.cli.cluster_cmd",
+    "homelab.cli.backup_cmd",
     "homelab.cli.portal_cmd",
     "homelab.cli.verify_cmd",
 )

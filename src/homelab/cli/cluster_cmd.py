@@ -18,15 +18,20 @@ TreeOption = Annotated[Path, typer.Option("--tree", help="the rendered GitOps tr
 KubeconfigOption = Annotated[Path | None, typer.Option("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, "
                                                                             "else ~/.kube/config)")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to wait for each wave to become ready")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to wait for each wave to become ready, "
+                                                                "and to keep retrying a failing request")]
+ReadTimeoutOption = Annotated[float, typer.Option("--timeout", help="seconds to keep retrying a failing request")]
 STATE_DIR = Path(".homelab/state")
+WORKERS = 8  # objects applied at once within one kind of one wave
 DEFAULT_TREE = Path("rendered")  # the same default as `homelab validate`
 
 
-def _connect(loaded: LoadedConfig, env: str, kubeconfig: Path | None) -> Kube:
-    from homelab.cluster.kube import Kube
+def _connect(loaded: LoadedConfig, env: str, kubeconfig: Path | None, timeout: float) -> Kube:
+    """The environment's cluster; what we apply there is owned by field manager `homelab-<env>`."""
+    from homelab.cluster.kube import Kube, env_field_manager
 
-    return Kube.connect(loaded.config.env(env).kube_context, kubeconfig)
+    return Kube.connect(loaded.config.env(env).kube_context, kubeconfig, field_manager=env_field_manager(env),
+                        budget=timeout)
 
 
 def _env_objects(tree: Path, env: str) -> list[dict[str, Any]]:
@@ -55,21 +60,19 @@ def register(app: typer.Typer) -> None:
         local: Annotated[bool, typer.Option("--local", help="apply the rendered tree directly, no Git server")] = False,
         handover: Annotated[bool, typer.Option("--handover", help="after --local: hand the cluster to Git by "
                                                                   "applying the root Application")] = False,
-        argocd_sha256: Annotated[str | None, typer.Option("--argocd-sha256", help="verified sha256 of Argo CD's "
-                                                                                  "install manifest")] = None,
-        argocd_manifest: Annotated[Path | None, typer.Option("--argocd-manifest", help="local copy of the "
-                                                                                       "manifest")] = None,
-        trust_on_first_use: Annotated[bool, typer.Option("--trust-on-first-use", help="record the first "
-                                                         "download's sha256 when none is verified")] = False,
-        force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="take over Argo CD's fields from "
-                                                      "an earlier client-side install")] = False,
+        argocd_manifest: Annotated[Path | None, typer.Option(
+            "--argocd-manifest", help="local copy of Argo CD's pinned install manifest (offline, air-gapped); its "
+                                      "sha256 is checked like a download's")] = None,
+        force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="take over the environment's "
+                                                      "fields from another field manager (Argo CD's own install "
+                                                      "always takes its fields, as upstream installs it)")] = False,
         timeout: TimeoutOption = 900,
     ) -> None:
-        """Preflight, install Argo CD from its pinned manifest, then the AppProjects and the root Application."""
+        """Preflight, Argo CD from the tree's own kustomization, then the AppProjects and the root Application."""
         from homelab.catalog import load_catalog
         from homelab.cluster import argocd
         from homelab.cluster.bootstrap import bootstrap as run
-        from homelab.cluster.bootstrap import run_preflight
+        from homelab.cluster.bootstrap import controller_install, run_preflight
         from homelab.errors import InputError, Problem
         from homelab.plan import make_plan
 
@@ -80,27 +83,22 @@ def register(app: typer.Typer) -> None:
         name = check_env(loaded, env)
         objects = _env_objects(tree, name)
         plan = make_plan(loaded.config, load_catalog(), name, loaded.source.file)
-        kube = _connect(loaded, name, kubeconfig)
+        kube = _connect(loaded, name, kubeconfig, timeout)
         out = console(stderr=True)
         try:
             for finding in run_preflight(kube, plan, loaded.config.cluster.kubernetes.version):
                 out.print(f"{'[yellow]![/]' if finding.warning else '[green]ok[/]'} {finding.check}: {finding.message}")
-            manifest: list[dict[str, Any]] = []
+            # after preflight: nothing is downloaded for a cluster that cannot take the plan
+            install = ([], []) if handover else controller_install(objects, tree, loaded.config.gitops.path,
+                                                                     manifest=argocd_manifest)
             if not handover:
-                data, how = argocd.fetch_manifest(STATE_DIR, expected=argocd_sha256, source=argocd_manifest,
-                                                  trust_on_first_use=trust_on_first_use)
-                out.print(f"Argo CD {argocd.VERSION}: {how}")
-
-                def namespaced(obj: dict[str, Any]) -> bool:
-                    info = kube.kind(str(obj.get("apiVersion")), str(obj.get("kind")), refresh=False)
-                    return bool(info and info.namespaced) or obj.get("kind") in ("Application", "AppProject")
-
-                manifest = argocd.manifest_objects(data, namespaced)
+                out.print(f"Argo CD {argocd.VERSION}: {len(install[1])} objects from {tree}, install manifest sha256 "
+                          "verified")
             mode = "handover" if handover else "local" if local else "git"
             with cluster_view.RichProgress() as progress:
-                result = run(kube, objects, manifest, platform=loaded.config.platform.name, env=name,
+                result = run(kube, objects, install, platform=loaded.config.platform.name, env=name,
                              repo_url=loaded.config.gitops.repo_url, mode=mode, timeout=timeout, progress=progress,
-                             force_argocd=force_conflicts)
+                             force=force_conflicts, workers=WORKERS)
         finally:
             kube.close()
         applied = len(result.applied.applied) if result.applied else 0
@@ -127,7 +125,7 @@ def register(app: typer.Typer) -> None:
         loaded = load_config(config)
         name = check_env(loaded, env)
         objects = _env_objects(tree, name)
-        kube = _connect(loaded, name, kubeconfig)
+        kube = _connect(loaded, name, kubeconfig, timeout)
 
         def confirm(diffs: list[Any]) -> bool:
             console(stderr=True).print(f"[bold]{len(diffs)} object(s) we own are gone from the tree and would be "
@@ -138,7 +136,8 @@ def register(app: typer.Typer) -> None:
         try:
             with cluster_view.RichProgress() as progress:
                 result = apply_tree(kube, objects, loaded.config.platform.name, name, timeout=timeout,
-                                    force=force_conflicts, confirm_prune=confirm, progress=progress, prune=prune)
+                                    force=force_conflicts, confirm_prune=confirm, progress=progress, prune=prune,
+                                    workers=WORKERS)
         finally:
             kube.close()
         console(stderr=True).print(f"[green]applied {len(result.applied)} objects in {result.waves} waves[/]"
@@ -150,6 +149,7 @@ def register(app: typer.Typer) -> None:
         env: EnvOption = None,
         kubeconfig: KubeconfigOption = None,
         json_out: JsonOption = False,
+        timeout: ReadTimeoutOption = 60,
     ) -> None:
         """Per component: sync, health, chart version, pods ready, drift and the last verify result."""
         import json
@@ -158,7 +158,7 @@ def register(app: typer.Typer) -> None:
 
         loaded = load_config(config, quiet=json_out)
         name = check_env(loaded, env)
-        kube = _connect(loaded, name, kubeconfig)
+        kube = _connect(loaded, name, kubeconfig, timeout)
         try:
             report = read_status(kube, loaded.config.platform.name, name, STATE_DIR)
         finally:
@@ -175,6 +175,7 @@ def register(app: typer.Typer) -> None:
         tree: TreeOption = DEFAULT_TREE,
         kubeconfig: KubeconfigOption = None,
         exit_code: Annotated[bool, typer.Option("--exit-code", help="exit 1 when there are differences")] = False,
+        timeout: ReadTimeoutOption = 60,
     ) -> None:
         """Server-side dry-run diff of the rendered tree against the cluster (a unified diff per object)."""
         from homelab.cluster.drift import diff_tree
@@ -183,7 +184,7 @@ def register(app: typer.Typer) -> None:
         loaded = load_config(config)
         name = check_env(loaded, env)
         objects = _env_objects(tree, name)
-        kube = _connect(loaded, name, kubeconfig)
+        kube = _connect(loaded, name, kubeconfig, timeout)
         try:
             diffs = diff_tree(kube, objects, loaded.config.platform.name, name)
         finally:
@@ -211,7 +212,7 @@ def register(app: typer.Typer) -> None:
         loaded = load_config(config)
         name = check_env(loaded, env)
         objects = _env_objects(tree, name) if tree.is_dir() else []
-        kube = _connect(loaded, name, kubeconfig)
+        kube = _connect(loaded, name, kubeconfig, timeout)
         out = console(stderr=True)
 
         def confirm(plan: DestroyPlan) -> bool:
@@ -227,7 +228,7 @@ def register(app: typer.Typer) -> None:
         try:
             with cluster_view.RichProgress() as progress:
                 plan = run(kube, objects, loaded.config.platform.name, name, delete_data=delete_data,
-                           confirm=confirm, timeout=timeout, progress=progress)
+                           confirm=confirm, timeout=timeout, progress=progress, workers=WORKERS)
         finally:
             kube.close()
         out.print(f"[green]deleted {len(plan.delete)} objects[/]" + (f", kept {len(plan.kept)}" if plan.kept else ""))

@@ -53,7 +53,9 @@ def print_diffs(diffs: list[Any]) -> None:
 
     out = console()
     for d in diffs:
-        out.print(f"[bold]{d.action}[/] {d.name}")
+        out.print(f"[bold]{d.action}[/] {d.name}", markup=True, highlight=False)
+        if d.conflict:
+            out.print(f"  [yellow]! apply needs --force-conflicts: {d.conflict}[/]", highlight=False)
         out.print(Syntax(d.text, "diff", theme="ansi_dark", background_color="default"))
 
 

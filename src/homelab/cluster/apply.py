@@ -8,10 +8,13 @@ ownership labels and are gone from the tree are pruned, and only after the user 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Protocol
 
 from homelab.cluster import objects as o
+from homelab.cluster.delete import delete_in_order
 from homelab.cluster.diff import ObjectDiff, diff_deleted
 from homelab.cluster.kube import Kube, learn_tree
 from homelab.cluster.prune import (
@@ -82,7 +85,7 @@ def prune_preview(kube: Kube, tree: list[o.Obj], platform: str, env: str) -> lis
 def apply_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, timeout: float = 600,
                force: bool = False, confirm_prune: Callable[[list[ObjectDiff]], bool] = lambda d: True,
                progress: Progress | None = None, clock: Clock | None = None, prune: bool = True,
-               awaited: Callable[[o.Obj], bool] = lambda obj: True) -> ApplyResult:
+               awaited: Callable[[o.Obj], bool] = lambda obj: True, workers: int = 1) -> ApplyResult:
     """Apply `tree` to the cluster, then prune. Raises HomelabError with the exit code naming the cause.
 
     `awaited` says which objects each wave waits for (bootstrap --local skips Applications
@@ -98,9 +101,9 @@ def apply_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, timeou
     kube.apply(inventory_object(platform, env, kinds), force=force)
     result = ApplyResult()
     result.applied, result.waves = apply_waves(kube, tree, timeout=timeout, force=force, progress=progress,
-                                               clock=clock, awaited=awaited)
+                                               clock=clock, awaited=awaited, workers=workers)
     if doomed:
-        result.pruned = delete_in_order(kube, doomed, timeout, clock, progress, title="prune")
+        result.pruned = delete_in_order(kube, doomed, timeout, clock, progress, title="prune", workers=workers)
         kube.apply(inventory_object(platform, env, kinds_of(tree)), force=force)
     return result
 
@@ -113,75 +116,51 @@ def check_order(tree: list[o.Obj]) -> None:
 
 
 def apply_waves(kube: Kube, tree: list[o.Obj], *, timeout: float, force: bool, progress: Progress,
-                clock: Clock, awaited: Callable[[o.Obj], bool] = lambda obj: True) -> tuple[list[str], int]:
-    """Server-side apply wave by wave: CRDs established first, then the rest, then the wave's readiness."""
+                clock: Clock, awaited: Callable[[o.Obj], bool] = lambda obj: True,
+                workers: int = 1) -> tuple[list[str], int]:
+    """Server-side apply wave by wave: CRDs established first, then the rest, then the wave's readiness.
+
+    Objects of one kind rank in one wave (all NetworkPolicies, all Applications) do not depend on each
+    other, so up to `workers` of them are applied at once; results are taken in apply order.
+    """
     check_order(tree)
     learn_tree(kube, tree)
     applied: list[str] = []
     stages = o.waves(tree)
-    for stage in stages:
-        progress.task(f"wave {stage.number}: apply {len(stage.objects)} objects", len(stage.objects))
-        for crd in stage.crds:
-            kube.apply(crd, force=force)
-            applied.append(str(o.ref(crd)))
-            progress.advance(str(o.ref(crd)))
-        if stage.crds:
-            progress.note(f"wave {stage.number}: waiting for {len(stage.crds)} CRDs to be established")
-            until_ready(kube, stage.crds, timeout, clock, what="established")
-            kube.refresh_crds()
-        for obj in stage.rest:
-            r = o.ref(obj)
-            if kube.kind(r.api_version, r.kind) is None:
-                progress.note(f"waiting for the CRD of {r.kind} ({r.api_version})")
-                until_kind(kube, r.api_version, r.kind, timeout, clock)
-            kube.apply(obj, force=force)
-            applied.append(str(r))
-            progress.advance(str(r))
-        waited = [obj for obj in stage.objects if awaited(obj)]
-        progress.task(f"wave {stage.number}: wait until ready", len(waited))
-        until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+        for stage in stages:
+            progress.task(f"wave {stage.number}: apply {len(stage.objects)} objects", len(stage.objects))
+            seen: dict[o.Ref, o.Obj] = {}
+            for crd in stage.crds:
+                seen[o.ref(crd)] = kube.apply(crd, force=force)
+                applied.append(str(o.ref(crd)))
+                progress.advance(str(o.ref(crd)))
+            if stage.crds:
+                progress.note(f"wave {stage.number}: waiting for {len(stage.crds)} CRDs to be established")
+                until_ready(kube, stage.crds, timeout, clock, what="established", seen=seen)
+                kube.refresh_crds()
+            for _, group in groupby(stage.rest, key=o.kind_rank):
+                batch = list(group)
+                for api_version, kind in dict.fromkeys((r.api_version, r.kind) for r in map(o.ref, batch)):
+                    if not kube.served(api_version, kind):
+                        progress.note(f"waiting for the CRD of {kind} ({api_version}) to be established")
+                        until_kind(kube, api_version, kind, timeout, clock)
+                stored = pool.map(lambda obj: apply_one(kube, obj, force, timeout, clock), batch)
+                for obj, live in zip(batch, stored, strict=True):
+                    seen[o.ref(obj)] = live
+                    applied.append(str(o.ref(obj)))
+                    progress.advance(str(o.ref(obj)))
+            waited = [obj for obj in stage.objects if awaited(obj)]
+            progress.task(f"wave {stage.number}: wait until ready", len(waited))
+            until_ready(kube, waited, timeout, clock, on_ready=lambda r: progress.advance(str(r)), seen=seen)
     return applied, len(stages)
 
 
-def delete_in_order(kube: Kube, doomed: list[o.Obj], timeout: float, clock: Clock, progress: Progress,
-                    title: str) -> list[str]:
-    """Delete wave by wave in reverse order, each wave gone before the next; all dry-run checked first.
-
-    The server-side dry run catches missing RBAC and admission refusals for every object
-    before the first real delete, so a refusal leaves the cluster untouched.
-    """
-    for obj in doomed:
-        kube.delete(o.ref(obj), dry_run=True)
-    done: list[str] = []
-    groups: dict[int, list[o.Obj]] = {}
-    for obj in o.delete_order(doomed):
-        groups.setdefault(o.wave(obj), []).append(obj)
-    progress.task(f"{title}: delete {len(doomed)} objects", len(doomed))
-    for number in sorted(groups, reverse=True):
-        refs = [o.ref(obj) for obj in groups[number]]
-        for r in refs:
-            try:
-                kube.delete(r)
-            except Exception as exc:
-                left = [str(x) for x in (o.ref(d) for d in doomed) if str(x) not in done]
-                raise _partial(exc, done, left) from None
-            done.append(str(r))
-            progress.advance(str(r))
-        try:
-            until_gone(kube, refs, timeout, clock)
-        except Exception as exc:
-            left = [str(o.ref(d)) for d in doomed if str(o.ref(d)) not in done]
-            raise _partial(exc, done, left) from None
-    return done
-
-
-def _partial(exc: Exception, done: list[str], left: list[str]) -> Exception:
-    """The original error, extended with exactly what was and was not deleted."""
-    from homelab.errors import HomelabError
-
-    if not isinstance(exc, HomelabError):
-        return exc
-    summary = (f"stopped after deleting {len(done)} object(s)" + (f" ({', '.join(done)})" if done else "") +
-               f"; not deleted: {', '.join(left) if left else 'nothing'}")
-    note = Problem(summary, hint="fix the cause and re-run; it continues where it stopped")
-    return HomelabError([*exc.problems, note], exit_code=exc.exit_code)
+def apply_one(kube: Kube, obj: o.Obj, force: bool, timeout: float, clock: Clock) -> o.Obj:
+    """Apply one object and return it as stored; a Namespace still being deleted (a destroy just before)
+    is awaited and made anew."""
+    live = kube.apply(obj, force=force)
+    if o.ref(obj).kind == "Namespace" and (live.get("metadata") or {}).get("deletionTimestamp"):
+        until_gone(kube, [o.ref(obj)], timeout, clock)
+        live = kube.apply(obj, force=force)
+    return live

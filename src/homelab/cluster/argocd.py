@@ -1,80 +1,132 @@
-"""Argo CD's pinned upstream install manifest: fetched once, checked against a verified sha256.
+"""Argo CD's install, built from the same kustomization its own Application syncs (manifests/argo-cd).
 
-The pin matches the CRDs kept under shared/crds/argo-cd (v3.5.1). No digest is shipped
-because none could be obtained from a trusted source while writing this: the user gives
-one (`--argocd-sha256`, computed from the signed v3.5.1 tag as docs/cluster.md shows), or
-opts into trust-on-first-use, which records the digest of the first download and checks
-every later download against it. Without either, bootstrap refuses.
+One source from the first install on: `homelab bootstrap` builds the rendered tree's kustomization
+of the GitOps controller (upstream's pinned install manifest plus our patches) exactly as kustomize
+would, and applies that; the Application then syncs the same folder, so Argo CD never meets objects
+made from another source. Remote manifests are accepted only with the sha256 that ships here
+(read from upstream's git tag), downloaded or read from `--argocd-manifest FILE` (air-gapped).
+
+The builder covers what such a kustomization needs and refuses the rest: `namespace`, `resources`
+(pinned URLs or local files) and `patches` whose files are strategic-merge patches of maps only.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from homelab.cluster.kinds import builtin_kind, crd_kind_infos
 from homelab.cluster.objects import Obj
 from homelab.errors import ExitCode, InputError, Problem, cluster_error
+from homelab.yamlsrc import Loader
 
 VERSION = "v3.5.1"
 MANIFEST_URL = f"https://raw.githubusercontent.com/argoproj/argo-cd/{VERSION}/manifests/install.yaml"
-NAMESPACE = "argocd"
-# Verified digest of MANIFEST_URL; None until someone fills it from a trusted checkout (see docs/cluster.md).
-PINNED_SHA256: str | None = None
+# sha256 of each remote manifest bootstrap may install. Argo CD v3.5.1: `git show v3.5.1:manifests/install.yaml |
+# sha256sum` in argoproj/argo-cd (tag v3.5.1 = commit 109ca7ca71139e514114499d294a492e7910a965).
+PINNED: dict[str, str] = {MANIFEST_URL: "795a3a972224da6a7f9d32c3e946445f062b60fb46028476715affeb688236e3"}
+_FIELDS = {"apiVersion", "kind", "namespace", "resources", "patches"}
 
 Fetch = Callable[[str], bytes]
 
 
-def _download(url: str) -> bytes:
+def download(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=60) as response:
         return bytes(response.read())
 
 
-def digest_file(state_dir: Path) -> Path:
-    return state_dir / f"argocd-{VERSION}-install.sha256"
-
-
-def fetch_manifest(state_dir: Path, *, expected: str | None = None, trust_on_first_use: bool = False,
-                   source: Path | None = None, fetch: Fetch = _download) -> tuple[bytes, str]:
-    """The manifest bytes and a line saying how they were verified. Refuses unverifiable bytes.
-
-    `source` reads a local copy (air-gapped installs) instead of downloading; it is checked the same way.
-    """
-    recorded = digest_file(state_dir)
-    known = expected or PINNED_SHA256 or (recorded.read_text().split()[0] if recorded.exists() else None)
-    if known is None and not trust_on_first_use:
-        raise InputError([Problem(
-            f"no verified sha256 for Argo CD {VERSION}'s install manifest, so it will not be installed",
-            field="--argocd-sha256",
-            hint="pass --argocd-sha256 with the digest computed from the signed tag (docs/cluster.md), "
-                 "or --trust-on-first-use to record the first download's digest")])
+def remote_manifest(url: str, local: Path | None = None, fetch: Fetch = download) -> bytes:
+    """A pinned remote manifest, downloaded or read from `local`, refused unless its sha256 matches the pin."""
+    expected = PINNED.get(url)
+    if expected is None:
+        raise InputError([Problem(f"bootstrap installs only remote manifests whose sha256 ships with homelab; "
+                                  f"{url} is not one of them", field="resources",
+                                  hint=f"pin one of: {', '.join(PINNED)}")])
+    where = str(local) if local else url
     try:
-        data = source.read_bytes() if source else fetch(MANIFEST_URL)
+        data = local.read_bytes() if local else fetch(url)
     except OSError as exc:
-        raise cluster_error(ExitCode.UNREACHABLE, f"cannot read Argo CD's manifest from {source or MANIFEST_URL}: "
-                            f"{exc}", "use --argocd-manifest FILE with a local copy") from None
+        raise cluster_error(ExitCode.UNREACHABLE, f"cannot read Argo CD's install manifest from {where}: {exc}",
+                            "download it elsewhere and pass it with --argocd-manifest FILE") from None
     actual = hashlib.sha256(data).hexdigest()
-    if known is not None:
-        if actual != known.lower():
-            raise cluster_error(ExitCode.PREFLIGHT, f"Argo CD manifest checksum mismatch: expected {known}, "
-                                f"got {actual} ({source or MANIFEST_URL})",
-                                "the download was altered or the pin is wrong; do not install it")
-        return data, f"sha256 {actual} verified"
-    state_dir.mkdir(parents=True, exist_ok=True)
-    recorded.write_text(f"{actual}  {MANIFEST_URL}\n", encoding="utf-8")
-    return data, f"sha256 {actual} trusted on first use and recorded in {recorded}"
+    if actual != expected:
+        raise cluster_error(ExitCode.PREFLIGHT, f"Argo CD install manifest checksum mismatch: {where} has sha256 "
+                            f"{actual}, the pin for {url} is {expected}",
+                            "it is not the file upstream tagged; do not install it (nothing was installed)")
+    return data
 
 
-def manifest_objects(data: bytes, namespaced: Callable[[Obj], bool]) -> list[Obj]:
-    """The manifest's objects, namespaced ones placed in the argocd namespace (as upstream expects)."""
-    out: list[Obj] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}]
-    for doc in yaml.safe_load_all(data):
-        if not isinstance(doc, dict) or not doc.get("kind"):
-            continue
-        if namespaced(doc):
-            doc.setdefault("metadata", {}).setdefault("namespace", NAMESPACE)
-        out.append(doc)
+def _merge(base: Any, patch: Any, where: str) -> Any:
+    if isinstance(patch, list):
+        raise InputError([Problem("bootstrap merges map-only patches; this one patches a list", file=where,
+                                  hint="patch maps (ConfigMap data, labels) or build it with kubectl kustomize")])
+    if not isinstance(patch, dict) or not isinstance(base, dict):
+        return copy.deepcopy(patch)
+    out = dict(base)
+    for key, value in patch.items():
+        out[key] = _merge(base.get(key), value, where)
     return out
+
+
+def _namespaced(objects: list[Obj]) -> Callable[[Obj], bool]:
+    custom = {(info.group, info.kind): info.namespaced
+              for crd in objects if crd.get("kind") == "CustomResourceDefinition" for info in crd_kind_infos(crd)}
+
+    def namespaced(obj: Obj) -> bool:
+        api, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        info = builtin_kind(api, kind)
+        return info.namespaced if info else custom.get((api.rpartition("/")[0], kind), True)
+
+    return namespaced
+
+
+def build(folder: Path, *, manifest: Path | None = None, fetch: Fetch = download) -> list[Obj]:
+    """The objects `kubectl kustomize folder` builds, for the kustomizations described above."""
+    path = folder / "kustomization.yaml"
+    try:
+        kust = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        raise InputError([Problem(f"no kustomization at {folder}", file=str(path),
+                                  hint="re-run `homelab render`, or point --tree at the rendered tree")]) from None
+    unknown = sorted(set(kust) - _FIELDS)
+    if unknown:
+        raise InputError([Problem(f"bootstrap does not build {', '.join(unknown)}", file=str(path),
+                                  hint="keep the GitOps controller's kustomization to namespace, resources and "
+                                       "map-only patches")])
+    objects: list[Obj] = []
+    for entry in kust.get("resources") or []:
+        text = remote_manifest(entry, manifest, fetch) if "://" in entry else (folder / entry).read_bytes()
+        objects.extend(d for d in yaml.load_all(text, Loader=Loader) if isinstance(d, dict) and d.get("kind"))
+    for patch in kust.get("patches") or []:
+        where = str(folder / patch["path"])
+        body = yaml.safe_load((folder / patch["path"]).read_text(encoding="utf-8"))
+        meta = body.get("metadata") or {}
+        targets = [o for o in objects if o.get("kind") == body.get("kind")
+                   and (o.get("metadata") or {}).get("name") == meta.get("name")]
+        if len(targets) != 1:
+            raise InputError([Problem(f"the patch matches {len(targets)} objects, not one", file=where,
+                                      hint="name exactly one object of the manifest in its kind and metadata.name")])
+        merged = _merge(targets[0], {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}, where)
+        objects[objects.index(targets[0])] = merged
+    if kust.get("namespace"):
+        _set_namespace(objects, str(kust["namespace"]))
+    return objects
+
+
+def _set_namespace(objects: list[Obj], namespace: str) -> None:
+    """kustomize's namespace transformer: namespaced objects, and ServiceAccount subjects of role bindings
+    that name no namespace (or `default`)."""
+    namespaced = _namespaced(objects)
+    for obj in objects:
+        if namespaced(obj):
+            obj.setdefault("metadata", {})["namespace"] = namespace
+        if obj.get("kind") in ("RoleBinding", "ClusterRoleBinding"):
+            for subject in obj.get("subjects") or []:
+                if subject.get("kind") == "ServiceAccount" and subject.get("namespace", "default") == "default":
+                    subject["namespace"] = namespace

@@ -1,4 +1,12 @@
-"""First install on a cluster: preflight, Argo CD from its pinned manifest, then the GitOps entry point.
+"""First install on a cluster: preflight, Argo CD from the tree's own kustomization, then the GitOps entry point.
+
+Argo CD is installed from exactly what its Application syncs afterwards (see cluster/argocd.py):
+the Namespace and the kustomization of the tree's protected Application, so there is one source
+from the first install on. Its objects carry no ownership labels and their own field manager
+(`homelab-argocd`); prune and destroy leave them alone. They are applied with force, as upstream's
+install instructions do (`kubectl apply --server-side --force-conflicts`): once Argo CD has synced
+itself it co-owns every field, and an atomic list with a defaulted member (a NetworkPolicy port
+without `protocol`) then conflicts between two managers applying the very same manifest.
 
 Three ways in, because the Git server may itself live in the cluster (Gitea):
 - default: AppProjects and the root Application; Argo CD pulls everything else from Git.
@@ -12,11 +20,12 @@ Three ways in, because the Git server may itself live in the cluster (Gitea):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from homelab.cluster import argocd, preflight
 from homelab.cluster import objects as o
-from homelab.cluster import preflight
 from homelab.cluster.apply import ApplyResult, Progress, Quiet, apply_tree, apply_waves
-from homelab.cluster.kube import Kube
+from homelab.cluster.kube import ARGOCD_FIELD_MANAGER, Kube
 from homelab.cluster.wait import Clock
 from homelab.errors import ExitCode, InputError, Problem, cluster_error
 from homelab.plan.model import Plan
@@ -61,6 +70,25 @@ def sourced_from(obj: o.Obj, repo_url: str) -> bool:
     return any(str(s.get("repoURL", "")).rstrip("/") == repo_url.rstrip("/") for s in sources)
 
 
+def controller_install(env_objects: list[o.Obj], tree: Path, gitops_path: str,
+                       manifest: Path | None = None) -> tuple[list[o.Obj], list[o.Obj]]:
+    """(its Namespace from the tree, the objects its kustomization builds) for the GitOps controller.
+
+    The controller is the Application render marked protected; its source path, relative to the
+    repository's `gitops.path`, names the kustomization folder inside the rendered tree.
+    """
+    apps = [obj for obj in env_objects if o.protected(obj) and obj.get("kind") == "Application"]
+    if len(apps) != 1:
+        raise InputError([Problem(f"the rendered tree has {len(apps)} Applications marked {o.PROTECTED} (the GitOps "
+                                  "controller itself); expected exactly one", hint="re-run `homelab render`")])
+    source = (apps[0].get("spec") or {}).get("source") or {}
+    path = str(source.get("path") or "").strip("/")
+    prefix = gitops_path.strip("/")
+    folder = tree / (path[len(prefix):].strip("/") if prefix and path.startswith(prefix + "/") else path)
+    namespaces = [obj for obj in env_objects if o.protected(obj) and obj.get("kind") == "Namespace"]
+    return namespaces, argocd.build(folder, manifest=manifest)
+
+
 @dataclass
 class BootstrapResult:
     findings: list[preflight.Finding] = field(default_factory=list)
@@ -70,30 +98,33 @@ class BootstrapResult:
 
 
 def _waves(kube: Kube, objects: list[o.Obj], timeout: float, progress: Progress, clock: Clock,
-           force: bool = False) -> ApplyResult:
-    applied, count = apply_waves(kube, objects, timeout=timeout, force=force, progress=progress, clock=clock)
+           force: bool, workers: int) -> ApplyResult:
+    applied, count = apply_waves(kube, objects, timeout=timeout, force=force, progress=progress, clock=clock,
+                                 workers=workers)
     return ApplyResult(applied=applied, waves=count)
 
 
-def bootstrap(kube: Kube, env_objects: list[o.Obj], manifest: list[o.Obj], *, platform: str, env: str,
-              repo_url: str, mode: str = "git", timeout: float = 900, progress: Progress | None = None,
-              clock: Clock | None = None, force_argocd: bool = False) -> BootstrapResult:
-    """Install Argo CD and the environment's entry point; `mode` is "git", "local" or "handover".
-
-    `force_argocd` takes over Argo CD's fields from an earlier client-side install."""
+def bootstrap(kube: Kube, env_objects: list[o.Obj], install: tuple[list[o.Obj], list[o.Obj]], *, platform: str,
+              env: str, repo_url: str, mode: str = "git", timeout: float = 900, progress: Progress | None = None,
+              clock: Clock | None = None, force: bool = False, workers: int = 1) -> BootstrapResult:
+    """Install Argo CD (`install`, from `controller_install`) and the environment's entry point; `mode` is
+    "git", "local" or "handover". `force` takes over the environment's fields from another field manager."""
     progress, clock = progress or Quiet(), clock or Clock()
     result = BootstrapResult()
     if mode == "handover":
         root = [obj for obj in entry_objects(env_objects) if is_root(obj)]
-        result.applied = _waves(kube, root, timeout, progress, clock)
+        result.applied = _waves(kube, root, timeout, progress, clock, force, workers)
         return result
-    # Argo CD's own objects carry no ownership labels: prune and destroy leave Argo CD alone.
-    result.argocd = _waves(kube, manifest, timeout, progress, clock, force=force_argocd).applied
+    namespaces, controller = install
+    result.argocd = _waves(kube, namespaces, timeout, progress, clock, force, workers).applied
+    with kube.managed_as(ARGOCD_FIELD_MANAGER):
+        result.argocd += _waves(kube, controller, timeout, progress, clock, True, workers).applied
     if mode == "local":
         tree = [obj for obj in env_objects if not is_root(obj)]
         result.deferred = [str(o.ref(a)) for a in tree if a.get("kind") == "Application" and sourced_from(a, repo_url)]
         result.applied = apply_tree(kube, tree, platform, env, timeout=timeout, progress=progress, clock=clock,
-                                    prune=False, awaited=lambda obj: str(o.ref(obj)) not in result.deferred)
+                                    prune=False, force=force, workers=workers,
+                                    awaited=lambda obj: str(o.ref(obj)) not in result.deferred)
         return result
-    result.applied = _waves(kube, entry_objects(env_objects), timeout, progress, clock)
+    result.applied = _waves(kube, entry_objects(env_objects), timeout, progress, clock, force, workers)
     return result

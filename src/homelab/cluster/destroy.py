@@ -1,7 +1,11 @@
 """Destroy an environment: everything we own, in reverse wave order, PersistentVolumeClaims kept by default.
 
 Deleting a Namespace deletes the claims inside it, so when data is kept, Namespaces
-that still hold claims are kept too (and named in the summary).
+that still hold claims are kept too (and named in the summary). What runs Argo CD itself
+(annotated `homelab.dev/protected` by render: its Application, its Namespace) and the
+AppProjects those kept Applications belong to stay, so Argo CD keeps working. Inside each
+wave, Applications and custom resources go first and are gone (their finalizers released
+by Argo CD and the operators) before Namespaces and anything of an earlier wave.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from homelab.cluster import objects as o
-from homelab.cluster.apply import Progress, Quiet, delete_in_order, inventory_ref, owned_live, remembered_kinds
+from homelab.cluster.apply import Progress, Quiet, inventory_ref, owned_live, remembered_kinds
+from homelab.cluster.delete import delete_in_order
 from homelab.cluster.kube import Kube
 from homelab.cluster.prune import kinds_of
 from homelab.cluster.wait import Clock
@@ -26,13 +31,17 @@ class DestroyPlan:
 def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> DestroyPlan:
     """Pure selection: what goes, what stays and why; `claims` are all PVCs in the cluster."""
     top = o.delete_order([obj for obj in owned if not (obj.get("metadata") or {}).get("ownerReferences")])
-    if delete_data:
-        return DestroyPlan(top)
-    holding = {o.ref(c).namespace for c in claims}
+    projects = {str((obj.get("spec") or {}).get("project")) for obj in top
+                if o.protected(obj) and obj.get("kind") == "Application"}
+    holding = set() if delete_data else {o.ref(c).namespace for c in claims}
     kept, chosen = [], []
     for obj in top:
         r = o.ref(obj)
-        if r.kind == "PersistentVolumeClaim":
+        if o.protected(obj):
+            kept.append(f"{r} (runs Argo CD itself)")
+        elif r.kind == "AppProject" and r.name in projects:
+            kept.append(f"{r} (project of Argo CD's own Application)")
+        elif r.kind == "PersistentVolumeClaim" and not delete_data:
             kept.append(f"{r} (data)")
         elif r.kind == "Namespace" and r.name in holding:
             kept.append(f"{r} (holds PersistentVolumeClaims)")
@@ -43,7 +52,7 @@ def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> 
 
 def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_data: bool = False,
             confirm: Callable[[DestroyPlan], bool] = lambda p: True, timeout: float = 600,
-            progress: Progress | None = None, clock: Clock | None = None) -> DestroyPlan:
+            progress: Progress | None = None, clock: Clock | None = None, workers: int = 1) -> DestroyPlan:
     """Delete what we own in `env`; the inventory goes last so an interrupted destroy can be re-run."""
     progress, clock = progress or Quiet(), clock or Clock()
     kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
@@ -53,7 +62,7 @@ def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_da
     plan = plan_destroy(owned, claims, delete_data)
     if not confirm(plan):
         raise cluster_error(ExitCode.ABORTED, "nothing deleted: destroy was declined")
-    delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy")
+    delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy", workers=workers)
     if not plan.kept:
         kube.delete(inventory_ref(platform, env))
     return plan

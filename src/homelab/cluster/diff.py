@@ -60,6 +60,7 @@ class ObjectDiff:
     name: str
     action: str  # "create", "change", "delete"
     text: str
+    conflict: str = ""  # what a real apply would meet: fields another field manager owns
 
 
 def diff_object(live: Obj | None, dry_run: Obj) -> ObjectDiff | None:

@@ -6,6 +6,20 @@ from homelab.cluster import objects as o
 from homelab.cluster.apply import prune_preview
 from homelab.cluster.diff import ObjectDiff, diff_deleted, diff_object
 from homelab.cluster.kube import Kube, learn_tree
+from homelab.errors import ExitCode, HomelabError
+
+
+def dry_run(kube: Kube, obj: o.Obj) -> tuple[o.Obj, str]:
+    """What the server would store, and the conflict a real apply would meet (another manager's fields).
+
+    A conflict is shown, not raised: the forced dry run says what `apply --force-conflicts` would make it.
+    """
+    try:
+        return kube.apply(obj, dry_run=True), ""
+    except HomelabError as exc:
+        if exc.exit_code != ExitCode.CONFLICT:
+            raise
+        return kube.apply(obj, dry_run=True, force=True), exc.problems[0].message
 
 
 def diff_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str) -> list[ObjectDiff]:
@@ -24,7 +38,10 @@ def diff_tree(kube: Kube, tree: list[o.Obj], platform: str, env: str) -> list[Ob
         if not kube.served(r.api_version, r.kind) or (r.namespace and not namespaces[r.namespace]):
             found = diff_object(None, obj)
         else:
-            found = diff_object(kube.get(r), kube.apply(obj, dry_run=True))
+            would, conflict = dry_run(kube, obj)
+            found = diff_object(kube.get(r), would)
+            if found and conflict:
+                found.conflict = conflict
         if found:
             out.append(found)
     out.extend(diff_deleted(obj) for obj in prune_preview(kube, tree, platform, env))

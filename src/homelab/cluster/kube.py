@@ -3,185 +3,164 @@
 Every object goes through a generic resource class (built-in kinds borrow their path
 and scope from lightkube's models, custom kinds from their CRD), so what the server
 returns is kept whole as a dict for readiness, diff and status. Writes are server-side
-apply with field manager `homelab`; conflicts surface unless `force` is asked for.
-Every API failure is translated into one message and one exit code.
+apply under one field manager per environment (`homelab-<env>`); conflicts surface unless
+`force` is asked for. The first request proves the address is a Kubernetes API server;
+every API failure is translated into one message and one exit code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
-from lightkube import ApiError, Client, ConfigError, KubeConfig
+from lightkube import Client
 from lightkube.config import client_adapter
-from lightkube.core import resource as lkres
-from lightkube.core.resource_registry import resource_registry
-from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
+from lightkube.config.kubeconfig import SingleConfig
+from lightkube.config.models import Cluster as LkCluster
+from lightkube.config.models import Context as LkContext
+from lightkube.config.models import User as LkUser
+from lightkube.generic_resource import GenericNamespacedResource
 from lightkube.types import PatchType
 
+from homelab.cluster import apierrors, kubeconfig
+from homelab.cluster.credentials import Credentials
+from homelab.cluster.kinds import KindInfo, builtin_kind, crd_kind_infos, resource_class
 from homelab.cluster.objects import Obj, Ref, crd_kinds, ref
-from homelab.errors import ExitCode, HomelabError, InputError, Problem, cluster_error
+from homelab.cluster.transport import KubeTransport, RetryPolicy
+from homelab.errors import ExitCode, HomelabError, cluster_error
 
 FIELD_MANAGER = "homelab"
+ARGOCD_FIELD_MANAGER = "homelab-argocd"
 
 
-@dataclass(frozen=True)
-class KindInfo:
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-
-
-_CLASSES: dict[KindInfo, type] = {}
-
-
-def resource_class(info: KindInfo) -> Any:
-    """A lightkube generic resource class for `info` (kept out of lightkube's global registry)."""
-    if info not in _CLASSES:
-        base = GenericNamespacedResource if info.namespaced else GenericGlobalResource
-        _CLASSES[info] = type(info.kind, (base,), {"_api_info": create_api_info(
-            info.group, info.version, info.kind, info.plural)})
-    return _CLASSES[info]
-
-
-def builtin_kind(api_version: str, kind: str) -> KindInfo | None:
-    """Path and scope of a built-in kind from lightkube's models, or None for custom kinds."""
-    try:
-        model = resource_registry.load(api_version, kind)
-    except Exception:  # lightkube raises LoadResourceError, or AttributeError for odd names
-        return None
-    info = lkres.api_info(model)
-    return KindInfo(info.resource.group, info.resource.version, kind, info.plural,
-                    issubclass(model, lkres.NamespacedResource))
-
-
-def crd_kind_infos(crd: Obj) -> list[KindInfo]:
-    spec = crd.get("spec") or {}
-    names = spec.get("names") or {}
-    return [KindInfo(str(spec.get("group")), str(v.get("name")), str(names.get("kind")), str(names.get("plural")),
-                     spec.get("scope") == "Namespaced") for v in spec.get("versions") or []]
-
-
-def _status_message(error: httpx2.HTTPStatusError) -> str:
-    if isinstance(error, ApiError) and error.status.message:
-        return str(error.status.message)
-    try:
-        return str(error.response.json().get("message") or error.response.text)
-    except ValueError:
-        return error.response.text.strip() or error.response.reason_phrase
+def env_field_manager(env: str) -> str:
+    """Each environment owns its fields under its own name, so two never silently share one."""
+    return f"{FIELD_MANAGER}-{env}"
 
 
 class Kube:
-    """A connection to one cluster through one kube context."""
+    """A connection to one cluster through one kube context.
 
-    def __init__(self, config: Any, transport: httpx2.BaseTransport | None = None, timeout: float = 20.0):
-        self.context = str(config.context_name)
-        self.server = str(config.cluster.server)
-        limit = httpx2.Timeout(timeout)
-        trust_env = transport is None  # honour HTTPS_PROXY like kubectl, except under a test transport
-        self.client = Client(config, timeout=limit, field_manager=FIELD_MANAGER, transport=transport,
-                             trust_env=trust_env)
-        params = client_adapter.ConnectionParams(timeout=limit, transport=transport, trust_env=trust_env)
+    `budget` bounds retries of a failing request (the command's --timeout); `field_manager`
+    names who owns what we apply (`homelab-<env>`, or `homelab-argocd` for Argo CD's install).
+    """
+
+    def __init__(self, ctx: kubeconfig.Context, transport: httpx2.BaseTransport | None = None, *,
+                 field_manager: str = FIELD_MANAGER, budget: float = 60.0, policy: RetryPolicy | None = None):
+        self.context, self.server, self.field_manager = ctx.name, ctx.server, field_manager
+        self.transport = KubeTransport(Credentials(ctx), policy or RetryPolicy(budget=budget), inner=transport)
+        limit = httpx2.Timeout(min(20.0, max(budget, 1.0)))
+        # TLS, identity and proxy live in our transport; lightkube only builds paths and decodes objects.
+        config = SingleConfig(context_name=ctx.name, context=LkContext(cluster=ctx.name, namespace=ctx.namespace),
+                              cluster=LkCluster(server=ctx.server), user=LkUser())
+        self.client = Client(config, timeout=limit, field_manager=field_manager, transport=self.transport,
+                             trust_env=False)
+        params = client_adapter.ConnectionParams(timeout=limit, transport=self.transport, trust_env=False)
         self.http = client_adapter.Client(config, params)
         self._kinds: dict[tuple[str, str], KindInfo] = {}
-        self._served: set[tuple[str, str]] | None = None
+        self._discovered: dict[str, dict[str, KindInfo]] = {}
+        self._version: dict[str, Any] | None = None
 
     @classmethod
-    def connect(cls, context: str | None = None, kubeconfig: Path | None = None,
-                transport: httpx2.BaseTransport | None = None) -> Kube:
-        """Open the kubeconfig (`kubeconfig`, else $KUBECONFIG, else ~/.kube/config) at `context`."""
-        import os
-
-        # $KUBECONFIG may list several files; like kubectl we take contexts from the first that exists
-        # (lightkube reads one file, so contexts spread over several files are not merged).
-        candidates = [Path(p).expanduser() for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
-        path = kubeconfig or next((p for p in candidates if p.is_file()), None) or Path("~/.kube/config").expanduser()
-        try:
-            config = KubeConfig.from_file(path).get(context_name=context)
-        except ConfigError as exc:
-            raise InputError([Problem(f"kubeconfig {path}: {exc}", field="kube_context",
-                                      hint="set environments.<env>.kube_context to a context in your kubeconfig, "
-                                           "or point KUBECONFIG at the right file")]) from None
-        return cls(config, transport=transport)
+    def connect(cls, context: str | None = None, kubeconfig_path: Path | None = None,
+                transport: httpx2.BaseTransport | None = None, **options: Any) -> Kube:
+        """Open the kubeconfig (`kubeconfig_path`, else every file of $KUBECONFIG merged, else
+        ~/.kube/config) at `context`, or its current context."""
+        ctx = kubeconfig.load(context, kubeconfig_path)
+        with apierrors.credential_errors():
+            return cls(ctx, transport=transport, **options)
 
     def close(self) -> None:
         self.client.close()
         self.http.close()
 
     @contextmanager
-    def errors(self, doing: str) -> Iterator[None]:
-        """Translate transport and API failures into one clear message with its exit code."""
+    def managed_as(self, field_manager: str) -> Iterator[None]:
+        """Apply under another field manager for a while (Argo CD's own install)."""
+        before, self.field_manager = self.field_manager, field_manager
         try:
             yield
-        except httpx2.HTTPStatusError as exc:
-            raise self._translate(exc, doing) from None
-        except httpx2.TransportError as exc:
-            raise cluster_error(ExitCode.UNREACHABLE,
-                                f"cannot reach the Kubernetes API server {self.server} (context {self.context}) "
-                                f"while {doing}: {exc or type(exc).__name__}",
-                                "check that the cluster is running and the kubeconfig's server address") from None
-        except ConfigError as exc:
-            raise cluster_error(ExitCode.UNAUTHORIZED, f"context {self.context}: {exc}",
-                                "fix the user entry of your kubeconfig") from None
+        finally:
+            self.field_manager = before
 
-    def _translate(self, exc: httpx2.HTTPStatusError, doing: str) -> HomelabError:
-        code, message = exc.response.status_code, _status_message(exc)
-        if code == 401:
-            return cluster_error(ExitCode.UNAUTHORIZED,
-                                 f"the API server rejected the credentials of context {self.context} while {doing} "
-                                 f"(401 Unauthorized: {message})",
-                                 "they have probably expired; refresh the kubeconfig from your cluster")
-        if code == 403:
-            return cluster_error(ExitCode.FORBIDDEN, f"not allowed while {doing}: {message}",
-                                 "the kubeconfig user needs RBAC rights for this (homelab needs cluster-admin "
-                                 "to install CRDs and namespaces)")
-        if code == 409:
-            return cluster_error(ExitCode.CONFLICT, f"conflict while {doing}: {message}",
-                                 "another field manager owns these fields; change them there, or re-run with "
-                                 "--force-conflicts to take them over")
-        return cluster_error(ExitCode.FINDINGS, f"the API server refused {doing} ({code}: {message})")
+    @contextmanager
+    def errors(self, doing: str) -> Iterator[None]:
+        """Translate transport and API failures into one clear message with its exit code."""
+        with apierrors.translated(apierrors.Where(self.server, self.context, self.transport), doing):
+            yield
+
+    def _not_kubernetes(self, what: str) -> HomelabError:
+        return apierrors.not_kubernetes(apierrors.Where(self.server, self.context, self.transport), what)
+
+    def check_server(self) -> dict[str, Any]:
+        """`/version`, once: the reachability and credentials check, and proof the address is Kubernetes."""
+        if self._version is None:
+            with self.errors("reading the server version"):
+                response = self.http.get("/version")
+                if response.status_code in (401, 403):
+                    response.raise_for_status()
+                if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
+                        "application/json"):
+                    raise self._not_kubernetes(f"GET /version answered HTTP {response.status_code} "
+                                               f"({response.headers.get('content-type') or 'no content type'})")
+                found = response.json()
+            if not isinstance(found, dict) or "gitVersion" not in found:
+                raise self._not_kubernetes("GET /version did not answer with a Kubernetes version")
+            self._version = dict(found)
+        return self._version
 
     # --- kinds -----------------------------------------------------------------------------------------------
 
     def learn(self, crds: list[Obj]) -> None:
-        """Remember the kinds defined by these CRDs (from the tree or from the cluster)."""
+        """Remember where the kinds of these CRDs (from the tree) will live, before the cluster serves them."""
         for crd in crds:
             for info in crd_kind_infos(crd):
-                api_version = f"{info.group}/{info.version}"
-                self._kinds[(api_version, info.kind)] = info
+                self._kinds[(f"{info.group}/{info.version}", info.kind)] = info
 
-    def kind(self, api_version: str, kind: str, refresh: bool = True) -> KindInfo | None:
-        """Where objects of this kind live; reads the cluster's CRDs once more when it is unknown."""
+    def _discover(self, api_version: str) -> dict[str, KindInfo]:
+        """The kinds the server serves in one group/version, from API discovery (as kubectl reads it).
+
+        Discovery lists a custom resource only once its CRD is Established, so this is also the
+        readiness test for custom kinds; one small request instead of every CRD's schema.
+        """
+        if api_version not in self._discovered:
+            self.check_server()
+            group, _, version = api_version.rpartition("/")
+            with self.errors(f"discovering {api_version}"):
+                response = self.http.get(f"/apis/{api_version}" if group else f"/api/{version}")
+                if response.status_code == 404 and apierrors.is_status(response):
+                    found: dict[str, Any] = {}
+                else:
+                    response.raise_for_status()
+                    found = response.json()
+            self._discovered[api_version] = {
+                str(r["kind"]): KindInfo(group, version, str(r["kind"]), str(r["name"]), bool(r.get("namespaced")))
+                for r in found.get("resources") or [] if "/" not in str(r.get("name", ""))}
+        return self._discovered[api_version]
+
+    def kind(self, api_version: str, kind: str) -> KindInfo | None:
+        """Where objects of this kind live: built in, served by the cluster, or defined by a CRD in the tree."""
         key = (api_version, kind)
-        if key not in self._kinds and (found := builtin_kind(api_version, kind)) is not None:
+        if key not in self._kinds:
+            found = builtin_kind(api_version, kind) or self._discover(api_version).get(kind)
+            if found is None:
+                return None
             self._kinds[key] = found
-        if key not in self._kinds and refresh:
-            self.refresh_crds()
-        return self._kinds.get(key)
+        return self._kinds[key]
 
     def refresh_crds(self) -> None:
-        """Read the cluster's CRDs: which custom kinds it serves right now."""
-        crds = self.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")
-        self.learn(crds)
-        self._served = {(f"{(c.get('spec') or {}).get('group')}/{v.get('name')}",
-                         str(((c.get("spec") or {}).get("names") or {}).get("kind")))
-                        for c in crds for v in (c.get("spec") or {}).get("versions") or [] if v.get("served")}
+        """Forget what discovery said: CRDs come, get Established and go during apply and destroy."""
+        self._discovered.clear()
 
     def served(self, api_version: str, kind: str) -> bool:
-        """Whether the server itself serves this kind now (built in, or its CRD is installed)."""
-        if builtin_kind(api_version, kind) is not None:
-            return True
-        if self._served is None:
-            self.refresh_crds()
-        return (api_version, kind) in (self._served or set())
+        """Whether the server itself serves this kind now (built in, or its CRD is Established)."""
+        return builtin_kind(api_version, kind) is not None or kind in self._discover(api_version)
 
     def _res(self, api_version: str, kind: str) -> Any:
+        self.check_server()
         info = self.kind(api_version, kind)
         if info is None:
             raise cluster_error(ExitCode.TIMEOUT, f"the cluster does not know the kind {kind} ({api_version})",
@@ -196,7 +175,7 @@ class Kube:
         res = self._res(r.api_version, r.kind)
         with self.errors(f"applying {r}" + (" (dry run)" if dry_run else "")):
             result = self.client.patch(res, r.name, obj, namespace=r.namespace or None,
-                                       patch_type=PatchType.APPLY, field_manager=FIELD_MANAGER,
+                                       patch_type=PatchType.APPLY, field_manager=self.field_manager,
                                        force=force, dry_run=dry_run)
         return dict(result)
 
@@ -207,7 +186,7 @@ class Kube:
             try:
                 return dict(self.client.get(res, r.name, namespace=r.namespace or None))
             except httpx2.HTTPStatusError as exc:
-                if exc.response.status_code == 404:
+                if exc.response.status_code == 404 and apierrors.is_status(exc.response):
                     return None
                 raise
 
@@ -233,17 +212,14 @@ class Kube:
                 self.client.delete(res, r.name, namespace=r.namespace or None, cascade=CascadeType.BACKGROUND,
                                    dry_run=dry_run)
             except httpx2.HTTPStatusError as exc:
-                if exc.response.status_code == 404:
+                if exc.response.status_code == 404 and apierrors.is_status(exc.response):
                     return False
                 raise
         return True
 
     def version(self) -> dict[str, Any]:
         """The API server's `/version` (also the cheapest reachability and credentials check)."""
-        with self.errors("reading the server version"):
-            response = self.http.get("/version")
-            response.raise_for_status()
-            return dict(response.json())
+        return self.check_server()
 
 
 def learn_tree(kube: Kube, objects: list[Obj]) -> None:

@@ -1,8 +1,9 @@
 """Kubernetes objects as plain dicts: identity, ownership labels, waves and kind order.
 
 Everything here is pure so ordering and selection can be tested on recorded API objects.
-Apply order follows kinds (CRDs, Namespaces, RBAC, config, workloads, then custom
-resources) inside Argo CD sync waves; deletion is the exact reverse.
+Apply order follows kinds (CRDs, Namespaces, RBAC, config, workloads, Argo CD projects and
+Applications, then other custom resources) inside Argo CD sync waves; a Namespace moves up to
+the earliest wave of anything inside it. Deletion is the exact reverse.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ MANAGED_BY = "app.kubernetes.io/managed-by"
 PLATFORM_LABEL = "homelab.dev/platform"
 ENV_LABEL = "homelab.dev/env"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+# Set by render on what runs the GitOps controller itself: prune and destroy never delete it.
+PROTECTED = "homelab.dev/protected"
 
 # Group/kind rank for apply; unknown built-in kinds sit with workloads, custom resources last.
 _RANK = {
@@ -44,9 +47,13 @@ _RANK = {
     "Ingress": 53,
     "HorizontalPodAutoscaler": 54,
     "PodDisruptionBudget": 54,
+    # An Application may install the CRDs of the custom resources beside it: it goes first.
+    "AppProject": 88,
+    "Application": 89,
 }
 _WORKLOAD_RANK = 55
 _CUSTOM_RANK = 90
+_FIRST_CUSTOM_RANK = 88
 
 
 @dataclass(frozen=True, order=True)
@@ -102,6 +109,11 @@ def kind_rank(obj: Obj) -> int:
     return _WORKLOAD_RANK if is_builtin_group(ref(obj).group) else _CUSTOM_RANK
 
 
+def is_custom(obj: Obj) -> bool:
+    """Argo CD objects and other custom resources: their finalizers need a controller still running."""
+    return kind_rank(obj) >= _FIRST_CUSTOM_RANK
+
+
 def wave(obj: Obj) -> int:
     """The Argo CD sync wave (default 0); a malformed value is treated as 0, as Argo CD does."""
     try:
@@ -120,18 +132,37 @@ def owned(obj: Obj, platform: str, env: str) -> bool:
     return all(found.get(k) == v for k, v in ownership_selector(platform, env).items())
 
 
-def apply_key(obj: Obj) -> tuple[int, int, str, str, str]:
-    r = ref(obj)
-    return (wave(obj), kind_rank(obj), r.namespace, r.kind, r.name)
+def protected(obj: Obj) -> bool:
+    return PROTECTED in annotations_of(obj)
+
+
+def effective_waves(objects: list[Obj]) -> dict[Ref, int]:
+    """Each object's sync wave; a Namespace moves up to the earliest wave of any object inside it."""
+    first: dict[str, int] = {}
+    for obj in objects:
+        ns = ref(obj).namespace
+        if ns:
+            first[ns] = min(first.get(ns, wave(obj)), wave(obj))
+    out = {}
+    for obj in objects:
+        r = ref(obj)
+        out[r] = min(wave(obj), first.get(r.name, wave(obj))) if (r.group, r.kind) == ("", "Namespace") else wave(obj)
+    return out
 
 
 def apply_order(objects: list[Obj]) -> list[Obj]:
-    return sorted(objects, key=apply_key)
+    waves_of = effective_waves(objects)
+
+    def key(obj: Obj) -> tuple[int, int, str, str, str]:
+        r = ref(obj)
+        return (waves_of[r], kind_rank(obj), r.namespace, r.kind, r.name)
+
+    return sorted(objects, key=key)
 
 
 def delete_order(objects: list[Obj]) -> list[Obj]:
     """Reverse of apply order: custom resources and workloads first, CRDs and Namespaces last."""
-    return sorted(objects, key=apply_key, reverse=True)
+    return list(reversed(apply_order(objects)))
 
 
 @dataclass
@@ -150,8 +181,10 @@ class Wave:
 def waves(objects: list[Obj]) -> list[Wave]:
     """Group objects by sync wave in apply order, CRDs separated so they can be awaited."""
     out: dict[int, Wave] = {}
+    waves_of = effective_waves(objects)
     for obj in apply_order(objects):
-        w = out.setdefault(wave(obj), Wave(wave(obj), [], []))
+        number = waves_of[ref(obj)]
+        w = out.setdefault(number, Wave(number, [], []))
         (w.crds if obj.get("kind") == "CustomResourceDefinition" else w.rest).append(obj)
     return list(out.values())
 

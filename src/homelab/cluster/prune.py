@@ -8,7 +8,7 @@ of a kind that has since left the tree is still found.
 
 from __future__ import annotations
 
-from homelab.cluster.objects import ENV_LABEL, MANAGED_BY, PLATFORM_LABEL, Obj, delete_order, owned, ref
+from homelab.cluster.objects import ENV_LABEL, MANAGED_BY, PLATFORM_LABEL, Obj, delete_order, owned, protected, ref
 
 INVENTORY_NAMESPACE = "kube-system"
 KindKey = tuple[str, str]  # (apiVersion, kind)
@@ -21,12 +21,13 @@ def identity(obj: Obj) -> tuple[str, str, str, str]:
 
 
 def select_prune(live: list[Obj], desired: list[Obj], platform: str, env: str) -> list[Obj]:
-    """Owned, top-level, not already deleting, and absent from `desired`; in delete order."""
+    """Owned, top-level, not already deleting, not what runs Argo CD, and absent from `desired`; delete order."""
     wanted = {identity(obj) for obj in desired}
     chosen = []
     for obj in live:
         meta = obj.get("metadata") or {}
-        if not owned(obj, platform, env) or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
+        if (not owned(obj, platform, env) or meta.get("ownerReferences") or meta.get("deletionTimestamp")
+                or protected(obj)):
             continue
         if identity(obj) not in wanted:
             chosen.append(obj)

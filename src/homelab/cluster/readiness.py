@@ -1,8 +1,11 @@
 """Readiness read from an object's status, the way `kubectl rollout status` and Argo CD judge it.
 
 Pure functions over the object as the API server returns it, so they are tested on
-recorded objects. `failed` means waiting longer will not help (a failed Job, a
-Deployment past its progress deadline); `ready=False` alone means "keep waiting".
+recorded objects. Kinds are matched by API group and kind (a custom `Deployment` is not
+apps/Deployment), and a status is believed only once the controller has seen the current
+spec (`observedGeneration`, or for an Argo CD Application the source it compared).
+`failed` means waiting longer will not help (a failed Job, a Deployment past its progress
+deadline, a Degraded Application or a failed sync); `ready=False` alone means "keep waiting".
 """
 
 from __future__ import annotations
@@ -110,14 +113,31 @@ def _crd(obj: Obj) -> Readiness:
     return Readiness(False, "not established yet")
 
 
+def _sources(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(spec.get("sources") or ([spec["source"]] if spec.get("source") else []))
+
+
+def _source_key(source: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(source.get(k) or "").rstrip("/") for k in ("repoURL", "chart", "path", "targetRevision"))
+
+
 def _application(obj: Obj) -> Readiness:
     s = _status(obj)
     sync = str((s.get("sync") or {}).get("status", "Unknown"))
     health = (s.get("health") or {})
     state = str(health.get("status", "Unknown"))
+    operation = s.get("operationState") or {}
+    detail = health.get("message") or operation.get("message") or ""
+    if operation.get("phase") in ("Failed", "Error"):
+        return Readiness(False, f"sync {operation['phase'].lower()}: {operation.get('message', '')}", failed=True)
+    if state == "Degraded":
+        return Readiness(False, f"health Degraded: {detail or 'see the Application in Argo CD'}", failed=True)
+    wanted = [_source_key(x) for x in _sources(obj.get("spec") or {})]
+    compared = (s.get("sync") or {}).get("comparedTo")
+    if wanted and compared is not None and [_source_key(x) for x in _sources(compared)] != wanted:
+        return Readiness(False, "Argo CD has not compared the current source yet")
     if sync == "Synced" and state == "Healthy":
         return READY
-    detail = health.get("message") or (s.get("operationState") or {}).get("message") or ""
     return Readiness(False, f"sync {sync}, health {state}" + (f": {detail}" if detail else ""))
 
 
@@ -132,27 +152,34 @@ def _generic(obj: Obj) -> Readiness:
     for kind in ("Ready", "Available"):
         if kind in found:
             c = found[kind]
+            generation = (obj.get("metadata") or {}).get("generation")
+            # Not every controller publishes observedGeneration; where one does, an older one is stale.
+            for seen in (_status(obj).get("observedGeneration"), c.get("observedGeneration")):
+                if generation is not None and seen is not None and int(seen) < int(generation):
+                    return Readiness(False, f"{kind} is from generation {seen}; waiting for the controller to "
+                                            f"observe generation {generation}")
             if str(c.get("status")) == "True":
                 return READY
             return Readiness(False, f"{kind}={c.get('status')}: {c.get('reason', '')} {c.get('message', '')}".strip())
     return READY
 
 
-_BY_KIND: dict[str, Callable[[Obj], Readiness]] = {
-    "Deployment": _deployment,
-    "StatefulSet": _statefulset,
-    "DaemonSet": _daemonset,
-    "Job": _job,
-    "CustomResourceDefinition": _crd,
-    "Application": _application,
-    "Namespace": _namespace,
+_BY_KIND: dict[tuple[str, str], Callable[[Obj], Readiness]] = {
+    ("apps", "Deployment"): _deployment,
+    ("apps", "StatefulSet"): _statefulset,
+    ("apps", "DaemonSet"): _daemonset,
+    ("batch", "Job"): _job,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): _crd,
+    ("argoproj.io", "Application"): _application,
+    ("", "Namespace"): _namespace,
 }
 # Kinds whose status says nothing about readiness (or would deadlock, like WaitForFirstConsumer PVCs).
-_NOT_AWAITED = {"PersistentVolumeClaim", "Service", "ConfigMap", "Secret", "ServiceAccount", "CronJob"}
+_NOT_AWAITED = {("", "PersistentVolumeClaim"), ("", "Service"), ("", "ConfigMap"), ("", "Secret"),
+                ("", "ServiceAccount"), ("batch", "CronJob")}
 
 
 def readiness(obj: Obj) -> Readiness:
-    kind = str(obj.get("kind", ""))
-    if kind in _NOT_AWAITED:
+    key = (str(obj.get("apiVersion", "")).rpartition("/")[0], str(obj.get("kind", "")))
+    if key in _NOT_AWAITED:
         return READY
-    return _BY_KIND.get(kind, _generic)(obj)
+    return _BY_KIND.get(key, _generic)(obj)

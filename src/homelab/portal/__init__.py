@@ -1,4 +1,4 @@
-"""Portal: the design's architecture diagram, live, in the browser (`homelab serve`)."""
+"""Portal: the platform as the design draws it, live, in the browser (`homelab serve`)."""
 
 from homelab.portal.app import create_app
 

@@ -2,141 +2,60 @@
 
 `create_app(config, catalog, env)` takes its inputs instead of loading them, so tests and the
 benchmark control exactly what it shows. The pages and the API use the same view models.
+Pages stay live without reloads: each carries an ETag of the state files it was built from, and
+its script asks again every two seconds with `If-None-Match` (a bodiless 304 until
+`homelab status` or `homelab verify` writes), then swaps in the parts that changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
-from importlib import resources
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-import jinja2
-from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
 from pydantic import TypeAdapter
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
-from homelab.plan import Plan, make_plan
-from homelab.portal import diagrams, view
+from homelab.portal import diagrams, errors, view
 from homelab.portal.auth import OidcSettings, install
+from homelab.portal.model import Portal
 from homelab.portal.security import SecurityMiddleware
-from homelab.portal.state import LiveState, StateReader
+from homelab.portal.state import StateReader
 from homelab.portal.view import ComponentView, Overview
 
-PACKAGE = resources.files("homelab.portal")
 COMPONENT_LIST = TypeAdapter(list[ComponentView])
-LayerQuery = Annotated[str | None, Query(description="only this layer, e.g. data")]
 StateQuery = Annotated[view.FilterState | None, Query(description="only components in this state "
                                                                 "('warning': with a maturity warning)")]
-TextQuery = Annotated[str | None, Query(description="words that must all appear in name, title, summary, "
-                                                    "categories, namespace or capabilities", max_length=200)]
+TextQuery = Annotated[str | None, Query(description="words that must each begin a word of the name, title, "
+                                                    "summary, aliases, categories, namespace or capabilities",
+                                        max_length=200)]
+
+
+def layer_filter(request: Request, layer: Annotated[str | None, Query(
+        description="only this layer (a name of the design's layers, e.g. data)")] = None) -> str | None:
+    """An unknown layer is a 422 like an unknown state, not an empty answer."""
+    layers = request.app.state.portal.catalog.layers
+    if layer and layer not in layers:
+        raise RequestValidationError([{"type": "enum", "loc": ("query", "layer"), "input": layer,
+                                       "msg": "Input should be " + ", ".join(map(repr, layers))}])
+    return layer or None
+
+
+LayerQuery = Annotated[str | None, Depends(layer_filter)]
 
 
 class JSONResponse(Response):
     """Bytes pydantic already serialized: the response model documents them, nothing re-validates them."""
 
     media_type = "application/json"
-
-
-@dataclass
-class Diagram:
-    name: str
-    title: str
-    mermaid: str
-
-
-@dataclass(frozen=True)
-class Merged:
-    """One moment's live state, the views it gives, their counts and their rendered overview cards."""
-
-    live: LiveState
-    views: list[ComponentView]
-    counts: dict[str, int]
-    cards: dict[str, str]
-
-
-@dataclass
-class Portal:
-    """Everything the app shows; the plan part is computed once, live state on each request."""
-
-    config: Config
-    catalog: Catalog
-    env: str
-    reader: StateReader
-    builder: diagrams.Builder = field(default_factory=diagrams.builder)
-    pages: jinja2.Environment = field(default_factory=lambda: _templates())
-    _merged: Merged | None = field(default=None, repr=False)
-    _cards: dict[str, tuple[Any, ComponentView, str]] = field(default_factory=dict, repr=False)
-
-    @cached_property
-    def plan(self) -> Plan:
-        return make_plan(self.config, self.catalog, self.env)
-
-    @cached_property
-    def views(self) -> list[ComponentView]:
-        return view.plan_views(self.plan, self.catalog, self.config)
-
-    @cached_property
-    def diagrams(self) -> dict[str, Diagram]:
-        built = self.builder(self.plan, self.catalog, self.config)
-        return {name: Diagram(name, diagrams.title_of(name), text) for name, text in built.items()}
-
-    @cached_property
-    def cluster(self) -> str:
-        return view.cluster_line(self.plan)
-
-    @cached_property
-    def texts(self) -> dict[str, str]:
-        return {v.name: view.search_text(v) for v in self.views}
-
-    def current(self) -> Merged:
-        """Views with live state merged, and their overview cards, redone only for components whose
-        status or verify result changed since the last request (rendering 1,000 cards takes a while)."""
-        live = self.reader.read()
-        if self._merged is not None and self._merged.live is live:
-            return self._merged
-        card = self.pages.get_template("_card.html").module.card  # type: ignore[attr-defined]
-        views, cards = [], {}
-        for planned in self.views:
-            key = (live.status.get(planned.name), live.verify.get(planned.name))
-            cached = self._cards.get(planned.name)
-            if cached is None or cached[0] != key:
-                merged = view.with_live(planned, *key)
-                cached = self._cards[planned.name] = (key, merged, card(merged, self.texts[planned.name]))
-            views.append(cached[1])
-            cards[planned.name] = cached[2]
-        self._merged = Merged(live, views, view.counts(views), cards)
-        return self._merged
-
-    def select(self, layer: str | None, state: str | None, text: str | None) -> list[ComponentView]:
-        words = (text or "").lower().split()
-        return [v for v in self.current().views if view.matches(v, layer, state, words, self.texts[v.name])]
-
-    def overview(self, layer: str | None = None, state: str | None = None, text: str | None = None) -> Overview:
-        merged = self.current()
-        live = merged.live
-        return Overview(platform=self.config.platform.name, env=self.env, domain=self.config.platform.domain,
-                        profile=self.config.profile, cluster=self.cluster, counts=merged.counts,
-                        status_at=live.status_at, verify_at=live.verify_at, problems=live.problems,
-                        layers=view.layered(self.select(layer, state, text), self.catalog))
-
-    def component(self, name: str) -> ComponentView:
-        for current in self.current().views:
-            if current.name == name:
-                return current
-        raise HTTPException(status_code=404, detail=f"no component named {name!r} in the {self.env} plan")
-
-
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("homelab.portal", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals["layer_states"] = view.FILTER_STATES
-    return env
 
 
 def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path | None = None,
@@ -151,35 +70,65 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
     if builder is not None:
         portal.builder = builder
     portal.views  # noqa: B018 - plan now, so a bad config fails at start-up, not on the first request
+    threading.Thread(target=lambda: portal.drawings, name="portal-diagrams", daemon=True).start()
     pages = portal.pages
     app = FastAPI(title="homelab portal", version="1", docs_url=None, redoc_url=None,
                   description="Read-only view of the homelab platform: the plan laid out as the design draws it, "
                               "with live status and verify results. Every endpoint is GET.")
     app.state.portal = portal
-    app.mount("/static", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
 
     def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         user = request.scope.get("portal_user")  # set by the login gate from the server-side session
-        html = pages.get_template(template).render(env=env, platform=config.platform.name, user=user,
-                                                   diagram_names=list(portal.diagrams), **values)
-        return HTMLResponse(html, status_code=status)
+        tag = portal.etag(request)
+        html = pages.get_template(template).render(env=env, platform=config.platform.name, user=user, etag=tag,
+                                                   static=portal.static.url, **values)
+        return HTMLResponse(html, status_code=status, headers={"etag": tag} if status == 200 else None)
+
+    def cached(request: Request, render: Callable[[], HTMLResponse]) -> Response:
+        """A 304 when the browser holds the current page; else the page, rendered once per state and address."""
+        tag = portal.etag(request)
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers={"etag": tag})
+        if tag not in portal._pages:
+            if len(portal._pages) > 64:
+                portal._pages.clear()
+            portal._pages[tag] = bytes(render().body).decode()
+        return HTMLResponse(portal._pages[tag], headers={"etag": tag})
+
+    @app.get("/static/{path:path}", include_in_schema=False)
+    def static(request: Request, path: str) -> Response:
+        return portal.static.response(request, path)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request, layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None) -> Any:
-        overview = portal.overview(layer, state, q)
-        return page(request, "index.html", overview=overview, layers=catalog.layers, cards=portal.current().cards,
-                    layer=layer or "", state=state or "", q=q or "")
+    def index(request: Request, layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None,
+              view: Annotated[Literal["cards", "table"], Query(description="layout")] = "cards") -> Any:
+        def render() -> HTMLResponse:
+            merged = portal.current()
+            # every system is on the page (so live updates and the filters in the page have them all);
+            # those the filters leave out start hidden, which is all a browser without script needs
+            shown = {v.name for v in portal.select_systems(layer, state, q)}
+            cards = {name: html if name in shown else Markup(str(html).replace("<article ", "<article hidden ", 1))
+                     for name, html in merged.cards.items()}
+            rows = {name: html if name in shown else Markup(str(html).replace("<tr ", "<tr hidden ", 1))
+                    for name, html in merged.rows.items()}
+            return page(request, "index.html", overview=portal.overview(systems=True), layers=catalog.layers,
+                        cards=cards, rows=rows, shown=shown, layer=layer or "", state=state or "", q=q or "",
+                        layout=view)
+
+        return cached(request, render)
 
     @app.get("/components/{name}", response_class=HTMLResponse, include_in_schema=False)
     def component_page(request: Request, name: str) -> Any:
-        try:
-            return page(request, "component.html", c=portal.component(name))
-        except HTTPException as exc:
-            return page(request, "missing.html", status=404, message=exc.detail)
+        c = portal.component(name)
+        merged = {v.name: v for v in portal.current().views}
+        return cached(request, lambda: page(request, "component.html", c=c, parts=[merged[n] for n in c.parts],
+                                            host=merged.get(c.host or ""), live=portal.current().live))
 
     @app.get("/diagrams", response_class=HTMLResponse, include_in_schema=False)
     def diagrams_page(request: Request) -> Any:
-        return page(request, "diagrams.html", diagrams=list(portal.diagrams.values()))
+        states: dict[str, str] = {v.name: v.state for v in portal.current().views}
+        return cached(request, lambda: page(request, "diagrams.html", diagrams=[
+            (d, diagrams.with_states(d.svg, states)) for d in portal.drawings.values()]))
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
     def api_page(request: Request) -> Any:
@@ -187,7 +136,8 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
 
     @app.get("/api/overview", response_model=Overview, tags=["portal"])
     def api_overview(layer: LayerQuery = None, state: StateQuery = None, q: TextQuery = None) -> Any:
-        """Every layer and category of the design with the matching components and their live state."""
+        """Every layer and category of the design with the matching components, their live state, and
+        what needs attention (failing, degraded, drifted, unverified), each with its reason."""
         return JSONResponse(portal.overview(layer, state, q).model_dump_json())
 
     @app.get("/api/components", response_model=list[ComponentView], tags=["portal"])
@@ -203,12 +153,15 @@ def create_app(config: Config, catalog: Catalog, env: str, *, state_root: Path |
 
     @app.get("/api/diagrams", tags=["portal"])
     def api_diagrams() -> dict[str, dict[str, str]]:
-        """The design's diagrams for this plan as mermaid text, by name."""
-        return {d.name: {"title": d.title, "mermaid": d.mermaid} for d in portal.diagrams.values()}
+        """The design's diagrams for this plan as mermaid text and as the SVG the page shows, by name."""
+        return {d.name: {"title": d.title, "mermaid": d.mermaid, "svg": d.svg, "error": d.error}
+                for d in portal.drawings.values()}
 
+    errors.install(app, page)
     if oidc is not None:
         install(app, oidc, page)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(SecurityMiddleware)
     return app

@@ -2,7 +2,7 @@
 
 Only GET and HEAD exist (anything else is 405, on any path; HEAD runs GET and drops the body),
 and every response carries a Content-Security-Policy that allows this origin's own files only:
-no inline script or style, no other origin, no framing. Diagrams are SVG images the page builds itself (`blob:` URLs).
+no inline script or style, no other origin, no framing. Diagrams are SVG drawn on the server, inline in the page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ CSP = "; ".join([
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' blob:",
+    "img-src 'self'",
     "font-src 'self'",
     "connect-src 'self'",
     "base-uri 'none'",

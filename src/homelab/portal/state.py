@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 STATE_DIR = Path(".homelab/state")
+Stamp = tuple[int, int, int]
+Key = tuple[Stamp | None, Stamp | None]
 
 
 @dataclass(frozen=True)
@@ -119,24 +121,31 @@ class StateReader:
         base = (root or Path.cwd()) / STATE_DIR
         self.status_file = base / f"status-{env}.json"
         self.verify_file = base / f"verify-{env}.json"
-        self._key: tuple[float | None, float | None] | None = None
+        self._key: Key | None = None
         self._state = LiveState()
 
     @staticmethod
-    def _mtime(path: Path) -> float | None:
+    def _stamp(path: Path) -> Stamp | None:
+        """Time, size and inode: an atomic replace (verify's way of writing) changes the inode even within
+        the file system's time resolution."""
         try:
-            return path.stat().st_mtime_ns / 1e9
+            info = path.stat()
         except OSError:
             return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
+    def version(self) -> str:
+        """A token that changes whenever either state file does (the pages' ETag)."""
+        return repr((self._stamp(self.status_file), self._stamp(self.verify_file)))
 
     def read(self) -> LiveState:
-        key = (self._mtime(self.status_file), self._mtime(self.verify_file))
+        key = (self._stamp(self.status_file), self._stamp(self.verify_file))
         if key != self._key:
             self._state = self._load(key)
             self._key = key
         return self._state
 
-    def _load(self, key: tuple[float | None, float | None]) -> LiveState:
+    def _load(self, key: Key) -> LiveState:
         problems: list[str] = []
         status: dict[str, ComponentStatus] = {}
         verify: dict[str, ProbeResult] = {}

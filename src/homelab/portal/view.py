@@ -15,8 +15,10 @@ from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Endpoint
 from homelab.config import Config
 from homelab.plan import Plan
+from homelab.portal import notices, search
+from homelab.portal.fold import hosts
 from homelab.portal.state import ComponentStatus, ProbeResult
-from homelab.quantity import format_bytes, format_cpu
+from homelab.quantity import format_bytes
 
 State = Literal["ok", "failing", "pending", "planned"]
 STATES: tuple[State, ...] = ("ok", "failing", "pending", "planned")
@@ -32,6 +34,7 @@ class EndpointView(BaseModel):
     exposed: bool
     sso: str
     url: str | None = None  # the ingress URL when exposed
+    ui: str | None = None  # the path of its web UI, when it serves one
 
 
 class Link(BaseModel):
@@ -82,7 +85,7 @@ class ComponentView(BaseModel):
     replacement: str | None
     warnings: list[str]
     reasons: list[str]
-    url: str | None
+    url: str | None  # the web UI to open (an exposed endpoint the catalog says is a UI), else None
     endpoints: list[EndpointView]
     provides: list[str]
     requires: list[Link]
@@ -92,6 +95,32 @@ class ComponentView(BaseModel):
     status: StatusView | None = None
     verify: VerifyView | None = None
     state: State = "planned"
+    host: str | None = None  # the system it is shown in (an operator or CRDs folded into what it serves)
+    parts: list[str] = []  # operators and CRD entries folded into this one
+    version_note: str = ""  # why there is no pinned version, or where the version comes from
+    notices: list[str] = []  # plan facts worth a look, e.g. an ingress host shared with another component
+
+
+Kind = Literal["failing", "degraded", "drifted", "unverified"]
+KINDS: tuple[Kind, ...] = ("failing", "degraded", "drifted", "unverified")
+
+
+class AttentionItem(BaseModel):
+    kind: Kind
+    name: str
+    title: str
+    component: bool  # False: a verify target that is not a component (a scenario)
+    reason: str
+    at: str | None  # when the report that says so was written (ISO 8601)
+
+
+class CheckView(BaseModel):
+    """A verify result whose target is not a component (e.g. the request path)."""
+
+    name: str
+    kind: str
+    ok: bool
+    reason: str
 
 
 class CategoryView(BaseModel):
@@ -116,6 +145,8 @@ class Overview(BaseModel):
     status_at: str | None
     verify_at: str | None
     problems: list[str]
+    attention: list[AttentionItem] = []
+    checks: list[CheckView] = []  # verify results of targets that are not components
     layers: list[LayerView]
 
 
@@ -133,11 +164,14 @@ def plan_views(plan: Plan, catalog: Catalog, config: Config) -> list[ComponentVi
     for edge in plan.edges:
         users.setdefault(edge.provider, []).append(Link(capability=edge.capability, component=edge.consumer))
     views = []
+    folded = hosts(plan)
+    shared = notices.shared_hosts(plan, config, ingress_url)
     for planned in plan.components.values():
         comp = planned.component
         layer = catalog.layers[comp.layer]
         endpoints = [EndpointView(name=e.name, service=e.service, port=e.port, protocol=e.protocol, exposed=e.expose,
-                                  sso=e.sso, url=ingress_url(config, plan.env, comp, e) if e.expose else None)
+                                  sso=e.sso, url=ingress_url(config, plan.env, comp, e) if e.expose else None,
+                                  ui=e.ui)
                      for e in comp.endpoints]
         views.append(ComponentView(
             name=comp.name, title=comp.title, summary=comp.summary, layer=comp.layer, layer_title=layer.title,
@@ -147,13 +181,16 @@ def plan_views(plan: Plan, catalog: Catalog, config: Config) -> list[ComponentVi
             wave=planned.wave, replicas=planned.replicas,
             maturity=comp.maturity.status, maturity_reason=comp.maturity.reason,
             replacement=comp.maturity.replacement, warnings=planned.warnings, reasons=planned.reasons,
-            url=next((e.url for e in endpoints if e.url), None), endpoints=endpoints, provides=comp.provides,
+            url=next((e.url + (e.ui if e.ui != "/" else "") for e in endpoints if e.url and e.ui), None),
+            endpoints=endpoints, provides=comp.provides,
             requires=[Link(capability=e.capability, component=e.provider) for e in plan.requires_of(comp.name)],
             uses=[Link(capability=e.capability, component=e.provider)
                   for e in plan.requires_of(comp.name, optional=True)],
             required_by=users.get(comp.name, []),
             probe=ProbeView(kind=comp.probe.kind, endpoint=comp.probe.endpoint, path=comp.probe.path)
             if comp.probe else None,
+            host=folded.get(comp.name), parts=[name for name, host in folded.items() if host == comp.name],
+            version_note=notices.version_note(plan, comp.name), notices=shared.get(comp.name, []),
         ))
     order = {(layer, cat): i for i, (layer, cat) in enumerate(
         (name, cat) for name, info in catalog.layers.items() for cat in info.categories)}
@@ -184,18 +221,18 @@ def with_live(view: ComponentView, st: ComponentStatus | None, pr: ProbeResult |
     return view.model_copy(update={"status": status, "verify": verify, "state": state_of(status, verify)})
 
 
-def search_text(view: ComponentView) -> str:
-    """What free-text search looks in (lower case), computed once per component."""
-    return " ".join([view.name, view.title, view.summary, view.namespace, *view.categories, *view.provides]).lower()
+def search_words(plan: Plan, view: ComponentView) -> str:
+    """The words search finds a component by: its own and those of what is folded into it."""
+    return search.component_words(plan.components[name].component for name in [view.name, *view.parts])
 
 
 def matches(view: ComponentView, layer: str | None, state: str | None, words: list[str], haystack: str) -> bool:
-    """The page's and the API's filter: layer, state (or 'warning'), and words that must all appear."""
+    """The page's and the API's filter: layer, state (or 'warning'), and words that must each begin a word."""
     if layer and view.layer != layer:
         return False
     if state and not (bool(view.warnings) if state == "warning" else view.state == state):
         return False
-    return all(word in haystack for word in words)
+    return search.matches(words, haystack)
 
 
 def layered(views: list[ComponentView], catalog: Catalog) -> list[LayerView]:
@@ -209,12 +246,17 @@ def layered(views: list[ComponentView], catalog: Catalog) -> list[LayerView]:
             for name, info in catalog.layers.items()]
 
 
+def cores(millicores: int) -> str:
+    """57865 -> '57.9', 96000 -> '96': CPU in cores, one decimal at most."""
+    return f"{millicores / 1000:.1f}".removesuffix(".0")
+
+
 def cluster_line(plan: Plan) -> str:
-    """'6 nodes; requests cpu 57.8 of 96, memory 130Gi of 384Gi': the plan's fit in one line."""
+    """'6 nodes; requests cpu 57.9 of 96 cores, memory 130Gi of 384Gi': the plan's fit in one line."""
     cpu, memory, storage = plan.totals()
     nodes = plan.nodes
-    return (f"{len(nodes)} node{'s' if len(nodes) != 1 else ''}; requests cpu {format_cpu(cpu)} of "
-            f"{format_cpu(sum(n.cpu_total for n in nodes))}, memory {format_bytes(memory)} of "
+    return (f"{len(nodes)} node{'s' if len(nodes) != 1 else ''}; requests cpu {cores(cpu)} of "
+            f"{cores(sum(n.cpu_total for n in nodes))} cores, memory {format_bytes(memory)} of "
             f"{format_bytes(sum(n.memory_total for n in nodes))}, storage {format_bytes(storage)} of "
             f"{format_bytes(sum(n.storage_total for n in nodes))}")
 

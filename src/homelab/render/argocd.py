@@ -3,7 +3,8 @@
 Helm sources are pinned to exactly the planned version with values inline; OCI charts use Argo CD's
 native `oci://` source (path `.`); git sources sync a folder at a tag or commit; local sources sync the
 copy of the packaged kustomization from the user's own GitOps repository, at the revision the
-environment's release sets (see `gate`).
+environment's release sets (see `gate`), their values (keyed `<Kind>/<name>`) as Argo CD's kustomize
+patches of those objects. A git folder with values is a chart and gets them like a Helm source.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from homelab.catalog.model import Component
 from homelab.render.context import Context, Obj
 from homelab.render.gate import API, IN_CLUSTER, RELEASE_REVISION, REVISION_LABEL, repo_path, sync_policy
 from homelab.render.values import helm_values
+from homelab.render.yamlout import dump_text
 
 MANIFESTS = "manifests"
 
@@ -31,15 +35,49 @@ def source(ctx: Context, comp: Component, version: str, values: dict[str, Any]) 
     elif src.kind == "oci":
         out = {"repoURL": f"{(src.repo or '').rstrip('/')}/{src.chart}", "path": ".", "targetRevision": version}
     elif src.kind == "git":
-        return {"repoURL": src.repo, "path": src.path, "targetRevision": version}
+        # a chart in a Git folder takes its values like any chart (Argo CD renders it with Helm); a plain
+        # folder of manifests has no values and must not be forced into Helm
+        out = {"repoURL": src.repo, "path": src.path, "targetRevision": version}
+        if not values:
+            return out
     else:  # local: the packaged kustomization, copied into the tree, synced from the user's repository
-        return {"repoURL": gitops.repo_url, "path": repo_path(ctx, MANIFESTS, src.chart or comp.name),
-                "targetRevision": RELEASE_REVISION}
+        out = {"repoURL": gitops.repo_url, "path": repo_path(ctx, MANIFESTS, src.chart or comp.name),
+               "targetRevision": RELEASE_REVISION}
+        if values:
+            out["kustomize"] = {"patches": kustomize_patches(values)}
+        return out
     if values:
         out["helm"] = {"releaseName": comp.name, "valuesObject": values}
     else:
         out["helm"] = {"releaseName": comp.name}
     return out
+
+
+def kustomize_patches(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """A local source's values as strategic-merge patches: `<Kind>/<name>` selects the object (kustomize
+    merges lists of containers, env and volumes by name, as `kubectl patch` does)."""
+    out = []
+    for key, body in values.items():
+        kind, name = key.split("/", 1)
+        patch = {**body, "kind": kind, "metadata": {**(body.get("metadata") or {}), "name": name}}
+        out.append({"target": {"kind": kind, "name": name}, "patch": dump_text(patch)})
+    return out
+
+
+def application_values(app: dict[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
+    """The values an Application carries, and where: Helm's `valuesObject`, or a local source's kustomize
+    patches read back into `<Kind>/<name>` keys (so checks compare them with the catalog's values)."""
+    src = ((app or {}).get("spec") or {}).get("source") or {}
+    if "kustomize" in src:
+        found: dict[str, Any] = {}
+        for patch in (src["kustomize"] or {}).get("patches") or []:
+            body = yaml.safe_load(patch["patch"]) or {}
+            body.pop("kind", None)
+            meta = {k: v for k, v in (body.pop("metadata", None) or {}).items() if k != "name"}
+            target = patch["target"]
+            found[f"{target['kind']}/{target['name']}"] = {**body, **({"metadata": meta} if meta else {})}
+        return ["spec", "source", "kustomize", "patches"], found
+    return ["spec", "source", "helm", "valuesObject"], (src.get("helm") or {}).get("valuesObject") or {}
 
 
 def repos_of(comp: Component, ctx: Context) -> list[str]:

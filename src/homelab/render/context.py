@@ -19,6 +19,8 @@ PLATFORM_LABEL = "homelab.dev/platform"
 ENV_LABEL = "homelab.dev/env"
 WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+# What runs the GitOps controller itself: `homelab bootstrap` installs it first; prune and destroy keep it.
+PROTECTED = "homelab.dev/protected"
 # Namespaces Kubernetes owns: we never create them, label them or put a default deny in them.
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
 # Custom resource kinds we generate -> the capability whose provider installs their CRD.
@@ -26,7 +28,8 @@ KIND_CAPABILITY = {
     "ExternalSecret": "external-secrets", "ClusterSecretStore": "external-secrets",
     "Certificate": "certificates", "ClusterIssuer": "certificates", "Issuer": "certificates",
     "ServiceMonitor": "prometheus-operator", "IPAddressPool": "load-balancer", "L2Advertisement": "load-balancer",
-    "ClusterPolicy": "policy-engine", "Schedule": "cluster-backup", "ScheduledBackup": "postgres-operator",
+    "ClusterPolicy": "policy-engine", "Schedule": "cluster-backup", "BackupStorageLocation": "cluster-backup",
+    "ScheduledBackup": "postgres-operator", "Database": "postgres-operator", "ObjectStore": "database-backup",
     "KeycloakRealmImport": "identity-provider", "HTTPRoute": "gateway-api", "Gateway": "gateway-api",
 }
 CORE_GROUPS = frozenset({"v1", "apps/v1", "networking.k8s.io/v1", "batch/v1", "policy/v1",
@@ -70,6 +73,7 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     _members: dict[str, list[Planned]] = field(default_factory=dict, repr=False)
     _providers: dict[str, str | None] = field(default_factory=dict, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # per-environment results renderers reuse
 
     @property
     def platform(self) -> str:
@@ -111,11 +115,18 @@ class Context:
     def wave_of(self, name: str) -> int:
         return self.plan.components[name].wave
 
-    def crd_wave(self, kind: str, floor: int = 0) -> int:
-        """The earliest wave an object of `kind` may sync in: after the provider of its CRD."""
+    def crd_wave(self, kind: str, floor: int = 0, api: str = "") -> int:
+        """The earliest wave an object of `kind` may sync in: after the provider of its CRD, and after every
+        planned component whose catalog entry says its source installs CRDs of that API group. What
+        bootstrap installs before the root Application (a CNI, Argo CD itself) is there before any wave."""
         cap = KIND_CAPABILITY.get(kind)
         provider = self.provider_name(cap) if cap else None
-        return max(floor, self.wave_of(provider) + 1) if provider else floor
+        wave = max(floor, self.wave_of(provider) + 1) if provider else floor
+        first = {self.provider_name("gitops")}
+        installers = [p.wave for p in self.components
+                      if p.component.crds and api.rpartition("/")[0] in p.component.crds.groups
+                      and p.name not in first and not self.is_bootstrap(p.name)]
+        return max([wave, *(w + 1 for w in installers)])
 
     def has(self, kind: str) -> bool:
         """True when the plan installs the CRD of `kind` (core kinds always exist)."""
@@ -178,7 +189,9 @@ class Context:
             meta["namespace"] = namespace
         notes = dict(annotations or {})
         floor = wave if wave is not None else (self.wave_of(owner) if owner in self.plan.components else 0)
-        notes[WAVE] = str(self.crd_wave(kind, floor))
+        notes[WAVE] = str(self.crd_wave(kind, floor, api))
+        if owner == self.provider_name("gitops"):
+            notes[PROTECTED] = "gitops-controller"
         if api not in CORE_GROUPS:
             notes[SYNC_OPTIONS] = "SkipDryRunOnMissingResource=true"
         meta["annotations"] = notes

@@ -5,6 +5,8 @@ and a NetworkPolicy matches the pod's (target) port, which may differ. Flows who
 names the pod's port carry exactly that port:
 - every dependency edge whose provider serves endpoints: consumer namespace -> provider namespace;
 - the ingress path: anywhere -> the ingress controller's namespace -> every exposed endpoint's namespace;
+- the issuer: every namespace with an OIDC client (a UI's own login, an OAuth2 Proxy instance, Grafana)
+  -> the ingress controller's namespace, where the issuer's public host is served;
 - metrics: the metrics store's namespace -> every namespace with a metrics endpoint;
 - webhooks: the API server -> each webhook's pod port (`webhooks`);
 - operators: operator namespace -> the namespaces of the components it operates, on their ports (`operates`);
@@ -25,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from homelab.render import ingress
+from homelab.render import ingress, sso
 from homelab.render.context import Context, Obj
 
 API = "networking.k8s.io/v1"
@@ -66,6 +68,11 @@ def allows(ctx: Context) -> set[Allow]:
         for comp, _ in ctx.exposed():
             if comp.namespace != entry:
                 found.add(Allow(entry, comp.namespace, "ingress:route"))
+        # OIDC clients reach the issuer at its public host, i.e. through the entry: a pod's connection to the
+        # load balancer address is sent to the entry's pods, which an ipBlock never matches
+        for ns in sso.talks_to_issuer(ctx):
+            if ns != entry:
+                found.add(Allow(ns, entry, "oidc:issuer"))
     prometheus = ctx.provider("metrics-store")
     for planned in ctx.components:
         comp = planned.component

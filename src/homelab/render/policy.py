@@ -1,7 +1,13 @@
-"""Kyverno baseline policies: Audit in dev, Enforce in every later environment.
+"""Kyverno baseline policies: Audit in dev, Enforce in every later environment, admitting the platform itself.
 
 Pods meet the Pod Security baseline (namespaces the plan marks privileged are exempt, with the
-catalog's reason), set CPU and memory requests, and pin their images (no `latest`, no bare names).
+catalog's reason), set CPU and memory requests, and pin their images (a tag or digest, never `latest`).
+
+Charts start pods the tree never shows (their hook Jobs, Harbor's components without requests), so
+the requests rule is kept satisfiable for them: every namespace we create has a LimitRange whose
+default requests the API server fills into a container that sets none, and the rule checks Pods only
+(Kyverno's autogen is off for it), which the LimitRange has completed before admission webhooks run.
+A workload's own requests still win; namespaces we do not create keep the rule as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from homelab.render.context import SYSTEM_NAMESPACES, Context, Obj
 
 API = "kyverno.io/v1"
 AUDIT_ENVS = frozenset({"dev"})
+AUTOGEN = "pod-policies.kyverno.io/autogen-controllers"
+DEFAULT_REQUESTS = {"cpu": "50m", "memory": "64Mi"}
 
 
 def action(ctx: Context) -> str:
@@ -26,34 +34,58 @@ def _rule(name: str, validate: dict[str, Any], exclude: list[str]) -> dict[str, 
     return rule
 
 
+def _images(pattern: str) -> dict[str, Any]:
+    return {"spec": {"containers": [{"image": pattern}], "=(initContainers)": [{"image": pattern}],
+                     "=(ephemeralContainers)": [{"image": pattern}]}}
+
+
+def policies(ctx: Context) -> dict[str, tuple[str, list[dict[str, Any]], dict[str, str]]]:
+    """name -> (title, rules, extra annotations)."""
+    mode = action(ctx)
+    system = sorted(SYSTEM_NAMESPACES)
+    privileged = sorted({p.component.namespace for p in ctx.components if p.component.pod_security == "privileged"}
+                        | set(system))
+    return {
+        "baseline-pod-security": ("Pods meet the Kubernetes Pod Security baseline profile", [_rule(
+            "baseline-pod-security", {"failureAction": mode, "podSecurity": {"level": "baseline", "version": "latest"}},
+            privileged)], {}),
+        "require-requests": ("Containers set CPU and memory requests", [_rule("require-requests", {
+            "failureAction": mode, "message": "set resources.requests.cpu and resources.requests.memory",
+            "pattern": {"spec": {"containers": [{"resources": {"requests": {"cpu": "?*", "memory": "?*"}}}]}}},
+            system)], {AUTOGEN: "none"}),
+        "pin-images": ("Images name a tag or digest other than latest", [
+            _rule("require-tag-or-digest", {"failureAction": mode, "message": "give the image a tag or a digest",
+                                            "pattern": _images("*:* | *@*")}, system),
+            _rule("no-latest", {"failureAction": mode, "message": "pin the image to a version tag or digest, not "
+                                                                   "latest", "pattern": _images("!*:latest")},
+                  system)], {}),
+    }
+
+
+def default_requests(ctx: Context) -> list[Obj]:
+    """A LimitRange in every namespace we create: requests for containers that set none."""
+    out = []
+    for ns in ctx.owned_namespaces():
+        spec = {"limits": [{"type": "Container", "defaultRequest": dict(DEFAULT_REQUESTS)}]}
+        out.append(ctx.obj("v1", "LimitRange", f"{ctx.platform}-default-requests", owner=ctx.platform,
+                           role="policy", group=ctx.namespace_group(ns), namespace=ns, wave=ctx.namespace_wave(ns),
+                           spec=spec, annotations={"homelab.dev/reason": "charts start containers without requests "
+                                                   "(hook Jobs, sidecars): the require-requests policy admits them "
+                                                   "with these"}))
+    return out
+
+
 def render(ctx: Context) -> list[Obj]:
     engine = ctx.provider("policy-engine")
     if engine is None:
         ctx.warnings.append("no policy-engine (Kyverno) in the plan: no baseline policies rendered")
         return []
-    mode = action(ctx)
-    system = sorted(SYSTEM_NAMESPACES)
-    privileged = sorted({p.component.namespace for p in ctx.components if p.component.pod_security == "privileged"}
-                        | set(system))
-    policies = {
-        "baseline-pod-security": ("Pods meet the Kubernetes Pod Security baseline profile",
-                                  {"failureAction": mode, "podSecurity": {"level": "baseline", "version": "latest"}},
-                                  privileged),
-        "require-requests": ("Containers set CPU and memory requests", {
-            "failureAction": mode, "message": "set resources.requests.cpu and resources.requests.memory",
-            "pattern": {"spec": {"containers": [{"resources": {"requests": {"cpu": "?*", "memory": "?*"}}}]}}},
-            system),
-        "pin-images": ("Images name a tag or digest other than latest", {
-            "failureAction": mode, "message": "pin the image to a version tag or digest, not latest",
-            "pattern": {"spec": {"containers": [{"image": "*:* | *@*"}],
-                                 "=(initContainers)": [{"image": "*:* | *@*"}]}}}, system),
-    }
-    out = []
-    for name, (title, validate, exclude) in policies.items():
-        spec = {"background": True, "rules": [_rule(name, validate, exclude)]}
+    out = default_requests(ctx)
+    for name, (title, rules, notes) in policies(ctx).items():
         out.append(ctx.obj(API, "ClusterPolicy", f"{ctx.platform}-{name}", owner=engine.name, role="policy",
-                           group="platform/policy", wave=ctx.wave_of(engine.name), spec=spec,
+                           group="platform/policy", wave=ctx.wave_of(engine.name),
+                           spec={"background": True, "rules": rules},
                            annotations={"policies.kyverno.io/title": title,
                                         "policies.kyverno.io/category": "Pod Security Standards (Baseline)",
-                                        "homelab.dev/failure-action": mode}))
+                                        "homelab.dev/failure-action": action(ctx), **notes}))
     return out

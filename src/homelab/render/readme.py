@@ -56,10 +56,11 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
                 lines.append(f"| {info.title} | {p.name} | {p.component.namespace} | {p.wave} | {version} |")
     lines += ["", "## Sync order", "",
               "Every object carries `argocd.argoproj.io/sync-wave` from the plan: operators and CRDs first, their "
-              "users after; custom resources sync after the component that installs their CRD. For the root "
-              "application to wait on each child's health between waves, give Argo CD a health check for "
-              "`argoproj.io/Application` (`resource.customizations.health.argoproj.io_Application` in argocd-cm); "
-              "`homelab apply` waits wave by wave by itself.", "", "## Diagrams", ""]
+              "users after; custom resources sync after the component that installs their CRD. The root "
+              "application waits on each child's health between waves: Argo CD's own kustomization "
+              "(`manifests/argo-cd`) adds a health check for `argoproj.io/Application` to argocd-cm "
+              "(`resource.customizations.health.argoproj.io_Application`); `homelab apply` waits wave by wave "
+              "by itself.", "", "## Diagrams", ""]
     lines.extend(f"- [{TITLES[name]}](docs/{name}.md)" for name in NAMES)
     lines += ["", f"{len(files) + 2} files in this tree.", ""]
     return "\n".join(lines)

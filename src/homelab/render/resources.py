@@ -1,14 +1,16 @@
 """The custom resources a catalog entry declares (an operator's Cluster, a metrics Service), as-is.
 
 Placeholders are substituted, our labels are added beside the entry's own, and each object syncs
-in its component's wave. A CloudNativePG Cluster gets its Barman object store wired in (see backup).
+in its component's wave. A store's resources carry what its tenants add (a managed role per consumer,
+see tenancy) and the per-tenant objects follow them (a Database each); a resource a backup provider
+serves gets its additions (a CloudNativePG Cluster's `spec.plugins`, see backup).
 """
 
 from __future__ import annotations
 
 import copy
 
-from homelab.render import backup
+from homelab.render import backup, tenancy
 from homelab.render.context import Context, Obj
 from homelab.render.values import substitute
 
@@ -17,11 +19,9 @@ def render(ctx: Context) -> list[Obj]:
     out = []
     for planned in ctx.components:
         comp = planned.component
-        for raw in comp.resources:
-            body = substitute(copy.deepcopy(raw), ctx, comp)
-            store = backup.barman_store(ctx, comp)
-            if store and body.get("apiVersion") == backup.CNPG and body.get("kind") == "Cluster":
-                body.setdefault("spec", {}).setdefault("backup", store)
+        bodies = [tenancy.patched(ctx, comp, substitute(copy.deepcopy(raw), ctx, comp)) for raw in comp.resources]
+        for body in [*bodies, *tenancy.resources(ctx, comp)]:
+            body = backup.patched(ctx, comp, body)
             meta = body.setdefault("metadata", {})
             made = ctx.obj(body["apiVersion"], body["kind"], meta["name"], owner=comp.name, role="resource",
                            group=ctx.group_of(comp), namespace=meta.get("namespace"))

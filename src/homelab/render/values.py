@@ -2,7 +2,10 @@
 
 Placeholders in strings are substituted last, so the user's own files may use them too:
 `${domain}`, `${env}`, `${platform}`, `${namespace}`, `${host:<endpoint>}` (this component's
-published host), `${host:<component>/<endpoint>}` (another component's) and `${oidc_issuer}`.
+published host), `${host:<component>/<endpoint>}` (another component's), `${oidc_issuer}`,
+`${oidc_client_id}`, `${oidc_secret}` and `${ca_secret}` (its OIDC client, the Secret holding it, the
+Secret holding the internal CA's certificate) and `${store:<capability>/<field>}` (this component's
+own database, user or bucket on that store).
 Other `${...}` text (shell or chart templating) is left alone.
 
 Layout of the user's files (never written by us): `overrides/all/<component>.yaml` applies to every
@@ -22,7 +25,8 @@ from homelab.errors import CatalogError, InputError, Problem
 from homelab.render.context import Context
 
 OVERRIDES = "overrides"
-PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|host:[^}]*)\}")
+PLACEHOLDER = re.compile(r"\$\{(domain|env|platform|namespace|oidc_issuer|oidc_client_id|oidc_secret|ca_secret"
+                         r"|host:[^}]*|store:[^}]*)\}")
 REPLICA_KEYS = ("replicaCount", "replicas")
 
 
@@ -80,6 +84,15 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
         return simple[token]
     if token == "oidc_issuer":
         return oidc_issuer(ctx)
+    if token in ("oidc_client_id", "oidc_secret", "ca_secret"):
+        from homelab.render import sso
+
+        return sso.placeholder(ctx, comp, token)
+    if token.startswith("store:"):
+        from homelab.render import tenancy
+
+        capability, _, name = token.removeprefix("store:").partition("/")
+        return tenancy.store_field(ctx, comp, capability, name)
     ref = token.removeprefix("host:")
     owner_name, _, endpoint = ref.rpartition("/")
     owner = comp
@@ -99,8 +112,10 @@ def _one(token: str, ctx: Context, comp: Component) -> str:
 
 def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
     """Values the catalog's facets add in this plan: a CNI's node-selecting ipBlock, what Argo CD needs,
-    and the wiring to peers that exist (`values_when`)."""
-    out: dict[str, Any] = {}
+    the wiring to peers that exist (`values_when`), and what a store's tenants add (buckets, users)."""
+    from homelab.render import sso, tenancy
+
+    out: dict[str, Any] = merge(tenancy.values(ctx, comp), sso.client_values(ctx, comp))
     if comp.ip_block_nodes:
         out = merge(out, comp.ip_block_nodes.values)
     if comp.gitops and comp.gitops.values and not ctx.is_bootstrap(comp.name) and ctx.provider("gitops"):
@@ -114,9 +129,11 @@ def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
 
 def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
     """The values one component's Application carries inline in this environment."""
+    from homelab.render import backup, tenancy
+
     planned = ctx.plan.components[name]
     comp = planned.component
-    values = copy.deepcopy(comp.values)
+    values = tenancy.merge_append(copy.deepcopy(comp.values), backup.values(ctx, comp))
     if planned.replicas != comp.footprint.replicas:
         keys = [key for key in REPLICA_KEYS if key in values]
         for key in keys:

@@ -8,6 +8,7 @@ the tree honours them is read from the tree, so a hand-edited or stale tree is c
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,10 +21,13 @@ from homelab.catalog.loader import Catalog
 from homelab.config import Config
 from homelab.plan import Plan, make_plan
 from homelab.render import env_objects
+from homelab.render.argocd import application_values
 from homelab.render.bootstrap import FOLDER as BOOTSTRAP
+from homelab.render.context import Context
+from homelab.validate import kyverno, sso, stores
 from homelab.validate.findings import Finding, json_path
 from homelab.validate.netpol import NODE, Network
-from homelab.validate.podsecurity import LEVELS, violations
+from homelab.validate.podsecurity import LEVELS, pod_spec, violations
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 CORE_API = frozenset({"v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1", "rbac.authorization.k8s.io/v1",
@@ -62,12 +66,17 @@ class EnvView:
         if path.is_file():
             return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
         app = self.application(cni)
-        return ((app or {}).get("spec", {}).get("source", {}).get("helm", {}) or {}).get("valuesObject") or {}
+        return application_values(app)[1]
 
     def ip_block_selects_nodes(self) -> bool:
         cni = self.plan.provider_of("cni")
         facet = self.plan.components[cni].component.ip_block_nodes if cni else None
         return facet is None or _contains(self.cni_values(), facet.values)
+
+    @cached_property
+    def ctx(self) -> Context:
+        """The render context of this environment: what the catalog's facets mean for this plan."""
+        return Context(self.config, self.catalog, self.plan, self.env)
 
     @cached_property
     def net(self) -> Network:
@@ -226,15 +235,39 @@ def consumers_have_providers(view: EnvView) -> Iterator[Finding]:
     clients = {c.get("clientId") for r in view.of("KeycloakRealmImport")
                for c in ((r.get("spec") or {}).get("realm") or {}).get("clients") or []}
     for app in view.of("Application"):
-        values = (((app.get("spec") or {}).get("source") or {}).get("helm") or {}).get("valuesObject") or {}
+        where, values = application_values(app)
         for path, message in dangling(values, present, clients):
-            yield view.finding("dangling-consumer", app, ["spec", "source", "helm", "valuesObject", *path], message,
+            yield view.finding("dangling-consumer", app, [*where, *path], message,
                                "render it only when the plan has the provider (values_when), or add the provider")
+
+
+def policies_admit(view: EnvView) -> Iterator[Finding]:
+    """A policy that refuses the platform's own pods stops its rollout the day it is enforced (Audit in dev hides
+    it until staging), so every shipped policy must admit every pod our manifests make, as admission sees it."""
+    policies = [p for p in view.of("ClusterPolicy") if str(p.get("apiVersion", "")).startswith("kyverno.io/")]
+    if not policies:
+        return
+    defaults = kyverno.limit_defaults(view.objects)
+    for obj in view.objects:
+        if obj.get("kind") not in POD_KINDS:
+            continue
+        namespace = (obj.get("metadata") or {}).get("namespace", "")
+        seen = set()
+        for policy in policies:
+            for why in kyverno.rejections(policy, obj, defaults.get(namespace)):
+                if (why.policy, why.rule) in seen:
+                    continue
+                seen.add((why.policy, why.rule))
+                yield view.finding("policy-admits", obj, ["spec"],
+                                   f"{why.policy} ({why.action}) rule {why.rule} refuses {obj['kind']} "
+                                   f"{namespace}/{obj['metadata']['name']}: {why.message}",
+                                   "fix the pod spec, or the policy so that it admits what the platform runs")
 
 
 RULES: list[Callable[[EnvView], Iterator[Finding]]] = [
     webhooks_reachable, api_reachable, operands_reachable, project_destinations, crds_first, pod_security,
-    consumers_have_providers,
+    consumers_have_providers, stores.own_tenancy, stores.backup_location, stores.database_backup,
+    sso.sso_configured, policies_admit,
 ]
 
 
@@ -273,16 +306,40 @@ def check(tree: Path, config: Config, catalog: Catalog, envs: list[str] | None =
 
 
 def _manifest_objects(tree: Path, plan: Plan, cache: dict[Path, list[Any]]) -> list[dict[str, Any]]:
-    """Our own manifests' workloads (local sources), in the namespace their Application syncs them to."""
+    """Our own manifests' workloads (local sources), in the namespace their Application syncs them to, with the
+    images their kustomization's `images:` sets (what the cluster runs)."""
     out = []
     for planned in plan.components.values():
         comp = planned.component
         if comp.source.kind != "local":
             continue
-        for _, _, doc in _parsed(tree, cache, f"manifests/{comp.source.chart or comp.name}"):
+        folder = f"manifests/{comp.source.chart or comp.name}"
+        kustomization = tree / folder / "kustomization.yaml"
+        images = (yaml.safe_load(kustomization.read_text()) or {}).get("images") or [] if kustomization.is_file() \
+            else []
+        for _, _, doc in _parsed(tree, cache, folder):
             if doc.get("kind") in POD_KINDS:
-                out.append({**doc, "metadata": {"namespace": comp.namespace, **(doc.get("metadata") or {})}})
+                body = copy.deepcopy({**doc, "metadata": {"namespace": comp.namespace, **(doc.get("metadata") or {})}})
+                _retag(body, images)
+                out.append(body)
     return out
+
+
+def _retag(obj: dict[str, Any], images: list[dict[str, Any]]) -> None:
+    """Kustomize's images transformer: a container image named `name` gets newName, newTag or digest."""
+    found = pod_spec(obj)
+    if not found or not images:
+        return
+    for kind in ("containers", "initContainers"):
+        for container in found[1].get(kind) or []:
+            image = str(container.get("image", ""))
+            name = image.split("@")[0]
+            name = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+            for entry in images:
+                if entry.get("name") == name:
+                    tag = f"@{entry['digest']}" if entry.get("digest") else f":{entry['newTag']}" \
+                        if entry.get("newTag") else image[len(name):]
+                    container["image"] = f"{entry.get('newName') or name}{tag}"
 
 
 POD_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"})

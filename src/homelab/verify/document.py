@@ -50,7 +50,9 @@ class MongoProbe(Probe):
         try:
             with self.step("connect"):
                 info = await client.server_info()
-                self.note(f"mongodb {info.get('version', '?')}")
+                ferret = info.get("ferretdbVersion")  # FerretDB answers as the MongoDB version it speaks
+                self.note(f"ferretdb {ferret}, mongodb {info.get('version', '?')} protocol" if ferret
+                          else f"mongodb {info.get('version', '?')}")
             try:
                 with self.step("write"):
                     await collection.insert_one({"_id": "probe", "value": value})

@@ -3,7 +3,8 @@ keys, and, when a client is configured, a client-credentials token.
 
 URL: the issuer (`https://sso.example.net/realms/homelab`, `https://dex.example.net/dex`), or
 its discovery document's URL. Option `issuer` is the issuer clients expect (it differs from an
-in-cluster address); `client_id` and `client_secret` (as `${ENV}` references) add the token step.
+in-cluster address); `client_id` and `client_secret` (as `${ENV}` references) add the token step:
+a client-credentials grant, or the password grant when `username` and `password` are set too.
 """
 
 from __future__ import annotations
@@ -45,10 +46,13 @@ class OidcProbe(HttpApiProbe):
                 self.note(f"{len(keys)} key(s)")
             client_id = target.option("client_id")
             if client_id:
-                with self.step("client-credentials token"):
-                    secret = str(target.option("client_secret", ""))
-                    answer = await client.post(doc["token_endpoint"], auth=(client_id, secret),
-                                               data={"grant_type": "client_credentials"})
+                secret = str(target.option("client_secret", ""))
+                # With a user, the password grant (Dex has no client-credentials grant); else client credentials.
+                user = target.option("username")
+                grant = {"grant_type": "password", "username": user, "password": str(target.option("password", "")),
+                         "scope": "openid"} if user else {"grant_type": "client_credentials"}
+                with self.step(f"{'password' if user else 'client-credentials'} token"):
+                    answer = await client.post(doc["token_endpoint"], auth=(client_id, secret), data=grant)
                     granted = checked(answer, "token")
                     expect(bool(granted.get("access_token")), "the token answer has no access_token")
         return self.steps

@@ -12,6 +12,7 @@ from homelab.verify import (  # noqa: F401 - importing a family registers its ki
     amqp,
     analytics,
     authz,
+    backup,
     cache,
     data_flow,
     directory,

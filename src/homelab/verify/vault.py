@@ -2,12 +2,15 @@
 then a KV write, read back and delete under a scratch path.
 
 URL: `http://host:8200` (or https); the token from option `token` or the URL's password;
-option `mount` (default `secret`) and `kv_version` (default 2).
+option `mount` (default `secret`) and `kv_version` (default 2). Option `refs`, a list of
+`path#property` (as an ExternalSecret's remoteRef key and property), adds a step that reads each as
+External Secrets would and fails naming any that is missing or empty; values are never shown. (Not
+named `secrets`: options with secret-like names are masked in every message, and these are names.)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homelab.verify.base import Probe, expect, expect_same, register, token
 from homelab.verify.web import verified
@@ -59,4 +62,22 @@ class VaultProbe(Probe):
                     kv.delete_metadata_and_all_versions(path=path, mount_point=mount)
                 else:
                     kv.delete_secret(path=path, mount_point=mount)
+        if wanted := target.option("refs"):
+            with self.step("read secrets"):
+                missing = [ref for ref in wanted if not self._property(kv, v2, mount, ref)]
+                expect(not missing, f"missing or empty: {', '.join(missing)}")
+                self.note(f"{len(wanted)} secret(s) present")
         return self.steps
+
+    @staticmethod
+    def _property(kv: Any, v2: bool, mount: str, ref: str) -> bool:
+        """Whether `path#property` holds a non-empty value (a path without `#property`: any data)."""
+        import hvac
+
+        path, _, prop = ref.partition("#")
+        try:
+            data = (kv.read_secret_version(path=path, mount_point=mount, raise_on_deleted_version=True)["data"]["data"]
+                    if v2 else kv.read_secret(path=path, mount_point=mount)["data"])
+        except hvac.exceptions.InvalidPath:
+            return False
+        return bool(data.get(prop)) if prop else bool(data)

@@ -1,0 +1,102 @@
+"""A local kustomization's values are patches of its own objects: rendered as Argo CD's kustomize patches,
+read back by the platform checks, applied by kustomize itself, and refused in any other shape."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+from tests.needs import kustomize
+from tests.profiles import config_for
+from tests.shared import shared
+
+from homelab.catalog import load_catalog
+from homelab.catalog.model import Component
+from homelab.render import Rendered, render_tree
+from homelab.render.argocd import application_values, kustomize_patches
+
+MANIFESTS = Path(__file__).resolve().parents[2] / "src" / "homelab" / "manifests"
+
+
+@pytest.fixture(scope="module")
+def standard() -> Rendered:
+    return render_tree(config_for("standard"), load_catalog(), ["dev"])
+
+
+def _app(rendered: Rendered, name: str) -> dict[str, Any]:
+    return next(o.body for o in rendered.objects["dev"] if o.kind == "Application" and o.name == name)
+
+
+def test_argo_cd_logs_in_through_a_patch_of_argocd_cm(standard: Rendered) -> None:
+    where, values = application_values(_app(standard, "argo-cd"))
+    assert where == ["spec", "source", "kustomize", "patches"]
+    oidc = values["ConfigMap/argocd-cm"]["data"]["oidc.config"]
+    assert "issuer: https://" in oidc and "clientSecret: $argocd-oidc:client-secret" in oidc
+    server = values["Deployment/argocd-server"]["spec"]["template"]["spec"]
+    assert server["containers"][0]["name"] == "argocd-server"
+
+
+def test_the_reference_app_gets_its_image_queue_and_issuer(standard: Rendered) -> None:
+    values = application_values(_app(standard, "request-path-app"))[1]
+    web = values["Deployment/request-path-app"]["spec"]
+    assert web["replicas"] == 2 and web["template"]["spec"]["containers"][0]["image"].startswith("harbor.")
+    data = values["ConfigMap/request-path-app-config"]["data"]
+    assert data["APP_QUEUE_NAME"] == "request-path-tasks-dev"
+    assert data["APP_OIDC_ISSUER"].startswith("https://") and data["APP_OIDC_AUDIENCE"] == "account"
+
+
+def test_patches_read_back_to_the_values_they_were_made_from() -> None:
+    values = {"ConfigMap/a": {"data": {"k": "v"}, "metadata": {"labels": {"x": "y"}}},
+              "Deployment/b": {"spec": {"replicas": 3}}}
+    app = {"spec": {"source": {"kustomize": {"patches": kustomize_patches(values)}}}}
+    assert application_values(app)[1] == values
+
+
+def test_kustomize_applies_the_patches_to_the_packaged_manifests(tmp_path: Path, standard: Rendered) -> None:
+    command = kustomize()
+    shutil.copytree(MANIFESTS / "request-path-app", tmp_path / "app")
+    kustomization = tmp_path / "app" / "kustomization.yaml"
+    doc = yaml.safe_load(kustomization.read_text())
+    doc["patches"] = _app(standard, "request-path-app")["spec"]["source"]["kustomize"]["patches"]
+    kustomization.write_text(yaml.safe_dump(doc))
+    built = subprocess.run([*command, str(tmp_path / "app")], capture_output=True, text=True, check=True).stdout
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(built) if o}
+    web = objects["Deployment", "request-path-app"]["spec"]["template"]["spec"]["containers"]
+    assert web[0]["image"].startswith("harbor.") and web[0]["envFrom"], web  # merged by name, nothing lost
+    assert objects["ConfigMap", "request-path-app-config"]["data"]["APP_CACHE_TTL_SECONDS"] == "300"
+
+
+def test_a_local_entry_with_helm_shaped_values_is_refused() -> None:
+    raw = load_catalog().components["request-path-app"].model_dump(exclude_none=True)
+    raw["values"] = {"image": {"repository": "x"}}
+    with pytest.raises(ValidationError, match="<Kind>/<name>"):
+        Component.model_validate(raw)
+
+
+def test_argo_cd_install_takes_the_patches(tmp_path: Path, standard: Rendered) -> None:
+    """Upstream's pinned install manifest (../shared/vendor) with our kustomization's and the Application's
+    patches: argocd-server keeps its own container and gains the CA; argocd-cm keeps the health check."""
+    command = kustomize()
+    install = shared("vendor/argo-cd/v3.5.1/install.yaml")
+    folder = tmp_path / "argo-cd"
+    shutil.copytree(MANIFESTS / "argo-cd", folder)
+    shutil.copy(install, folder / "install.yaml")
+    kustomization = folder / "kustomization.yaml"
+    doc = yaml.safe_load(kustomization.read_text())
+    doc["resources"] = ["install.yaml"]
+    doc["patches"] += _app(standard, "argo-cd")["spec"]["source"]["kustomize"]["patches"]
+    kustomization.write_text(yaml.safe_dump(doc))
+    built = subprocess.run([*command, str(folder)], capture_output=True, text=True, check=True).stdout
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(built) if o}
+    server = objects["Deployment", "argocd-server"]["spec"]["template"]["spec"]
+    container = next(c for c in server["containers"] if c["name"] == "argocd-server")
+    assert container["args"][0] == "/usr/local/bin/argocd-server"
+    assert {"name": "SSL_CERT_DIR", "value": "/etc/ssl/certs:/etc/homelab-ca"} in container["env"]
+    assert any(v["name"] == "homelab-ca" for v in server["volumes"])
+    data = objects["ConfigMap", "argocd-cm"]["data"]
+    assert "oidc.config" in data and "resource.customizations.health.argoproj.io_Application" in data
