@@ -72,6 +72,8 @@ def application_values(app: dict[str, Any] | None) -> tuple[list[str], dict[str,
         found: dict[str, Any] = {}
         for patch in (src["kustomize"] or {}).get("patches") or []:
             body = yaml.safe_load(patch["patch"]) or {}
+            if "name" not in patch["target"] or not isinstance(body, dict):
+                continue  # not a value: the gate's release pins revisions by label with a JSON patch
             body.pop("kind", None)
             meta = {k: v for k, v in (body.pop("metadata", None) or {}).items() if k != "name"}
             target = patch["target"]
