@@ -97,7 +97,7 @@ def local_manifests(plans: dict[str, Plan]) -> dict[str, bytes]:
 def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None, tree: Path | None = None,
                 progress: Callable[[str], None] | None = None, file: str = "homelab.yaml") -> Rendered:
     """Render `envs` (default: all configured) into file bytes. `tree` is where overrides/ are read from."""
-    from homelab.render import diagrams, handbook, readme
+    from homelab.render import diagrams, handbook, readme, renovate
 
     names = envs or config.env_names()
     per_env: dict[str, list[Obj]] = {}
@@ -125,6 +125,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     files["docs/vault.md"] = handbook.vault(per_env).encode("utf-8")
     files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
     files["docs/bootstrap.md"] = bootstrap.page(before_gitops).encode("utf-8")
+    files[renovate.FILE] = renovate.file(config)
     files["README.md"] = readme.render(config, catalog, plans, files).encode("utf-8")
     if progress:
         progress("files")
