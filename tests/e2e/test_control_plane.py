@@ -6,6 +6,7 @@ work, Pod Security admission, CRDs from ../shared, service-account tokens, RBAC,
 
 from __future__ import annotations
 
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-from lightkube import KubeConfig
 
 from homelab import yamlsrc
 from homelab.cluster.kube import Kube
@@ -166,11 +166,14 @@ def test_a_namespace_delete_finishes(kube: Kube) -> None:
 
 
 def as_user(kubeconfig: Path, user: Obj) -> Kube:
-    """A client for the same cluster with other credentials."""
+    """A client for the same cluster with other credentials (a kubeconfig of its own, read as homelab reads one)."""
     config = yaml.safe_load(kubeconfig.read_text())
     context = next(c for c in config["contexts"] if c["name"] == config["current-context"])
     config["users"] = [{"name": context["context"]["user"], "user": user}]
-    return Kube(KubeConfig.from_dict(config).get())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "kubeconfig"
+        path.write_text(yaml.safe_dump(config))
+        return Kube.connect(None, path)
 
 
 def test_service_account_tokens_authenticate_and_rbac_limits_them(kube: Kube, kubeconfig: Path, ns: str) -> None:

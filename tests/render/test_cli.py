@@ -123,6 +123,28 @@ def test_promote_prints_a_diff_then_writes_keeping_comments(workdir: Path) -> No
     assert Run(["promote", "dev", "qa"]).exit_code == 2
 
 
+@pytest.mark.parametrize("style", [{"mapping": 4, "sequence": 4, "offset": 2},
+                                   {"mapping": 2, "sequence": 2, "offset": 0}])
+def test_promote_writes_only_the_promoted_lines(workdir: Path, style: dict[str, int]) -> None:
+    """A homelab.yaml in the user's own indentation keeps it: every other line is left exactly as it was."""
+    from ruamel.yaml import YAML
+
+    styled = YAML()
+    styled.indent(**style)
+    data = styled.load((workdir / "homelab.yaml").read_text())
+    data["environments"]["prod"] = {"overrides": {"values": {"grafana": {"hosts": ["a", "b"]}}}}
+    with (workdir / "homelab.yaml").open("w") as out:
+        styled.dump(data, out)
+    before = (workdir / "homelab.yaml").read_text().splitlines()
+    assert Run(["promote", "dev", "staging", "--write"]).exit_code == 0
+    after = (workdir / "homelab.yaml").read_text().splitlines()
+    staging = before.index(next(line for line in before if line.lstrip().startswith("staging:")))
+    removed = [line for line in before if line not in after]
+    assert removed == [before[staging]], removed  # `staging: {}` became a section; nothing else moved
+    assert next(line for line in after if line not in before).lstrip() == "staging:"
+    assert after[:staging] == before[:staging] and after[-4:] == before[-4:]
+
+
 def test_counts_name_what_they_count(workdir: Path) -> None:
     """The render summary counts files written (the tree holds them plus its index); validate counts manifests."""
     out = workdir / "out"

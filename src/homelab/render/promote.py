@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,27 @@ def _yaml() -> YAML:
     return yaml
 
 
+def indentation(text: str) -> dict[str, int]:
+    """How a YAML file indents nested mappings and block sequences, for ruamel.yaml's `indent()`.
+
+    ruamel.yaml's own guess reports one number for both, and rewrites a file that indents mappings by
+    2 and puts its dashes 2 further in; this reads each from the first key that opens one."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    mapping = offset = None
+    for parent, child in pairwise(lines):
+        if parent.lstrip().startswith("- ") or not parent.rstrip().endswith(":"):
+            continue
+        step = (len(child) - len(child.lstrip())) - (len(parent) - len(parent.lstrip()))
+        if step < 0:
+            continue
+        if child.lstrip().startswith("- "):
+            offset = step if offset is None else offset
+        elif step > 0:
+            mapping = step if mapping is None else mapping
+    offset = offset or 0
+    return {"mapping": mapping or 2, "sequence": offset + 2, "offset": offset}
+
+
 def _section(parent: CommentedMap, key: str) -> CommentedMap:
     if not isinstance(parent.get(key), dict):
         parent[key] = CommentedMap()
@@ -74,6 +96,7 @@ def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str) -
     path = Path(file)
     before = path.read_text(encoding="utf-8")
     yaml = _yaml()
+    yaml.indent(**indentation(before))  # the file's own, so the diff holds only the promoted values
     doc = yaml.load(before)
     overrides = _section(_section(_section(doc, "environments"), dst), "overrides")
     for key, new in (("versions", versions), ("values", values)):
