@@ -22,6 +22,7 @@ from homelab.quantity import Bytes, PositiveBytes, PositiveCpu
 
 EnvName = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[EnvName, ...] = ("dev", "staging", "prod")
+DEFAULT_REPLICAS = {"dev": 1, "staging": 2, "prod": 3}
 DEFAULT_FILE = "homelab.yaml"
 SCHEMA_FILE = "homelab.schema.json"
 
@@ -119,6 +120,13 @@ class Environment(Strict):
     subdomain: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$",
                                   description="label between the host and the domain; '' drops it (prod)")
     nodes: list[Node] | None = Field(default=None, description="this environment's own nodes, if not shared")
+    revision: str | None = Field(
+        default=None, pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$",
+        description="the commit of the GitOps repository this environment runs (written by `homelab promote`); "
+                    "without one the first environment follows gitops.branch and the others run nothing yet")
+    replicas: int | None = Field(
+        default=None, ge=1, description="copies of every component whose catalog entry says how it runs highly "
+        "available (`availability`); default dev 1, staging 2, prod 3")
     overrides: EnvironmentOverrides = Field(default_factory=EnvironmentOverrides)
 
     @field_validator("nodes")
@@ -207,6 +215,10 @@ class Config(Strict):
     def env(self, name: str) -> Environment:
         """The environment called `name` (its defaults when the file does not mention it)."""
         return self.environments.get(cast(EnvName, name)) or Environment()
+
+    def replicas_for(self, env: str) -> int:
+        """Copies of each highly available component in `env`: dev small, staging like prod at lower scale."""
+        return self.env(env).replicas or DEFAULT_REPLICAS.get(env, 1)
 
     def nodes_for(self, env: str) -> list[Node]:
         return list(self.env(env).nodes or self.cluster.nodes)

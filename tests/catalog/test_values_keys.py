@@ -21,6 +21,7 @@ from tests.shared import shared, shared_root
 from homelab.catalog import load_catalog
 from homelab.catalog.loader import data_root
 from homelab.catalog.model import Component
+from homelab.render import availability
 
 CATALOG = load_catalog()
 
@@ -29,6 +30,8 @@ def applied_values(comp: Component) -> list[dict[str, Any]]:
     """Every values map render may merge into the chart: the defaults and each conditional facet's values."""
     facets = [w.values for w in comp.values_when]
     facets += [facet.values for facet in (comp.gitops, comp.ip_block_nodes) if facet is not None]
+    if comp.availability:  # what two copies set: replicas, the PodDisruptionBudget, affinity, leader election
+        facets.append(availability.values(comp.availability, 2))
     return [v for v in (comp.values, *facets) if v]
 
 
@@ -87,7 +90,8 @@ def test_charts_without_upstream_data_are_listed_as_unchecked() -> None:
 def test_free_form_declarations_name_keys_the_entry_sets(name: str) -> None:
     comp = CATALOG.components[name]
     for dotted, reason in comp.values_free_form.items():
-        assert sets(comp.values, dotted), f"{name}: values_free_form names unset key {dotted}"
+        assert any(sets(values, dotted) for values in applied_values(comp)), \
+            f"{name}: values_free_form names unset key {dotted}"
         assert len(reason) > 10, f"{name}: say why {dotted} is free-form"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +14,7 @@ from homelab.cluster import argocd
 from homelab.cluster import objects as o
 from homelab.cluster.bootstrap import bootstrap, controller_install, entry_objects
 from homelab.errors import ExitCode, HomelabError, InputError
+from tests.needs import tool
 from tests.shared import shared
 
 from .fakeapi import FakeAPI
@@ -54,11 +54,8 @@ def test_a_manifest_that_does_not_match_is_refused(tmp_path: Path) -> None:
 
 
 def kubectl_kustomize(folder: Path) -> list[dict]:
-    if shutil.which("kubectl") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is not installed (.ci/run installs it)")
-        pytest.skip("kubectl is not installed")
-    out = subprocess.run(["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=True).stdout
+    kubectl = tool("kubectl", ".ci/run installs it")
+    out = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=True).stdout
     return [d for d in yaml.load_all(out, Loader=yaml.CSafeLoader) if d]
 
 

@@ -9,7 +9,8 @@ It replaces the controller's effects that homelab waits for, and nothing else:
   server-side applies it with force under field manager `argocd-controller`, as Argo CD does; it is
   Healthy once its Deployments and StatefulSets are ready (fake kwok nodes run the pods, so Pod
   Security admission of our own workloads is real); folders that read remote URLs only get their CRDs;
-- the root app-of-apps only gets its status: syncing it would re-apply the very tree this suite applies;
+- an environment's gate (the root app-of-apps and the release Application that syncs the environment's
+  folder at its revision) only gets its status: syncing it would re-apply the very tree this suite applies;
 - `status.sync.comparedTo` mirrors the spec, as Argo CD writes it;
 - a deleted Application: the double deletes what it applied and releases the resources finalizer.
 """
@@ -51,6 +52,7 @@ CHART_CRDS = {
     "vitess-operator": ["vitess-operator"],
 }
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet"}
+GATE_ROLES = ("root-application", "release-application")
 
 
 @functools.cache
@@ -128,7 +130,7 @@ class ArgoCDControllerDouble:
 
     def _sync(self, app: dict[str, Any]) -> None:
         name = str(app["metadata"]["name"])
-        if o.labels(app).get("app.kubernetes.io/component") == "root-application":
+        if o.labels(app).get("app.kubernetes.io/component") in GATE_ROLES:
             return
         for chart in CHART_CRDS.get(name, []):
             for crd in crds_in(self.crds / chart):

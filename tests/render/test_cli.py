@@ -52,7 +52,7 @@ def test_render_writes_the_tree_and_a_summary(workdir: Path) -> None:
     result = Run(["render", "-o", "out", "--no-validate"])
     assert result.exit_code == 0, result.output
     assert (workdir / "out" / MARKER).is_file()
-    assert (workdir / "out" / "prod" / "platform" / "root.yaml").is_file()
+    assert (workdir / "out" / "prod" / "gate" / "root.yaml").is_file()
     assert "3 environments" in result.output and "files" in result.output
     again = Run(["render", "-o", "out", "--no-validate"])
     assert again.exit_code == 0, again.output
@@ -67,8 +67,8 @@ def test_render_validates_what_it_wrote(workdir: Path) -> None:
 def test_render_reports_findings_with_exit_1(workdir: Path) -> None:
     crds = shared("crds")
     assert Run(["render", "-o", "out", "--no-validate"]).exit_code == 0
-    target = workdir / "out" / "base" / "platform"
-    victim = sorted(target.glob("*.yaml"))[0]
+    victim = sorted((workdir / "out" / "platform").glob("*/base/*.yaml"))[0]
+    assert victim.name != "kustomization.yaml"
     victim.write_text(victim.read_text() + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: leak}\n"
                       "stringData: {password: hunter2}\n")
     result = Run(["validate", "out", "--crds", str(crds)])

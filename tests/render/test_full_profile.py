@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from tests.needs import missing, tool
+from tests.needs import missing
+from tests.render.kubectl import argocd_build
 from tests.render.test_crds import check
 
 from homelab.catalog.loader import load_catalog
@@ -67,9 +67,6 @@ def test_full_profile_glue_validates_against_upstream_crds(full: Rendered) -> No
 
 
 def test_full_profile_overlays_build_with_kubectl(full: Rendered, tmp_path: Path) -> None:
-    kubectl = tool("kubectl", ".ci/run puts it on PATH")
     write_tree(full, tmp_path / "tree")
     for env in full.envs:
-        built = subprocess.run([kubectl, "kustomize", str(tmp_path / "tree" / env)], capture_output=True,
-                               text=True, check=True)
-        assert [d for d in yaml.safe_load_all(built.stdout) if d] == env_objects(tmp_path / "tree", env)
+        assert argocd_build(tmp_path / "tree", env) == env_objects(tmp_path / "tree", env)

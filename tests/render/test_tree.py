@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from tests.needs import tool
+from tests.render.kubectl import argocd_build
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
@@ -65,12 +64,12 @@ def test_user_files_survive_and_overrides_are_merged(catalog: Catalog, config: C
     (out / "overrides" / "prod" / "grafana.yaml").write_text("sidecar: {enabled: true}\n")
     (out / ".git").mkdir()
     (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    (out / "base" / "NOTES.md").write_text("my notes\n")
+    (out / "application" / "grafana" / "NOTES.md").write_text("my notes\n")
     again = render_tree(config, catalog, tree=out)
     write_tree(again, out)
     assert (out / "overrides" / "all" / "grafana.yaml").read_text() == everywhere
     assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
-    assert (out / "base" / "NOTES.md").read_text() == "my notes\n"
+    assert (out / "application" / "grafana" / "NOTES.md").read_text() == "my notes\n"
     for env, enabled in (("dev", False), ("prod", True)):
         app = next(o for o in env_objects(out, env)
                    if o["kind"] == "Application" and o["metadata"]["name"] == "grafana")
@@ -102,33 +101,45 @@ def test_a_failed_write_leaves_the_old_tree(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_env_objects_equal_kubectl_kustomize(tree: Path, env: str) -> None:
-    kubectl = tool("kubectl", ".ci/run puts it on PATH")
-    built = subprocess.run([kubectl, "kustomize", str(tree / env)], capture_output=True, text=True, check=True)
-    theirs = [d for d in yaml.safe_load_all(built.stdout) if d]
     ours = env_objects(tree, env)
     assert len(ours) > 100
-    assert ours == theirs
+    assert ours == argocd_build(tree, env)
 
 
-def patches_of(tree: Path, env: str) -> dict[tuple[str, str], list[dict[str, object]]]:
-    kust = yaml.safe_load((tree / env / "kustomization.yaml").read_text())
-    return {(p["target"]["kind"], p["target"]["name"]): yaml.safe_load(p["patch"]) for p in kust.get("patches", [])}
+def folder(tree: Path, group: str, env: str) -> dict[str, list[dict[str, object]]]:
+    """The files of `<group>/<env>/` (an environment's patches and own objects), by name."""
+    return {p.name: [d for d in yaml.safe_load_all(p.read_text()) if d]
+            for p in sorted((tree / group / env).glob("*.yaml")) if p.name != "kustomization.yaml"}
 
 
 def test_environments_differ_only_where_the_config_says(tree: Path) -> None:
-    dev, staging, prod = (patches_of(tree, env) for env in ("dev", "staging", "prod"))
-    # shop's replicas differ in dev only: base keeps the value staging and prod share
-    assert dev[("Application", "shop")] == [
-        {"op": "add", "path": "/spec/source/helm/valuesObject/replicaCount", "value": 2}]
-    assert ("Application", "shop") not in staging and ("Application", "shop") not in prod
+    listed = {env: yaml.safe_load((tree / env / "kustomization.yaml").read_text())["resources"]
+              for env in ("dev", "staging", "prod")}
+    # shop's replicas differ in dev: base has no replica count, each environment's folder says its own
+    base_shop = next(d for d in yaml.safe_load_all((tree / "application" / "shop" / "base" / "application.yaml")
+                                                   .read_text()) if d["metadata"]["name"] == "shop")
+    assert "replicaCount" not in base_shop["spec"]["source"]["helm"]["valuesObject"]
+    for env, replicas in (("dev", 2), ("staging", 1), ("prod", 1)):
+        patch = next(d for d in folder(tree, "application/shop", env)["application.yaml"]
+                     if d["metadata"]["name"] == "shop")
+        assert patch["spec"]["source"]["helm"]["valuesObject"] == {"replicaCount": replicas}
+        assert set(patch["spec"]) == {"source"}, "a patch holds only what differs"
     # grafana's chart version differs in prod only (its hostnames differ everywhere)
-    assert {"op": "add", "path": "/spec/source/targetRevision", "value": "9.9.9"} in prod[("Application", "grafana")]
-    assert not [op for op in staging[("Application", "grafana")] if op["path"] == "/spec/source/targetRevision"]
-    # loki is removed in prod, so it lives in the dev and staging overlays, not in base
-    assert (tree / "dev" / "application" / "loki.yaml").is_file()
-    assert not (tree / "base" / "application" / "loki.yaml").exists()
-    assert not [key for key in dev if key[0] in ("Namespace", "NetworkPolicy")]
-    # one file per component (all its objects) and one per namespace (with its policies)
-    docs = list(yaml.safe_load_all((tree / "base" / "application" / "grafana.yaml").read_text()))
+    versions = {env: next(d for d in folder(tree, "application/grafana", env)["application.yaml"]
+                          if d["metadata"]["name"] == "grafana")["spec"]["source"].get("targetRevision")
+                for env in ("dev", "staging", "prod")}
+    assert versions["prod"] == "9.9.9" and versions["dev"] == versions["staging"] != "9.9.9"
+    # loki is removed in prod: its folder is there, prod does not list it
+    assert (tree / "application" / "loki" / "base" / "application.yaml").is_file()
+    assert [r for r in listed["dev"] if "/loki/" in r] and not [r for r in listed["prod"] if "/loki/" in r]
+    # grafana's egress reaches loki where loki runs: its policy differs in exactly that
+    for env, reaches in (("dev", True), ("staging", True), ("prod", False)):
+        policy = folder(tree, "application/grafana", env)["namespace.yaml"][0]
+        assert ("loki" in str(policy["spec"]["egress"])) is reaches
+    assert not (tree / "data" / "cloudnative-pg" / "dev").exists(), "what does not differ has no folder"
+    # one folder per component: its objects split by kind, its namespace first
+    docs = list(yaml.safe_load_all((tree / "application" / "grafana" / "base" / "namespace.yaml").read_text()))
     assert docs[0]["kind"] == "Namespace" and docs[0]["metadata"]["name"] == "grafana"
-    assert {d["kind"] for d in docs} >= {"Namespace", "NetworkPolicy", "Application", "ExternalSecret", "Ingress"}
+    kinds = {d["kind"] for p in (tree / "application" / "grafana" / "base").glob("*.yaml")
+             for d in yaml.safe_load_all(p.read_text()) if d}
+    assert kinds >= {"Namespace", "NetworkPolicy", "Application", "ExternalSecret", "Ingress"}

@@ -151,8 +151,10 @@ def test_local_sources_sync_the_copied_manifests_from_the_users_repository(tmp_p
         if path.is_file():
             assert result.files[f"manifests/memcached/{path.relative_to(packaged).as_posix()}"] == path.read_bytes()
     app = next(o.body for o in result.objects["dev"] if o.kind == "Application" and o.name == "memcached")
+    # the placeholder the environment's release replaces by its own revision (see test_gate)
     assert app["spec"]["source"] == {"repoURL": "https://git.lab.example.net/lab/platform.git",
-                                     "path": "clusters/lab/manifests/memcached", "targetRevision": "main"}
+                                     "path": "clusters/lab/manifests/memcached", "targetRevision": "release-revision"}
+    assert app["metadata"]["labels"]["homelab.dev/revision"] == "release-revision"
     missing = {**local, "chart": "no-such-folder"}
     broken = load_catalog(platform_catalog(tmp_path / "cat2", [entry("memcached", "data", "caching", source=missing)]))
     with pytest.raises(CatalogError, match="no-such-folder"):

@@ -209,7 +209,7 @@ def test_root_application_per_environment(tree: Path, config: Config) -> None:
         assert len(roots) == 1, "the cluster stage expects exactly one root Application per environment"
         root = roots[0]
         assert root["metadata"]["name"] == f"lab-{env}"
-        assert root["spec"]["source"] == {"repoURL": config.gitops.repo_url, "path": f"clusters/lab/{env}",
+        assert root["spec"]["source"] == {"repoURL": config.gitops.repo_url, "path": f"clusters/lab/{env}/gate",
                                           "targetRevision": "main"}
         assert root["metadata"]["labels"]["homelab.dev/env"] == env
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from homelab.render import Rendered
-from homelab.render.kustomize import factor
+from homelab.render.layout import factor
 from homelab.render.yamlout import dump_text
 
 TRICKY = ["", " a", "a ", "yes", "No", "on", "null", "~", "1", "1.0", "0x1f", "1e3", "1_000", "a: b", "a #b", "#x",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from tests.profiles import PROFILES, config_for
+from tests.tree import holding
 
 from homelab.catalog import load_catalog
 from homelab.validate import platform
@@ -48,7 +49,9 @@ def _drop_rules_with_port(port: int) -> Callable[[list[dict[str, Any]]], None]:
     def change(docs: list[dict[str, Any]]) -> None:
         spec = _doc(docs, "NetworkPolicy", "allow")["spec"]
         for direction in ("ingress", "egress"):
-            spec[direction] = [r for r in spec[direction] if port not in {p.get("port") for p in r.get("ports", [])}]
+            if direction in spec:
+                spec[direction] = [r for r in spec[direction]
+                                   if port not in {p.get("port") for p in r.get("ports", [])}]
     return change
 
 
@@ -89,32 +92,44 @@ def _forbid_kube_system(docs: list[dict[str, Any]]) -> None:
     project["spec"]["destinations"] = [d for d in project["spec"]["destinations"] if d["namespace"] != "kube-system"]
 
 
-# rule -> (profile, file, change, the finding's rule, a word of its message): each is one of issue 13's items
-BROKEN: dict[str, tuple[str, str, Callable[[list[dict[str, Any]]], None], str, str]] = {
-    "kyverno webhook unreachable (2)": ("standard", "base/infrastructure/kyverno.yaml", _drop_rules_with_port(9443),
-                                        "webhook-reachable", "kyverno"),
-    "operator cannot reach instances (5)": ("standard", "base/data/postgresql.yaml", _drop_rules_with_port(8000),
-                                            "operator-reaches-operands", "8000"),
-    "project forbids kube-system (6)": ("standard", "base/platform/argocd.yaml", _forbid_kube_system,
-                                        "project-destinations", "kube-system"),
-    "CR before its CRD (wave)": ("standard", "base/data/postgresql.yaml", _retarget_wave("ScheduledBackup"),
-                                 "crd-first", "ScheduledBackup"),
-    "restricted label on baseline pods (7)": ("standard", "base/development/gitea.yaml", _unlabel,
-                                              "pod-security", "gitea"),
+# Where a change is made: a file of our manifests, or (component, kind, name, field) found with `holding`.
+Where = str | tuple[str, str, str, tuple[str, ...]]
+INGRESS = ("spec", "ingress")
+EGRESS = ("spec", "egress")
+VALUES = ("spec", "source", "helm", "valuesObject")
+
+# rule -> (profile, where, change, the finding's rule, a word of its message): each is one of issue 13's items
+BROKEN: dict[str, tuple[str, Where, Callable[[list[dict[str, Any]]], None], str, str]] = {
+    "kyverno webhook unreachable (2)": ("standard", ("kyverno", "NetworkPolicy", "allow", INGRESS),
+                                        _drop_rules_with_port(9443), "webhook-reachable", "kyverno"),
+    "operator cannot reach instances (5)": ("standard", ("cnpg-system", "NetworkPolicy", "allow", EGRESS),
+                                            _drop_rules_with_port(8000), "operator-reaches-operands", "8000"),
+    "project forbids kube-system (6)": ("standard", ("argocd", "AppProject", "homelab-application",
+                                                     ("spec", "destinations")),
+                                        _forbid_kube_system, "project-destinations", "kube-system"),
+    "CR before its CRD (wave)": ("standard", ("postgresql", "ScheduledBackup", "postgresql",
+                                              ("metadata", "annotations")),
+                                 _retarget_wave("ScheduledBackup"), "crd-first", "ScheduledBackup"),
+    "restricted label on baseline pods (7)": ("standard", ("gitea", "Namespace", "gitea", ("metadata", "labels")),
+                                              _unlabel, "pod-security", "gitea"),
     "our manifest breaks restricted (7)": ("standard", "manifests/request-path-app/web.yaml", _root_container,
                                            "pod-security", "runAsNonRoot"),
-    "fluent-bit forwards to no fluentd (8)": ("standard", "base/application/fluent-bit.yaml",
+    "fluent-bit forwards to no fluentd (8)": ("standard", ("fluent-bit", "Application", "fluent-bit", VALUES),
                                               _values("fluent-bit", _fluentd_output), "dangling-consumer", "fluentd"),
-    "grafana SSO without a provider (8)": ("minimal", "base/application/grafana.yaml",
+    "grafana SSO without a provider (8)": ("minimal", ("grafana", "Application", "grafana", VALUES),
                                            _values("grafana", _grafana_sso), "dangling-consumer", "grafana"),
 }
 
 
+def _file(tree: Path, where: Where) -> str:
+    return where if isinstance(where, str) else holding(tree, *where)
+
+
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_each_rule_catches_a_broken_render(trees: dict[str, Path], tmp_path: Path, case: str) -> None:
-    profile, file, change, rule, word = BROKEN[case]
+    profile, where, change, rule, word = BROKEN[case]
     tree = _copy(trees[profile], tmp_path)
-    _edit(tree, file, change)
+    _edit(tree, _file(tree, where), change)
     found = [f for f in findings(tree, profile, ["dev"]) if f.rule == rule]
     assert found and any(word in f.message for f in found), [f.message for f in found]
     assert all(f.fix and f.file for f in found)
@@ -138,5 +153,5 @@ def test_api_unreachable_when_the_cni_values_lose_node_matching(trees: dict[str,
 
 def test_api_unreachable_without_the_api_port(trees: dict[str, Path], tmp_path: Path) -> None:
     tree = _copy(trees["minimal"], tmp_path)
-    _edit(tree, "base/infrastructure/cert-manager.yaml", _drop_rules_with_port(6443))
+    _edit(tree, holding(tree, "cert-manager", "NetworkPolicy", "allow", EGRESS), _drop_rules_with_port(6443))
     assert any(f.rule == "api-reachable" and "cert-manager" in f.message for f in findings(tree, "minimal", ["dev"]))

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.validate.test_platform import _copy, _doc, _edit, findings
+from tests.tree import edit_component
+from tests.validate.test_platform import _copy, _doc, findings
 
 from homelab.render import env_objects
 from homelab.validate import kyverno
@@ -74,12 +75,12 @@ def _autogen_on(docs: Docs) -> None:
 def test_enforce_admits_a_chart_pod_without_requests_now_and_refused_it_before(trees: dict[str, Path],
                                                                               tmp_path: Path) -> None:
     now = _copy(trees["standard"], tmp_path / "now")
-    _edit(now, "base/development/harbor.yaml", _harbor_core_without_requests)
+    edit_component(now, "harbor", _harbor_core_without_requests, "staging")
     assert not [f for f in findings(now, "standard", ["staging"]) if f.rule == "policy-admits"]
 
     before = _copy(trees["standard"], tmp_path / "before")
-    _edit(before, "base/development/harbor.yaml", _as_before)
-    _edit(before, "base/platform/policy.yaml", _autogen_on)
+    edit_component(before, "harbor", _as_before, "staging")
+    edit_component(before, "policy", _autogen_on, "staging")
     found = [f for f in findings(before, "standard", ["staging"]) if f.rule == "policy-admits"]
     assert any("require-requests" in f.message and "harbor-core" in f.message and "(Enforce)" in f.message
                for f in found), [f.message for f in found]

@@ -33,8 +33,9 @@ def run(tree: Path, crds: CrdSchemas, build: bool = BUILD) -> Report:
 
 
 def test_full_profile_in_every_environment_has_zero_findings(rendered: Path, crds: CrdSchemas) -> None:
-    assert sorted(p.name for p in rendered.iterdir() if p.is_dir()) == ["base", "bootstrap", "dev", "docs", "manifests",
-                                                                       "prod", "staging"]
+    assert sorted(p.name for p in rendered.iterdir() if p.is_dir()) == [
+        "application", "backup", "bootstrap", "data", "dev", "development", "docs", "infrastructure", "manifests",
+        "platform", "prod", "staging"]
     report = run(rendered, crds)
     assert report.findings == [], "\n".join(f"{f.file}#{f.index} {f.path}: {f.message}" for f in report.findings)
     assert report.objects > 1000
@@ -70,25 +71,26 @@ def _first(docs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return next(d for d in docs if d and d.get("kind") == kind)
 
 
+GRAFANA = "application/grafana/base/"
 MUTATIONS: dict[str, tuple[str, Callable[[list[dict[str, Any]]], None], str, str]] = {
-    "wrong type": ("base/application/grafana.yaml",
+    "wrong type": (GRAFANA + "application.yaml",
                    lambda docs: _first(docs, "Application")["spec"].__setitem__("project", 42),
                    "schema", "$.spec.project"),
-    "missing required field": ("base/application/grafana.yaml",
+    "missing required field": (GRAFANA + "application.yaml",
                                lambda docs: _first(docs, "Application")["spec"].pop("destination"),
                                "schema", "$.spec"),
-    "unknown apiVersion": ("base/application/grafana.yaml",
+    "unknown apiVersion": (GRAFANA + "namespace.yaml",
                            lambda docs: _first(docs, "NetworkPolicy").__setitem__("apiVersion",
                                                                                    "networking.k8s.io/v2"),
                            "schema", "$.apiVersion"),
-    "unknown field in a CRD kind": ("base/application/grafana.yaml",
+    "unknown field in a CRD kind": (GRAFANA + "external-secret.yaml",
                                     lambda docs: _first(docs, "ExternalSecret")["spec"].__setitem__("refreshIntervall",
                                                                                                      "1h"),
                                     "schema", "$.spec"),
     "unpinned image": ("manifests/request-path-app/web.yaml",
                        lambda docs: _first(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
                        .__setitem__("image", "busybox"), "images-pinned", ".image"),
-    "chart not pinned": ("base/application/grafana.yaml",
+    "chart not pinned": (GRAFANA + "application.yaml",
                          lambda docs: _first(docs, "Application")["spec"]["source"].__setitem__("targetRevision",
                                                                                                 "HEAD"),
                          "applications-pinned", "targetRevision"),

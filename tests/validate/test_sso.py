@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from tests.profiles import config_for
-from tests.validate.test_platform import _copy, _doc, _edit, _values, findings
+from tests.tree import edit_component
+from tests.validate.test_platform import _copy, _doc, _values, findings
 
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan
@@ -55,23 +56,24 @@ def _proxy_without_ca(values: dict[str, Any]) -> None:
     del values["extraArgs"]["provider-ca-file"]
 
 
-BROKEN: dict[str, tuple[str, str, Callable[[Docs], None], str]] = {
-    "Argo CD without its OIDC config": ("base/application/argo-cd.yaml", _no_argocd_oidc,
+# case -> (component, change, words of the finding)
+BROKEN: dict[str, tuple[str, Callable[[Docs], None], str]] = {
+    "Argo CD without its OIDC config": ("argo-cd", _no_argocd_oidc,
                                         "argo-cd's values do not configure its OIDC login"),
-    "JupyterHub on the default authenticator": ("base/development/jupyterhub.yaml",
+    "JupyterHub on the default authenticator": ("jupyterhub",
                                                 _values("jupyterhub", _dummy_authenticator),
                                                 "jupyterhub's values do not configure its OIDC login"),
-    "Grafana does not trust the CA": ("base/application/grafana.yaml", _values("grafana", _no_ca_for_grafana),
+    "Grafana does not trust the CA": ("grafana", _values("grafana", _no_ca_for_grafana),
                                       "trust the internal CA"),
-    "Harbor has no client Secret": ("base/development/harbor.yaml", _no_harbor_client,
+    "Harbor has no client Secret": ("harbor", _no_harbor_client,
                                     "harbor reads its OIDC client from no Secret"),
-    "no CA in Gitea's namespace": ("base/development/gitea.yaml", _no_ca_certificate,
+    "no CA in Gitea's namespace": ("gitea", _no_ca_certificate,
                                    "nothing in gitea holds the internal CA"),
-    "Grafana cannot reach the issuer": ("base/application/grafana.yaml", _no_issuer_flow,
+    "Grafana cannot reach the issuer": ("grafana", _no_issuer_flow,
                                         "grafana's login cannot reach the issuer"),
-    "a proxied UI routed around its proxy": ("base/development/mlflow.yaml", _around_the_proxy,
+    "a proxied UI routed around its proxy": ("mlflow", _around_the_proxy,
                                              "routed around its OAuth2 Proxy"),
-    "the proxy does not trust the CA": ("base/development/mlflow.yaml",
+    "the proxy does not trust the CA": ("mlflow",
                                         _values("mlflow-mlflow-oauth2-proxy", _proxy_without_ca),
                                         "does not trust the internal CA"),
 }
@@ -79,9 +81,9 @@ BROKEN: dict[str, tuple[str, str, Callable[[Docs], None], str]] = {
 
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_the_sso_rule_catches_the_old_wiring(trees: dict[str, Path], tmp_path: Path, case: str) -> None:
-    file, change, words = BROKEN[case]
+    component, change, words = BROKEN[case]
     tree = _copy(trees["standard"], tmp_path)
-    _edit(tree, file, change)
+    edit_component(tree, component, change)
     found = [f for f in findings(tree, "standard", ["dev"]) if f.rule == "sso-configured"]
     assert any(words in f.message for f in found), [f.message for f in found]
     assert all(f.fix and f.file for f in found)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 from tests.profiles import config_for
-from tests.validate.test_platform import _copy, _doc, _edit, findings
+from tests.tree import edit_component
+from tests.validate.test_platform import _copy, _doc, findings
 
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan
@@ -76,37 +77,37 @@ def _mysql_without_s3(docs: Docs) -> None:
     values["backup"]["storages"].pop("s3")
 
 
-# case -> (profile, file, change, rule, a word of the message)
+# case -> (profile, component, change, rule, a word of the message)
 BROKEN: dict[str, tuple[str, str, Callable[[Docs], None], str, str]] = {
-    "no database or role per consumer": ("standard", "base/data/postgresql.yaml", _one_owner_for_all,
+    "no database or role per consumer": ("standard", "postgresql", _one_owner_for_all,
                                          "own-tenancy", "keycloak has no Database"),
-    "a consumer's role is superuser": ("standard", "base/data/postgresql.yaml", _superuser, "own-tenancy",
+    "a consumer's role is superuser": ("standard", "postgresql", _superuser, "own-tenancy",
                                        "least privilege"),
-    "a consumer not given its role's password": ("standard", "base/development/gitea.yaml", _app_credentials,
+    "a consumer not given its role's password": ("standard", "gitea", _app_credentials,
                                                  "own-tenancy", "gitea is not given its own credentials"),
-    "no credentials Secret for the role": ("standard", "base/data/postgresql.yaml",
+    "no credentials Secret for the role": ("standard", "postgresql",
                                            _drop("ExternalSecret", "mlflow-postgresql"), "own-tenancy",
                                            "mlflow's credentials"),
-    "velero writes to Amazon S3": ("standard", "base/backup/velero.yaml", _velero_on_aws, "backup-location",
+    "velero writes to Amazon S3": ("standard", "velero", _velero_on_aws, "backup-location",
                                    "Amazon S3"),
-    "velero has no location": ("standard", "base/backup/velero.yaml", _drop("BackupStorageLocation", "default"),
+    "velero has no location": ("standard", "velero", _drop("BackupStorageLocation", "default"),
                                "backup-location", "no BackupStorageLocation"),
-    "velero's bucket is never created": ("standard", "base/infrastructure/seaweedfs.yaml", _no_bucket,
+    "velero's bucket is never created": ("standard", "seaweedfs", _no_bucket,
                                          "backup-location", "bucket velero"),
-    "in-tree barmanObjectStore": ("standard", "base/data/postgresql.yaml", _in_tree_barman, "database-backup",
+    "in-tree barmanObjectStore": ("standard", "postgresql", _in_tree_barman, "database-backup",
                                   "barmanObjectStore"),
-    "ObjectStore without endpoint": ("full", "base/data/postgresql.yaml", _store_without_endpoint,
+    "ObjectStore without endpoint": ("full", "postgresql", _store_without_endpoint,
                                      "database-backup", "ObjectStore postgresql-backup"),
-    "MySQL backups stay on a PVC": ("full", "base/data/mysql.yaml", _mysql_without_s3, "database-backup",
+    "MySQL backups stay on a PVC": ("full", "mysql", _mysql_without_s3, "database-backup",
                                     "mysql's values"),
 }
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_each_data_rule_catches_the_old_wiring(trees: dict[str, Path], tmp_path: Path, case: str) -> None:
-    profile, file, change, rule, word = BROKEN[case]
+    profile, component, change, rule, word = BROKEN[case]
     tree = _copy(trees[profile], tmp_path)
-    _edit(tree, file, change)
+    edit_component(tree, component, change)
     found = [f for f in findings(tree, profile, ["dev"]) if f.rule == rule]
     assert found and any(word in f.message for f in found), [f.message for f in findings(tree, profile, ["dev"])]
     assert all(f.fix and f.file for f in found)

@@ -251,6 +251,20 @@ class Crds(Evidence):
         "CRD folder, or a chart's crds/ folder, at the tag)")
 
 
+class Availability(Evidence):
+    """How the chart runs more than one copy of its pods: stateless ones share the load, leader-election ones
+    keep one active and the others ready. Render sets `replicas` to the environment's count and, with two or
+    more, switches on the chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability)."""
+
+    mode: Literal["stateless", "leader-election"]
+    replicas: list[str] = Field(min_length=1, description="dotted values paths of its replica counts")
+    affinity: list[str] = Field(min_length=1, description="dotted values paths of its pods' core/v1 Affinity")
+    disruption_budget: dict[str, Any] = Field(
+        min_length=1, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
+    values: dict[str, Any] = Field(default_factory=dict,
+                                   description="what else two copies need, e.g. the chart's leader election")
+
+
 class Patch(Strict):
     """Merged into every resource of `kind` the entry declares: mappings merge key by key, lists append."""
 
@@ -402,6 +416,8 @@ class Component(Strict):
     resources: list[dict[str, Any]] = Field(
         default_factory=list, description="custom resources the component needs, e.g. the Cluster an operator runs")
     crds: Crds | None = Field(default=None, description="the CRDs its source installs, and where they live upstream")
+    availability: Availability | None = Field(
+        default=None, description="how it runs highly available: the chart's replicas, PDB and affinity keys")
 
     def _local_values_are_patches(self) -> None:
         """A local kustomization has no Helm values: its values patch its objects, keyed `<Kind>/<name>`."""
@@ -418,6 +434,8 @@ class Component(Strict):
     def _consistent(self) -> Component:
         if self.source.kind == "local":
             self._local_values_are_patches()
+        if self.availability and self.source.kind not in ("helm", "oci"):
+            raise ValueError("availability names Helm values keys: only a helm or oci source has them")
         if self.pod_security != "restricted" and not self.pod_security_reason:
             raise ValueError(f"pod_security '{self.pod_security}' needs a pod_security_reason")
         names = [e.name for e in self.endpoints]

@@ -16,6 +16,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     names = list(selection.reasons)
     levels = graph.waves(names, selection.edges)
     overrides = config.env(env).overrides
+    ha_replicas = config.replicas_for(env)
     layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
     planned = []
     for name in names:
@@ -24,7 +25,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
             component=comp,
             wave=levels[name],
             reasons=selection.reasons[name],
-            replicas=overrides.replicas.get(name, comp.footprint.replicas),
+            replicas=overrides.replicas.get(name, ha_replicas if comp.availability else comp.footprint.replicas),
             version=overrides.versions.get(name, comp.source.version),
             warnings=selection.warnings.get(name, []),
         ))

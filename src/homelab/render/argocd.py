@@ -2,9 +2,9 @@
 
 Helm sources are pinned to exactly the planned version with values inline; OCI charts use Argo CD's
 native `oci://` source (path `.`); git sources sync a folder at a tag or commit; local sources sync the
-copy of the packaged kustomization from the user's own GitOps repository, their values (keyed
-`<Kind>/<name>`) as Argo CD's kustomize patches of those objects. A git folder with values is a chart and
-gets them like a Helm source.
+copy of the packaged kustomization from the user's own GitOps repository, at the revision the
+environment's release sets (see `gate`), their values (keyed `<Kind>/<name>`) as Argo CD's kustomize
+patches of those objects. A git folder with values is a chart and gets them like a Helm source.
 """
 
 from __future__ import annotations
@@ -16,20 +16,15 @@ import yaml
 
 from homelab.catalog.model import Component
 from homelab.render.context import Context, Obj
+from homelab.render.gate import API, IN_CLUSTER, RELEASE_REVISION, REVISION_LABEL, repo_path, sync_policy
 from homelab.render.values import helm_values
 from homelab.render.yamlout import dump_text
 
-API = "argoproj.io/v1alpha1"
-IN_CLUSTER = "https://kubernetes.default.svc"
 MANIFESTS = "manifests"
 
 
 def project_name(ctx: Context, layer: str) -> str:
     return f"{ctx.platform}-{layer}"
-
-
-def repo_path(ctx: Context, *parts: str) -> str:
-    return "/".join(p.strip("/") for p in (ctx.config.gitops.path, *parts) if p.strip("/"))
 
 
 def source(ctx: Context, comp: Component, version: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def source(ctx: Context, comp: Component, version: str, values: dict[str, Any]) 
             return out
     else:  # local: the packaged kustomization, copied into the tree, synced from the user's repository
         out = {"repoURL": gitops.repo_url, "path": repo_path(ctx, MANIFESTS, src.chart or comp.name),
-               "targetRevision": gitops.branch}
+               "targetRevision": RELEASE_REVISION}
         if values:
             out["kustomize"] = {"patches": kustomize_patches(values)}
         return out
@@ -77,23 +72,14 @@ def application_values(app: dict[str, Any] | None) -> tuple[list[str], dict[str,
         found: dict[str, Any] = {}
         for patch in (src["kustomize"] or {}).get("patches") or []:
             body = yaml.safe_load(patch["patch"]) or {}
+            if "name" not in patch["target"] or not isinstance(body, dict):
+                continue  # not a value: the gate's release pins revisions by label with a JSON patch
             body.pop("kind", None)
             meta = {k: v for k, v in (body.pop("metadata", None) or {}).items() if k != "name"}
             target = patch["target"]
             found[f"{target['kind']}/{target['name']}"] = {**body, **({"metadata": meta} if meta else {})}
         return ["spec", "source", "kustomize", "patches"], found
     return ["spec", "source", "helm", "valuesObject"], (src.get("helm") or {}).get("valuesObject") or {}
-
-
-def sync_policy(ctx: Context) -> dict[str, Any]:
-    sync = ctx.config.sync
-    policy: dict[str, Any] = {
-        "syncOptions": ["CreateNamespace=false", "ServerSideApply=true"],
-        "retry": {"limit": sync.retries, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
-    }
-    if sync.automated:
-        policy["automated"] = {"enabled": True, "prune": sync.prune, "selfHeal": sync.self_heal}
-    return policy
 
 
 def repos_of(comp: Component, ctx: Context) -> list[str]:
@@ -124,6 +110,8 @@ def applications(ctx: Context, tree: Path | None) -> list[Obj]:
                       group=ctx.group_of(comp), namespace=ns, wave=planned.wave, spec=spec,
                       annotations={"homelab.dev/why": "; ".join(planned.reasons)})
         app.body["metadata"]["finalizers"] = ["resources-finalizer.argocd.argoproj.io"]
+        if comp.source.kind == "local":  # the release sets its revision (see gate)
+            app.body["metadata"]["labels"][REVISION_LABEL] = RELEASE_REVISION
         out.append(app)
     return out
 
@@ -151,23 +139,6 @@ def projects(ctx: Context) -> list[Obj]:
         out.append(ctx.obj(API, "AppProject", project_name(ctx, layer), owner=ctx.platform, role="project",
                            group="platform/argocd", namespace=ctx.argocd_namespace(), wave=-10, spec=spec))
     return out
-
-
-def root(ctx: Context) -> Obj:
-    """The app-of-apps: syncs this environment's folder of the GitOps repository, itself included.
-
-    It lives in the overlay it syncs (so Git manages it too); `homelab bootstrap` applies it first.
-    """
-    gitops = ctx.config.gitops
-    name = f"{ctx.platform}-{ctx.env}"
-    spec = {
-        "project": "default",
-        "source": {"repoURL": gitops.repo_url, "path": repo_path(ctx, ctx.env), "targetRevision": gitops.branch},
-        "destination": {"server": IN_CLUSTER, "namespace": ctx.argocd_namespace()},
-        "syncPolicy": sync_policy(ctx),
-    }
-    return ctx.obj(API, "Application", name, owner=ctx.platform, role="root-application", group="platform/root",
-                   namespace=ctx.argocd_namespace(), wave=0, spec=spec)
 
 
 def render(ctx: Context, tree: Path | None) -> list[Obj]:

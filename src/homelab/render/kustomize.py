@@ -1,11 +1,9 @@
-"""Factor the environments into a kustomize base and one overlay each, and build them back.
+"""Build a rendered environment back into objects, exactly as kubectl kustomize and Argo CD do.
 
-An object rendered in every environment goes to `base/` with the values most environments agree
-on; each overlay adds JSON 6902 `add` patches (add replaces an existing member) for exactly the
-fields where its environment differs (a version, a hostname, a replica count). Objects only
-some environments have live in those overlays whole. The
-env label is added by each overlay's `labels` transformer. `sortOptions: fifo` keeps kustomize's
-output in the order we list, so `build` below reproduces `kubectl kustomize <tree>/<env>` exactly.
+Reads the kustomizations `layout` writes (resources, strategic-merge patch files, JSON 6902
+patches with a target, labels, `sortOptions: fifo`) and refuses anything else, so a hand edit this
+reader cannot follow is reported rather than misread. Patches of custom resources and of the
+kinds `layout` patches replace lists whole, as kustomize does for them.
 """
 
 from __future__ import annotations
@@ -16,171 +14,117 @@ from typing import Any
 
 from homelab import yamlsrc
 from homelab.errors import InputError, Problem
-from homelab.render.context import ENV_LABEL, WAVE, Obj
-from homelab.render.yamlout import dump_text
+from homelab.render.layout import KUSTOMIZATION
 
-BASE = "base"
-KUSTOMIZATION = "kustomization.yaml"
-KIND_RANK = {"Namespace": 0, "AppProject": 1}
+GATE = "gate"
+KNOWN = {"apiVersion", "kind", "sortOptions", "labels", "resources", "patches"}
 
 
-def _common(values: list[Any]) -> Any:
-    """What goes in base: the value most environments agree on (else the first's), mappings key by key.
-
-    Base objects are thus whole, valid objects (each field comes from some environment), and a
-    change in one environment shows up as a patch of that environment only.
-    """
-    first = values[0]
-    if all(v == first for v in values[1:]):
-        return first
-    if not all(isinstance(v, dict) for v in values):
-        return max(values, key=lambda candidate: sum(v == candidate for v in values))
-    return {key: _common([v[key] for v in values]) for key in first if all(key in v for v in values[1:])}
+def _yaml_docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yamlsrc.load_all(yamlsrc.read_text(path, "manifest"), str(path)) if d]
 
 
-def _pointer(path: list[str]) -> str:
-    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+def merge_patch(body: dict[str, Any], patch: dict[str, Any]) -> None:
+    """Apply a merge patch in place: mappings merge key by key, null deletes, anything else replaces."""
+    for key, value in patch.items():
+        if value is None:
+            body.pop(key, None)
+        elif isinstance(value, dict) and isinstance(body.get(key), dict):
+            merge_patch(body[key], value)
+        else:
+            body[key] = copy.deepcopy(value)
 
 
-def _ops(common: dict[str, Any], body: dict[str, Any], path: list[str]) -> list[dict[str, Any]]:
-    ops = []
-    for key, value in body.items():
-        if key not in common or not (isinstance(value, dict) and isinstance(common[key], dict)):
-            if key not in common or common[key] != value:
-                ops.append({"op": "add", "path": _pointer([*path, key]), "value": value})
-        elif common[key] != value:
-            ops.extend(_ops(common[key], value, [*path, key]))
-    return ops
-
-
-def _target(body: dict[str, Any]) -> dict[str, str]:
-    group, _, version = str(body["apiVersion"]).rpartition("/")
-    meta = body["metadata"]
-    target = {"group": group, "version": version, "kind": body["kind"], "name": meta["name"]}
-    if meta.get("namespace"):
-        target["namespace"] = meta["namespace"]
-    return {k: v for k, v in target.items() if v}
-
-
-class Docs(list[dict[str, Any]]):
-    """The objects of one file, written as a multi-document YAML stream."""
-
-
-def _doc_order(obj: Obj) -> tuple[int, str, str, str]:
-    return (KIND_RANK.get(obj.kind, 2), obj.kind, obj.namespace or "", obj.name)
-
-
-def _files(objs: list[Obj]) -> list[tuple[str, Docs]]:
-    """Objects grouped into their files, files in apply order (namespaces and projects first, then waves)."""
-    grouped: dict[str, list[Obj]] = {}
-    for obj in objs:
-        grouped.setdefault(obj.filename(), []).append(obj)
-
-    def order(item: tuple[str, list[Obj]]) -> tuple[int, int, str]:
-        name, members = item
-        waves = [int(o.body["metadata"].get("annotations", {}).get(WAVE, 0)) for o in members]
-        return (min(KIND_RANK.get(o.kind, 2) for o in members), min(waves), name)
-
-    return [(name, Docs(o.body for o in sorted(members, key=_doc_order)))
-            for name, members in sorted(grouped.items(), key=order)]
-
-
-def factor(per_env: dict[str, list[Obj]]) -> dict[str, Any]:
-    """Relative path -> YAML-ready data (a mapping, or Docs) for base and every overlay.
-
-    Each overlay's kustomization.yaml carries its patches inline, so it lists in one place
-    everything that makes this environment different.
-    """
-    envs = list(per_env)
-    files: dict[str, Any] = {}
-    by_key = {env: {o.key(): o for o in objs} for env, objs in per_env.items()}
-    shared = [o for o in per_env[envs[0]] if all(o.key() in by_key[e] for e in envs[1:])]
-    shared_keys = {o.key() for o in shared}
-    base: list[Obj] = []
-    patches: dict[str, list[dict[str, Any]]] = {env: [] for env in envs}
-    for obj in shared:
-        bodies = [by_key[env][obj.key()].body for env in envs]
-        common = _common(bodies)
-        base.append(Obj(common, obj.group))
-        for env, body in zip(envs, bodies, strict=True):
-            ops = _ops(common, body, [])
-            if ops:
-                patches[env].append({"target": _target(body), "patch": dump_text(ops, blocks=False)})
-    base_files = _files(base)
-    files.update((f"{BASE}/{name}", docs) for name, docs in base_files)
-    files[f"{BASE}/{KUSTOMIZATION}"] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                                        "sortOptions": {"order": "fifo"}, "resources": [n for n, _ in base_files]}
-    for env in envs:
-        own = _files([o for o in per_env[env] if o.key() not in shared_keys])
-        files.update((f"{env}/{name}", docs) for name, docs in own)
-        kust: dict[str, Any] = {
-            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-            "sortOptions": {"order": "fifo"},
-            "labels": [{"pairs": {ENV_LABEL: env}, "includeSelectors": False}],
-            "resources": [f"../{BASE}", *(n for n, _ in own)],
-        }
-        if patches[env]:
-            kust["patches"] = sorted(patches[env], key=lambda p: sorted(p["target"].items()))
-        files[f"{env}/{KUSTOMIZATION}"] = kust
-    return files
-
-
-def _unpointer(path: str) -> list[str]:
+def _pointer(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path.lstrip("/").split("/")]
 
 
-def _apply(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> None:
+def json_patch(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> None:
+    """JSON 6902 `add` and `replace` on mapping members (all our patches use)."""
     for op in ops:
-        if op.get("op") != "add":
-            raise InputError([Problem(f"unsupported patch operation {op.get('op')!r}", file=str(where))])
-        *parents, last = _unpointer(op["path"])
+        if op.get("op") not in ("add", "replace"):
+            raise InputError([Problem(f"unsupported patch operation {op.get('op')!r}", file=str(where),
+                                      hint="build it with `kubectl kustomize` instead")])
+        *parents, last = _pointer(op["path"])
         node = body
         for part in parents:
             node = node[part]
+        if op["op"] == "replace" and last not in node:
+            raise InputError([Problem(f"patch replaces {op['path']}, which the object does not have",
+                                      file=str(where))])
         node[last] = copy.deepcopy(op["value"])
 
 
-def _matches(body: dict[str, Any], target: dict[str, str]) -> bool:
-    t = _target(body)
-    return all(t.get(k) == v for k, v in target.items())
+def _selected(body: dict[str, Any], target: dict[str, Any]) -> bool:
+    group, _, version = str(body["apiVersion"]).rpartition("/")
+    meta = body["metadata"]
+    fields = {"group": group, "version": version, "kind": body["kind"], "name": meta["name"],
+              "namespace": meta.get("namespace", "")}
+    if any(fields[k] != v for k, v in target.items() if k in fields):
+        return False
+    labels = meta.get("labels") or {}
+    pairs = [p.split("=", 1) for p in str(target.get("labelSelector", "")).split(",") if p]
+    return all(labels.get(k.strip()) == v.strip() for k, v in pairs)
 
 
-def _load(folder: Path) -> list[dict[str, Any]]:
-    kust_file = folder / KUSTOMIZATION
-    kust = yamlsrc.read(kust_file, "kustomization").data
-    unknown = set(kust) - {"apiVersion", "kind", "sortOptions", "labels", "resources", "patches"}
+def _same(body: dict[str, Any], patch: dict[str, Any]) -> bool:
+    a, b = body["metadata"], patch["metadata"]
+    return (body["apiVersion"], body["kind"], a["name"], a.get("namespace")) == (
+        patch["apiVersion"], patch["kind"], b["name"], b.get("namespace"))
+
+
+def apply_patches(objects: list[dict[str, Any]], patches: list[dict[str, Any]], folder: Path) -> None:
+    """kustomize `patches`: a file of strategic-merge patches, or an inline JSON 6902 patch with a target."""
+    where = folder / KUSTOMIZATION
+    for entry in patches:
+        if "path" in entry:
+            for patch in _yaml_docs(folder / entry["path"]):
+                matches = [body for body in objects if _same(body, patch)]
+                if len(matches) != 1:
+                    meta = patch.get("metadata") or {}
+                    raise InputError([Problem(f"patch {entry['path']} targets {patch.get('kind')} "
+                                              f"{meta.get('namespace') or ''}/{meta.get('name')}, which the "
+                                              f"resources hold {len(matches)} times", file=str(where))])
+                merge_patch(matches[0], patch)
+        else:
+            ops = yamlsrc.parse(entry["patch"], str(where)).data
+            for body in objects:
+                if _selected(body, entry.get("target") or {}):
+                    json_patch(body, ops, where)
+
+
+def build(folder: Path) -> list[dict[str, Any]]:
+    """Every object `kubectl kustomize folder` builds, for the kustomizations render writes."""
+    path = folder / KUSTOMIZATION
+    if not path.is_file():
+        raise InputError([Problem(f"no kustomization in {folder}", file=str(path),
+                                  hint="run `homelab render` again")])
+    kust = yamlsrc.read(path, "kustomization").data or {}
+    unknown = set(kust) - KNOWN
     if unknown:
         raise InputError([Problem(f"fields this reader does not build: {', '.join(sorted(unknown))}",
-                                  file=str(kust_file), hint="build it with `kubectl kustomize` instead")])
+                                  file=str(path), hint="build it with `kubectl kustomize` instead")])
     objects: list[dict[str, Any]] = []
     for ref in kust.get("resources", []):
-        path = folder / ref
-        if path.is_dir():
-            objects.extend(_load(path))
-        else:
-            objects.extend(d for d in yamlsrc.load_all(yamlsrc.read_text(path, "manifest"), str(path)) if d)
-    by_kind_name: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
-    for body in objects:
-        by_kind_name.setdefault((body.get("kind"), (body.get("metadata") or {}).get("name")), []).append(body)
-    for patch in kust.get("patches", []):
-        ops = (yamlsrc.parse(patch["patch"], str(kust_file)) if "patch" in patch
-               else yamlsrc.read(folder / patch["path"], "patch")).data
-        target = patch["target"]
-        candidates = (by_kind_name.get((target["kind"], target["name"]), []) if "kind" in target and "name" in target
-                      else objects)
-        for body in candidates:
-            if _matches(body, target):
-                _apply(body, ops, kust_file)
+        target = folder / ref
+        objects.extend(build(target) if target.is_dir() else _yaml_docs(target))
+    apply_patches(objects, kust.get("patches", []), folder)
     for label in kust.get("labels", []):
         for body in objects:
             body["metadata"].setdefault("labels", {}).update(label["pairs"])
     return objects
 
 
-def build(tree: Path, env: str) -> list[dict[str, Any]]:
-    """Every object of `env` exactly as `kubectl kustomize <tree>/<env>` builds it."""
+def env_objects(tree: Path, env: str) -> list[dict[str, Any]]:
+    """Every object of `env` as Argo CD syncs it: its gate, then its content with the release's patch applied."""
     folder = tree / env
     if not (folder / KUSTOMIZATION).is_file():
         raise InputError([Problem(f"no rendered environment '{env}' in {tree}", file=str(folder),
                                   hint="run `homelab render` first, or pick another --env")])
-    return _load(folder)
+    gate = build(folder / GATE) if (folder / GATE / KUSTOMIZATION).is_file() else []
+    content = build(folder)
+    for app in gate:
+        patches = ((app.get("spec") or {}).get("source") or {}).get("kustomize", {}).get("patches")
+        if app.get("kind") == "Application" and patches:
+            apply_patches(content, patches, folder / GATE)
+    return [*gate, *content]

@@ -16,8 +16,9 @@ from homelab.render import (
     argocd,
     backup,
     bootstrap,
+    gate,
     ingress,
-    kustomize,
+    layout,
     metallb,
     monitoring,
     namespaces,
@@ -34,7 +35,7 @@ from homelab.render.yamlout import dump
 Renderer = Callable[[Context, Path | None], list[Obj]]
 CONCERNS: list[tuple[str, Renderer]] = [
     ("namespaces", lambda ctx, _: namespaces.render(ctx)),
-    ("argocd", lambda ctx, tree: [argocd.root(ctx), *argocd.render(ctx, tree)]),
+    ("argocd", lambda ctx, tree: argocd.render(ctx, tree)),
     ("secrets", lambda ctx, _: secrets.render(ctx)),
     ("network", lambda ctx, _: network.render(ctx)),
     ("ingress", lambda ctx, _: ingress.render(ctx)),
@@ -60,7 +61,7 @@ class Rendered:
 
 def render_env(config: Config, catalog: Catalog, env: str, tree: Path | None = None,
                file: str = "homelab.yaml") -> tuple[Context, list[Obj]]:
-    """Plan `env` and render every concern's objects (without the env label; the overlay adds it)."""
+    """Plan `env` and render every concern's objects (without the env label and the gate; the tree adds them)."""
     ctx = Context(config, catalog, make_plan(config, catalog, env, file), env)
     objects: list[Obj] = []
     for _, renderer in CONCERNS:
@@ -84,7 +85,7 @@ def local_manifests(plans: dict[str, Plan]) -> dict[str, bytes]:
             if src.kind != "local":
                 continue
             folder = Path(str(root.joinpath(src.chart or planned.name)))
-            if not (folder / kustomize.KUSTOMIZATION).is_file():
+            if not (folder / layout.KUSTOMIZATION).is_file():
                 raise CatalogError([Problem(f"local source '{src.chart}' has no kustomization.yaml in {folder}",
                                             field="source.chart")])
             for path in sorted(folder.rglob("*")):
@@ -96,7 +97,7 @@ def local_manifests(plans: dict[str, Plan]) -> dict[str, bytes]:
 def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None, tree: Path | None = None,
                 progress: Callable[[str], None] | None = None, file: str = "homelab.yaml") -> Rendered:
     """Render `envs` (default: all configured) into file bytes. `tree` is where overrides/ are read from."""
-    from homelab.render import diagrams, handbook, readme
+    from homelab.render import diagrams, handbook, readme, renovate
 
     names = envs or config.env_names()
     per_env: dict[str, list[Obj]] = {}
@@ -110,11 +111,12 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         clients[env] = sso.clients(ctx)
         before_gitops[env] = bootstrap.steps(ctx, tree)
         files.update(bootstrap.files(ctx, tree))
+        files.update((rel, dump(data)) for rel, data in gate.files(ctx).items())
         per_env[env], plans[env] = objects, ctx.plan
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:
             progress(env)
-    for rel, data in kustomize.factor(per_env).items():
+    for rel, data in layout.factor(per_env).items():
         files[rel] = dump(data)
     files.update(local_manifests(plans))
     last = plans[names[-1]]
@@ -123,6 +125,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     files["docs/vault.md"] = handbook.vault(per_env).encode("utf-8")
     files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
     files["docs/bootstrap.md"] = bootstrap.page(before_gitops).encode("utf-8")
+    files[renovate.FILE] = renovate.file(config)
     files["README.md"] = readme.render(config, catalog, plans, files).encode("utf-8")
     if progress:
         progress("files")

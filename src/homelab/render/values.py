@@ -129,12 +129,14 @@ def wiring_values(ctx: Context, comp: Component) -> dict[str, Any]:
 
 def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
     """The values one component's Application carries inline in this environment."""
-    from homelab.render import backup, tenancy
+    from homelab.render import availability, backup, tenancy
 
     planned = ctx.plan.components[name]
     comp = planned.component
     values = tenancy.merge_append(copy.deepcopy(comp.values), backup.values(ctx, comp))
-    if planned.replicas != comp.footprint.replicas:
+    if comp.availability:
+        values = merge(values, availability.values(comp.availability, planned.replicas))
+    elif planned.replicas != comp.footprint.replicas:
         keys = [key for key in REPLICA_KEYS if key in values]
         for key in keys:
             values[key] = planned.replicas

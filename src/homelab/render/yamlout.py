@@ -105,7 +105,7 @@ def dump_text(data: Any, blocks: bool = True) -> str:
 
 def dump(data: Any) -> bytes:
     """One document, or a multi-document stream for a `Docs` list."""
-    from homelab.render.kustomize import Docs
+    from homelab.render.layout import Docs
 
     if isinstance(data, Docs):
         return "".join("---\n" + dump_text(doc) for doc in data).encode("utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from homelab import yamlsrc
 from homelab.config import ENVIRONMENTS
 from homelab.errors import InputError
+from homelab.render.kustomize import build as own_build
 from homelab.validate import kustomize, lint
 from homelab.validate.findings import Finding
 from homelab.validate.lint import Doc
@@ -142,37 +143,41 @@ def _traced(built: list[dict[str, Any]], sources: list[Doc], root_file: str) -> 
     return out
 
 
-def _start_builds(tree: Path, report: Report, pool: ThreadPoolExecutor) -> list[Any]:
-    """Start kustomize on every local overlay (they run while the files are read and checked)."""
+def _start_builds(tree: Path, report: Report, pool: ThreadPoolExecutor) -> tuple[list[Any], set[str]]:
+    """Start kustomize on every local overlay (they run while the files are read and checked).
+
+    Without kubectl or kustomize, the kustomizations render writes are built by its own reader
+    (tested equal to kubectl's output); files of the others are returned unchecked, with the reason.
+    """
     command = kustomize.kustomize_command()
-    if command is None:
-        report.notes.append("kustomize overlays not built (neither kubectl nor kustomize is installed); "
-                            "files were validated as written")
-        return []
-    started = []
-    for root in kustomize.roots(tree):
-        if root.remote:
-            report.notes.append(f"{root.folder.relative_to(tree.resolve())}: not built offline, it reads remote "
-                                f"resources ({', '.join(root.remote)}); Argo CD builds it with network access")
-        else:
-            started.append((root, pool.submit(kustomize.build_cached, root, command)))
-    return started
-
-
-def _rewritten_files(tree: Path, report: Report) -> set[str]:
-    """Without a kustomize: files whose kustomization rewrites them, left unchecked with the reason."""
     top = tree.resolve()
+    started: list[Any] = []
     skipped: set[str] = set()
     for root in kustomize.roots(tree):
-        fields = root.rewrites()
-        if not fields:
-            continue
-        files = {str(f.relative_to(top)) for f in root.files if f.is_relative_to(top)}
-        skipped |= files
-        report.notes.append(f"{root.folder.relative_to(top)}: {len(files)} files not checked: its kustomization "
-                            f"rewrites them ({', '.join(fields)}); install kubectl or kustomize to check them "
-                            "as built")
-    return skipped
+        where = root.folder.relative_to(top)
+        if root.remote:
+            report.notes.append(f"{where}: not built offline, it reads remote resources ({', '.join(root.remote)}); "
+                                "Argo CD builds it with network access")
+        elif command is not None:
+            started.append((root, pool.submit(kustomize.build_cached, root, command)))
+        else:
+            reason = ", ".join(root.rewrites())
+            if not reason:
+                try:
+                    done: Future[tuple[list[dict[str, Any]], str | None]] = Future()
+                    done.set_result((own_build(root.folder), None))
+                    started.append((root, done))
+                    continue
+                except InputError as exc:
+                    reason = exc.problems[0].message
+            files = {str(f.relative_to(top)) for f in root.files if f.is_relative_to(top)}
+            skipped |= files
+            report.notes.append(f"{where}: {len(files)} files not checked: its kustomization rewrites them "
+                                f"({reason}); install kubectl or kustomize to check them as built")
+    if command is None:
+        report.notes.append("kustomize overlays built by homelab's own reader (neither kubectl nor kustomize is "
+                            "installed); install kubectl to check them with the real kustomize")
+    return started, skipped
 
 
 def _built_scopes(tree: Path, docs: list[Doc], started: list[Any], report: Report) -> tuple[list[list[Doc]], set[str]]:
@@ -202,11 +207,10 @@ def validate_tree(tree: Path, kube_version: str, crds: CrdSchemas, gitops_repo: 
     report = Report()
     checker = _Checker(schema_release(kube_version), crds, report)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        started = _start_builds(tree, report, pool) if build else []
+        started, skipped = _start_builds(tree, report, pool) if build else ([], set())
         docs = _read(tree, report)
         scopes, covered = _built_scopes(tree, docs, started, report)
-    if build and kustomize.kustomize_command() is None:
-        covered |= _rewritten_files(tree, report)
+    covered |= skipped
     scopes += _env_scopes([d for d in docs if d.file not in covered])
     report.objects = sum(len(scope) for scope in scopes)
     found: dict[Finding, None] = {}

@@ -1,0 +1,95 @@
+"""Prod's highly available components on a real Kubernetes control plane: the copies, the spread and the
+PodDisruptionBudget that prod's rendered values ask for are what the API server, scheduler and disruption
+controller make of them.
+
+Helm does not run here, so each chart's Deployment and PodDisruptionBudget are stood in for by a pause
+Deployment and a PDB built from exactly the values prod renders for the component: the count at its
+`availability.replicas` key, the pod affinity at its `availability.affinity` key, and `minAvailable` from
+the PodDisruptionBudget values it switches on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from homelab.catalog import load_catalog
+from homelab.cluster.kube import Kube
+from homelab.cluster.objects import Ref
+from homelab.render import env_objects
+from tests.e2e.test_control_plane import eventually, namespace, pod_spec
+from tests.render.test_availability import HIGHLY_AVAILABLE, lookup
+
+pytestmark = pytest.mark.e2e
+Obj = dict[str, Any]
+CATALOG = load_catalog()
+
+
+def _min_available(values: Any) -> Any:
+    """The first `minAvailable` in the PodDisruptionBudget values the entry switches on."""
+    if isinstance(values, dict):
+        if "minAvailable" in values:
+            return values["minAvailable"]
+        for inner in values.values():
+            if (found := _min_available(inner)) is not None:
+                return found
+    return None
+
+
+@pytest.fixture
+def ns(kube: Kube) -> Iterator[str]:
+    name = "ha-" + uuid.uuid4().hex[:6]
+    kube.apply(namespace(name, {"pod-security.kubernetes.io/enforce": "restricted"}))
+    eventually(lambda: kube.get(Ref("v1", "ServiceAccount", name, "default")), "the default ServiceAccount")
+    yield name
+    kube.delete(Ref("v1", "Namespace", "", name))
+
+
+@pytest.mark.parametrize("component", ["traefik", "cert-manager"])
+def test_prod_copies_spread_over_nodes_under_a_disruption_budget(kube: Kube, ns: str, trees: dict[str, Path],
+                                                                 component: str) -> None:
+    assert component in HIGHLY_AVAILABLE
+    facet = CATALOG.components[component].availability
+    assert facet is not None
+    app = next(o for o in env_objects(trees["full"], "prod")
+               if o["kind"] == "Application" and o["metadata"]["name"] in (component, f"prod-{component}"))
+    values = app["spec"]["source"]["helm"]["valuesObject"]
+    copies, affinity = lookup(values, facet.replicas[0]), lookup(values, facet.affinity[0])
+    min_available = _min_available(facet.disruption_budget)
+    assert copies == 3 and min_available == 1
+
+    labels = {"app.kubernetes.io/name": component}
+    kube.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": component, "namespace": ns},
+                "spec": {"replicas": copies, "selector": {"matchLabels": labels},
+                         "template": {"metadata": {"labels": labels},
+                                      "spec": {**pod_spec(), "affinity": affinity}}}})
+    kube.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": component, "namespace": ns},
+                "spec": {"minAvailable": min_available, "selector": {"matchLabels": labels}}})
+
+    def running() -> list[Obj]:
+        pods = [p for p in kube.list("v1", "Pod", namespace=ns) if (p.get("status") or {}).get("phase") == "Running"]
+        return pods if len(pods) == copies else []
+
+    pods = eventually(running, f"{copies} Running {component} pods", timeout=90)
+    assert len({p["spec"]["nodeName"] for p in pods}) == copies, "the copies share a node"
+    for pod in pods:
+        # the API server kept matchLabelKeys and merged the ReplicaSet's hash into the selector: the spread
+        # is towards this ReplicaSet's pods only, not dropped as an unknown field
+        term = pod["spec"]["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+        selector = term["podAffinityTerm"]["labelSelector"]
+        assert {"key": "pod-template-hash", "operator": "In",
+                "values": [pod["metadata"]["labels"]["pod-template-hash"]]} in selector["matchExpressions"]
+
+    def budget() -> Obj | None:
+        pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, component))
+        status = (pdb or {}).get("status") or {}
+        return status if status.get("currentHealthy") == copies else None
+
+    status = eventually(budget, f"the {component} PodDisruptionBudget counting {copies} healthy pods", timeout=90)
+    assert status["desiredHealthy"] == min_available
+    assert status["disruptionsAllowed"] == copies - min_available
