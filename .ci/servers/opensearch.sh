@@ -11,6 +11,7 @@ check() { curl -fsS http://127.0.0.1:59200/_cluster/health | grep -qE '"status":
 if check >/dev/null 2>&1; then echo "opensearch: already up"; exit 0; fi
 version=$(sed -n 's:.*<opensearch.version>\(.*\)</opensearch.version>.*:\1:p' "$HERE/pom.xml")
 maven_classpath opensearch "$version" "$HERE"
+rm -rf "$DIR/home/data"  # a fresh cluster state each start (no block or index left from an earlier run)
 mkdir -p "$DIR/home/config"
 start opensearch java -Xms512m -Xmx512m -XX:+UseSerialGC -cp "$LIB/*" "$HERE/OpenSearchNode.java" "$DIR/home" 59200 59300
 wait_until 300 opensearch check

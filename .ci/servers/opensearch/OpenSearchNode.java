@@ -23,6 +23,8 @@ public final class OpenSearchNode {
             .put("http.port", args[1])
             .put("transport.port", args[2])
             .put("discovery.type", "single-node")
+            // a test server on a shared disk: do not block index creation when the disk passes a watermark
+            .put("cluster.routing.allocation.disk.threshold_enabled", false)
             .build();
         var environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), home.resolve("config"), () -> "homelab-ci");
         // Node's constructor that takes plugin classes is protected: an anonymous subclass reaches it.
