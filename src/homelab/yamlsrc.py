@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,38 +133,38 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
                    hint="check indentation and quoting on that line")
 
 
-def parse(text: str, file: str) -> Located:
-    """Parse one YAML document; syntax errors and hostile shapes become an InputError with the line."""
+@contextmanager
+def _reading(text: str, file: str) -> Iterator[Any]:
+    """A loader for `text`; its syntax errors become an InputError at their line, and it is always disposed."""
     loader = Loader(text)
     try:
-        node = loader.get_single_node()
-        yamlguard.check(node, file)
-        aliases = _alias_lines(node, text) if node is not None and _MAY_HAVE_ALIAS.search(text) else {}
-        data = loader.construct_document(node) if node is not None else None
+        yield loader
     except yaml.MarkedYAMLError as exc:
         raise InputError([_syntax_problem(exc, text, file)]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(f"not valid YAML: {exc}", file=file)]) from None
     finally:
         loader.dispose()
+
+
+def parse(text: str, file: str) -> Located:
+    """Parse one YAML document; syntax errors and hostile shapes become an InputError with the line."""
+    with _reading(text, file) as loader:
+        node = loader.get_single_node()
+        yamlguard.check(node, file)
+        aliases = _alias_lines(node, text) if node is not None and _MAY_HAVE_ALIAS.search(text) else {}
+        data = loader.construct_document(node) if node is not None else None
     return Located(data, file, node, aliases)
 
 
 def load_all(text: str, file: str) -> list[Any]:
     """Every document of a multi-document stream (manifests, CRDs), with the same checks as `parse`."""
-    loader = Loader(text)
     docs = []
-    try:
+    with _reading(text, file) as loader:
         while loader.check_node():
             node = loader.get_node()
             yamlguard.check(node, file)
             docs.append(loader.construct_document(node))
-    except yaml.MarkedYAMLError as exc:
-        raise InputError([_syntax_problem(exc, text, file)]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(f"not valid YAML: {exc}", file=file)]) from None
-    finally:
-        loader.dispose()
     return docs
 
 
