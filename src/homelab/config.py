@@ -12,9 +12,18 @@ import re
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from homelab import yamlsrc
 from homelab.errors import InputError, Problem
@@ -34,6 +43,8 @@ Domain = Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # .nan compares false to any bound
+    # keys that used to be here -> where they live now, so an old file gets told what to write instead
+    moved: ClassVar[dict[str, str]] = {}
 
 
 class Platform(Strict):
@@ -55,19 +66,24 @@ class Node(Strict):
     storage: Bytes = Field(default=100 * 2**30)
     arch: Literal["amd64", "arm64"] = "amd64"
     roles: list[Role] = Field(default_factory=lambda: [cast(Role, "worker")])
+    address: IPvAnyAddress | None = Field(
+        default=None, description="the node's address on its network; load-balancer addresses must not include it")
+
+
+Distribution = Literal["k3s", "rke2", "talos", "kubeadm", "kind", "k3d", "microk8s", "eks", "gke", "aks", "other"]
+KubeVersion = Annotated[str, Field(pattern=r"^1\.[0-9]+(\.[0-9]+)?$", description="e.g. 1.33")]
 
 
 class Kubernetes(Strict):
-    distribution: Literal["k3s", "rke2", "talos", "kubeadm", "kind", "k3d", "microk8s", "eks", "gke", "aks",
-                          "other"] = "k3s"
-    version: str = Field(default="1.33", pattern=r"^1\.[0-9]+(\.[0-9]+)?$", description="e.g. 1.33")
+    distribution: Distribution = "k3s"
+    version: KubeVersion = "1.33"
 
 
 def _address_range(item: str) -> str:
     try:
         if "-" in item:
             first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
-            if int(first) > int(last):
+            if first.version != last.version or int(first) > int(last):
                 raise ValueError
         else:
             ipaddress.ip_network(item, strict=False)
@@ -92,17 +108,52 @@ def _unique_names(nodes: list[Node]) -> list[Node]:
     return nodes
 
 
+NETWORK_DESCRIPTION = ("the LAN (layer-2 segment) the nodes and load-balancer addresses live on; environments on "
+                       "one network must not share an address or a host name")
+HEADROOM_DESCRIPTION = "fraction of every node kept free when fitting components"
+
+
 class Cluster(Strict):
+    """The cluster every environment runs on unless it names its own (`environments.<env>.cluster`)."""
+
     nodes: list[Node] = Field(min_length=1)
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
     load_balancer: LoadBalancer | None = None
-    headroom: float = Field(default=0.15, ge=0, lt=0.9,
-                            description="fraction of every node kept free when fitting components")
+    headroom: float = Field(default=0.15, ge=0, lt=0.9, description=HEADROOM_DESCRIPTION)
+    network: DnsLabel = Field(default="lan", description=NETWORK_DESCRIPTION)
 
     @field_validator("nodes")
     @classmethod
     def _nodes(cls, value: list[Node]) -> list[Node]:
         return _unique_names(value)
+
+
+class OwnKubernetes(Strict):
+    distribution: Distribution | None = None
+    version: KubeVersion | None = None
+
+
+class OwnCluster(Strict):
+    """An environment's own cluster: the shape of the top-level `cluster:`, every key falling back to it."""
+
+    nodes: list[Node] | None = Field(default=None, min_length=1)
+    kubernetes: OwnKubernetes | None = None
+    load_balancer: LoadBalancer | None = None
+    headroom: float | None = Field(default=None, ge=0, lt=0.9, description=HEADROOM_DESCRIPTION)
+    network: DnsLabel | None = Field(default=None, description=NETWORK_DESCRIPTION)
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes(cls, value: list[Node] | None) -> list[Node] | None:
+        return None if value is None else _unique_names(value)
+
+    def over(self, shared: Cluster) -> Cluster:
+        """The whole cluster: what this environment says, and the top-level `cluster:` for the rest."""
+        own = self.model_dump(exclude_none=True, exclude={"kubernetes", "nodes", "load_balancer"})
+        kubernetes = shared.kubernetes.model_copy(
+            update=self.kubernetes.model_dump(exclude_none=True) if self.kubernetes else {})
+        return shared.model_copy(update={**own, "kubernetes": kubernetes, "nodes": self.nodes or shared.nodes,
+                                         "load_balancer": self.load_balancer or shared.load_balancer})
 
 
 class EnvironmentOverrides(Strict):
@@ -116,10 +167,14 @@ class EnvironmentOverrides(Strict):
 
 
 class Environment(Strict):
+    moved: ClassVar[dict[str, str]] = {"nodes": "cluster.nodes"}
+
     kube_context: str | None = Field(default=None, description="kubeconfig context; defaults to the current one")
     subdomain: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$",
                                   description="label between the host and the domain; '' drops it (prod)")
-    nodes: list[Node] | None = Field(default=None, description="this environment's own nodes, if not shared")
+    cluster: OwnCluster | None = Field(
+        default=None, description="this environment's own cluster (nodes, kubernetes, load_balancer, headroom, "
+                                  "network); every key it leaves out is the top-level cluster's")
     revision: str | None = Field(
         default=None, pattern=r"^([0-9a-f]{40}|[0-9a-f]{64})$",
         description="the commit of the GitOps repository this environment runs (written by `homelab promote`); "
@@ -128,11 +183,6 @@ class Environment(Strict):
         default=None, ge=1, description="copies of every component whose catalog entry says how it runs highly "
         "available (`availability`); default dev 1, staging 2, prod 3")
     overrides: EnvironmentOverrides = Field(default_factory=EnvironmentOverrides)
-
-    @field_validator("nodes")
-    @classmethod
-    def _nodes(cls, value: list[Node] | None) -> list[Node] | None:
-        return None if value is None else _unique_names(value)
 
 
 class GitOps(Strict):
@@ -220,8 +270,20 @@ class Config(Strict):
         """Copies of each highly available component in `env`: dev small, staging like prod at lower scale."""
         return self.env(env).replicas or DEFAULT_REPLICAS.get(env, 1)
 
+    def cluster_for(self, env: str) -> Cluster:
+        """The cluster `env` runs on: its own `cluster:` keys over the top-level ones. Every reader of nodes,
+        distribution, version, load-balancer addresses, headroom or network goes through here."""
+        own = self.env(env).cluster
+        return self.cluster if own is None else own.over(self.cluster)
+
     def nodes_for(self, env: str) -> list[Node]:
-        return list(self.env(env).nodes or self.cluster.nodes)
+        return list(self.cluster_for(env).nodes)
+
+    def oldest_kubernetes(self) -> str:
+        """The oldest Kubernetes version any environment runs: shared objects must be valid on every cluster."""
+        versions = [self.cluster_for(env).kubernetes.version for env in self.env_names()] or \
+            [self.cluster.kubernetes.version]
+        return min(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
 
     def env_names(self) -> list[str]:
         return [name for name in ENVIRONMENTS if name in self.environments]
@@ -306,6 +368,9 @@ def problems_from(error: ValidationError, source: yamlsrc.Located, root: type[Ba
             message = "unknown key"
             hint = f"did you mean '{close[0]}'?" if close else (
                 f"allowed keys: {', '.join(names)}" if names else "remove it")
+            if owner and (moved := getattr(owner, "moved", {}).get(str(loc[-1]))):
+                message = f"moved to {yamlsrc.dotted((*loc[:-1], *moved.split('.')))}"
+                hint = f"write it as `{moved}:` under {yamlsrc.dotted(loc[:-1])}, with the same content"
         elif item["type"] == "missing":
             message = "required key is missing"
             hint = "add it; `homelab init` writes a commented example"
@@ -328,9 +393,14 @@ def parse_config(source: yamlsrc.Located) -> Config:
         raise InputError([Problem(f"expected a mapping of keys, got {type(source.data).__name__}",
                                   file=source.file, line=1, hint="run `homelab init` for an example")])
     try:
-        return Config.model_validate(source.data)
+        config = Config.model_validate(source.data)
     except ValidationError as exc:
         raise InputError(problems_from(exc, source, Config)) from None
+    from homelab import environments
+
+    if problems := environments.check(config, source):
+        raise InputError(problems)
+    return config
 
 
 def builtin_text() -> str:

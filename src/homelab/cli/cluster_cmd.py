@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         kube = _connect(loaded, name, kubeconfig, timeout)
         out = console(stderr=True)
         try:
-            for finding in run_preflight(kube, plan, loaded.config.cluster.kubernetes.version):
+            for finding in run_preflight(kube, plan, loaded.config.cluster_for(name).kubernetes.version):
                 out.print(f"{'[yellow]![/]' if finding.warning else '[green]ok[/]'} {finding.check}: {finding.message}")
             # after preflight: nothing is downloaded for a cluster that cannot take the plan
             install = ([], []) if handover else controller_install(objects, tree, loaded.config.gitops.path,

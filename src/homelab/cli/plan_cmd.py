@@ -10,6 +10,7 @@ from homelab.cli.common import ConfigOption, EnvOption, JsonOption, check_env, c
 
 if TYPE_CHECKING:
     from homelab.catalog import Catalog
+    from homelab.config import Config
     from homelab.plan import Plan
 
 
@@ -37,10 +38,10 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
                               p.version or "-", format_cpu(c), format_bytes(m), "; ".join(p.reasons))
     out.print(table)
     fit = Table(title=f"Fit per node (headroom {plan.headroom:.0%} kept free)")
-    for column in ("node", "arch", "cpu", "memory", "storage", "components"):
+    for column in ("node", "address", "arch", "cpu", "memory", "storage", "components"):
         fit.add_column(column)
     for n in plan.nodes:
-        fit.add_row(n.name, n.arch, f"{format_cpu(n.cpu_used)} / {format_cpu(n.cpu_total)}",
+        fit.add_row(n.name, n.address or "-", n.arch, f"{format_cpu(n.cpu_used)} / {format_cpu(n.cpu_total)}",
                     f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
                     f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(set(n.placed))))
     out.print(fit)
@@ -52,6 +53,40 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
             better = f"; use {maturity.replacement} instead" if maturity.replacement else ""
             out.print(f"[yellow]warning:[/] {p.name} is {maturity.status}{better} "
                       f"(why: `homelab plan --explain {p.name}`)")
+
+
+def _print_sites(plans: dict[str, Plan | str]) -> None:
+    """Where every environment runs (its cluster, nodes, addresses, host names) and how full its nodes are."""
+    from rich.table import Table
+
+    out = console()
+    table = Table(title="Where each environment runs (requests as a share of the room the headroom leaves)")
+    for column in ("env", "cluster", "kubernetes", "network", "nodes", "load-balancer", "UIs at", "of the room"):
+        table.add_column(column, overflow="fold")
+    shared: list[str] = []
+    for env, plan in plans.items():
+        if isinstance(plan, str):
+            table.add_row(env, "", "", "", "", "", "", f"[red]{plan}[/]")
+            continue
+        site = plan.site
+        if site is None:
+            continue
+        cpu, memory, _ = plan.totals()
+        keep = 1 - plan.headroom
+        room_cpu = sum(n.cpu_total for n in plan.nodes) * keep
+        room_mem = sum(n.memory_total for n in plan.nodes) * keep
+        names = [n.name for n in plan.nodes]
+        nodes = ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]} ({len(names)})"
+        where = ("own" if site.own_cluster else "top-level") + ": " + (site.context or "current context")
+        table.add_row(env, where, f"{site.distribution} {site.version}", site.network, nodes,
+                      ", ".join(site.addresses) or "-", f"*.{site.hosts}",
+                      f"cpu {cpu / room_cpu:.0%}, memory {memory / room_mem:.0%}")
+        shared = shared or [env, *site.shares_context_with]
+    out.print(table)
+    if len(shared) > 1:
+        out.print(f"[yellow]note:[/] {', '.join(shared)} set no kube_context, so each deploys to whichever cluster "
+                  "the current context names; two of them on one cluster would overwrite each other's namespaces "
+                  "(set environments.<env>.kube_context, one cluster each)")
 
 
 def _explain(plan: Plan, name: str) -> None:
@@ -74,6 +109,20 @@ def _explain(plan: Plan, name: str) -> None:
         out.print(f"  {'used' if edge.optional else 'required'} by {edge.consumer} via `{edge.capability}`")
     for warning in p.warnings:
         out.print(f"  [yellow]warning:[/] {warning}")
+
+
+def _all_plans(config: Config, catalog: Catalog, done: Plan) -> dict[str, Plan | str]:
+    """Every environment's plan (the one asked for is `done`); one that cannot be planned says so."""
+    from homelab.errors import PlanError
+    from homelab.plan import make_plan
+
+    plans: dict[str, Plan | str] = {}
+    for env in config.env_names():
+        try:
+            plans[env] = done if env == done.env else make_plan(config, catalog, env)
+        except PlanError:
+            plans[env] = f"cannot be planned: see `homelab plan --env {env}`"
+    return plans
 
 
 def register(app: typer.Typer) -> None:
@@ -100,3 +149,4 @@ def register(app: typer.Typer) -> None:
             _explain(result, explain)
         else:
             _print_plan(result, catalog)
+            _print_sites(_all_plans(loaded.config, catalog, result))

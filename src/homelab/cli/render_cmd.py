@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
             from homelab.cli.validate_cmd import print_report, run_validation
             from homelab.errors import ExitCode
 
-            report = run_validation(output, loaded.config.cluster.kubernetes.version, crds,
+            report = run_validation(output, loaded.config.oldest_kubernetes(), crds,
                                     loaded.config.gitops.repo_url, config=loaded.config)
             print_report(report, output)
             if report.findings:

@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
                 live = cluster_crds(kube)
             finally:
                 kube.close()
-        report = run_validation(tree, loaded.config.cluster.kubernetes.version, crds, loaded.config.gitops.repo_url,
+        report = run_validation(tree, loaded.config.oldest_kubernetes(), crds, loaded.config.gitops.repo_url,
                                 live, loaded.config)
         if json_out:
             typer.echo(json.dumps(report.to_json(), indent=2))

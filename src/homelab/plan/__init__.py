@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from homelab import environments
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
 from homelab.plan import fit, graph, resolve
-from homelab.plan.model import Edge, NodeFit, Plan, Planned
+from homelab.plan.model import Edge, NodeFit, Plan, Planned, Site
 
-__all__ = ["Edge", "NodeFit", "Plan", "Planned", "make_plan"]
+__all__ = ["Edge", "NodeFit", "Plan", "Planned", "Site", "make_plan", "site_of"]
+
+
+def site_of(config: Config, env: str) -> Site:
+    """Where `env` runs, as the plan reports it."""
+    own = config.env(env)
+    cluster = config.cluster_for(env)
+    mine = own.cluster is not None and own.cluster.nodes is not None
+    others = environments.sharing_current_context(config) if own.kube_context is None else []
+    return Site(context=own.kube_context, distribution=cluster.kubernetes.distribution,
+                version=cluster.kubernetes.version, network=cluster.network,
+                addresses=list(cluster.load_balancer.addresses) if cluster.load_balancer else [],
+                hosts=environments.where(config, env).hosts, own_cluster=own.cluster is not None,
+                nodes_field=f"environments.{env}.cluster.nodes" if mine else "cluster.nodes",
+                shares_context_with=[e for e in others if e != env])
 
 
 def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml") -> Plan:
@@ -30,8 +45,10 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
             warnings=selection.warnings.get(name, []),
         ))
     planned.sort(key=lambda p: (p.wave, layer_order.get(p.component.layer, 99), p.name))
-    nodes = fit.place(planned, config.nodes_for(env), config.cluster.headroom, file)
+    site = site_of(config, env)
+    cluster = config.cluster_for(env)
+    nodes = fit.place(planned, cluster.nodes, cluster.headroom, file, site.nodes_field)
     warnings = [*selection.notes, *(w for p in planned for w in p.warnings)]
     return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
-                edges=selection.edges, nodes=nodes, headroom=config.cluster.headroom, warnings=warnings,
-                skipped=selection.skipped)
+                edges=selection.edges, nodes=nodes, headroom=cluster.headroom, warnings=warnings,
+                skipped=selection.skipped, site=site)

@@ -16,26 +16,30 @@ from homelab.quantity import format_bytes, format_cpu
 
 
 def _nodes(nodes: list[Node]) -> list[NodeFit]:
-    return [NodeFit(n.name, n.arch, n.cpu, n.memory, n.storage) for n in nodes]
+    return [NodeFit(n.name, n.arch, n.cpu, n.memory, n.storage, str(n.address) if n.address else None)
+            for n in nodes]
 
 
-def _check_arch(planned: list[Planned], fits: list[NodeFit], file: str) -> None:
+def _check_arch(planned: list[Planned], fits: list[NodeFit], file: str, field: str) -> None:
     archs = {n.arch for n in fits}
     problems = []
     for p in planned:
         if not archs & set(p.component.arch):
             problems.append(Problem(
                 f"{p.name} publishes images for {', '.join(p.component.arch)} only, but every node is "
-                f"{', '.join(sorted(archs))}", file=file, field="cluster.nodes",
+                f"{', '.join(sorted(archs))}", file=file, field=field,
                 hint=f"add a {p.component.arch[0]} node, or remove {p.name}"))
     if problems:
         raise PlanError(problems)
 
 
-def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str = "homelab.yaml") -> list[NodeFit]:
-    """Place all replicas; raise PlanError naming what does not fit and the room that is left."""
+def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str = "homelab.yaml",
+          field: str = "cluster.nodes") -> list[NodeFit]:
+    """Place all replicas; raise PlanError naming what does not fit and the room that is left.
+
+    `field` is where the user wrote these nodes (the top-level cluster's, or an environment's own)."""
     fits = _nodes(nodes)
-    _check_arch(planned, fits, file)
+    _check_arch(planned, fits, file, field)
     keep = 1 - headroom
     room = {n.name: (int(n.cpu_total * keep), int(n.memory_total * keep), int(n.storage_total * keep))
             for n in fits}
@@ -64,7 +68,7 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
             for node in fits:
                 if node.name in eligible:
                     if not fits_on(node, *per):
-                        problems.append(_no_room(p.name, per, node, room))
+                        problems.append(_no_room(p.name, per, node, room, field=field))
                     put(node, p.name, *per)
             continue
         count = max(p.replicas, 1) if (cpu or mem or disk) else 0
@@ -75,7 +79,7 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
     for name, cpu, mem, disk, eligible in items:
         candidates = [n for n in fits if n.name in eligible and fits_on(n, cpu, mem, disk)]
         if not candidates:
-            problems.append(_no_room(name, (cpu, mem, disk), None, room, fits))
+            problems.append(_no_room(name, (cpu, mem, disk), None, room, fits, field))
             continue
         target = min(candidates, key=lambda n: copies[(n.name, name)])
         put(target, name, cpu, mem, disk)
@@ -87,7 +91,7 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
 
 
 def _no_room(name: str, need: tuple[int, int, int], node: NodeFit | None, room: dict[str, tuple[int, int, int]],
-             fits: list[NodeFit] | None = None) -> Problem:
+             fits: list[NodeFit] | None = None, field: str = "cluster.nodes") -> Problem:
     want = f"cpu {format_cpu(need[0])}, memory {format_bytes(need[1])}, storage {format_bytes(need[2])}"
     if node is None and fits:
         free = max(fits, key=lambda n: (room[n.name][1] - n.memory_used, room[n.name][0] - n.cpu_used))
@@ -98,5 +102,5 @@ def _no_room(name: str, need: tuple[int, int, int], node: NodeFit | None, room: 
         left = (f"; most room left is on {node.name}: cpu {format_cpu(max(cap[0] - node.cpu_used, 0))}, "
                 f"memory {format_bytes(max(cap[1] - node.memory_used, 0))}, "
                 f"storage {format_bytes(max(cap[2] - node.storage_used, 0))}")
-    return Problem(f"{name} does not fit: a replica needs {want}{left}", field="cluster.nodes",
+    return Problem(f"{name} does not fit: a replica needs {want}{left}", field=field,
                    hint="add nodes or memory, lower replicas, or remove components")

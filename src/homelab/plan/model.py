@@ -49,10 +49,31 @@ class NodeFit:
     cpu_total: int
     memory_total: int
     storage_total: int
+    address: str | None = None
     cpu_used: int = 0
     memory_used: int = 0
     storage_used: int = 0
     placed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Site:
+    """Where one environment runs: its cluster (context, distribution, network, addresses, host names)."""
+
+    context: str | None  # None: the current kube context
+    distribution: str
+    version: str
+    network: str
+    addresses: list[str]  # load-balancer addresses
+    hosts: str  # the domain its UIs' host names end in
+    own_cluster: bool  # it has an `environments.<env>.cluster` of its own
+    nodes_field: str  # where its nodes are written in homelab.yaml
+    shares_context_with: list[str] = field(default_factory=list)  # other environments also on the current context
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kube_context": self.context, "distribution": self.distribution, "version": self.version,
+                "network": self.network, "load_balancer": self.addresses, "hosts": f"*.{self.hosts}",
+                "own_cluster": self.own_cluster, "shares_context_with": self.shares_context_with}
 
 
 @dataclass
@@ -65,6 +86,7 @@ class Plan:
     headroom: float
     warnings: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # profile members not installed, and why
+    site: Site | None = None  # where it runs (None for plans built by hand in tests)
 
     def waves(self) -> list[list[str]]:
         out: list[list[str]] = []
@@ -94,6 +116,7 @@ class Plan:
         return {
             "env": self.env,
             "profile": self.profile,
+            "cluster": self.site.to_json() if self.site else None,
             "warnings": self.warnings,
             "skipped": self.skipped,
             "totals": {"cpu": format_cpu(cpu), "memory": format_bytes(memory), "storage": format_bytes(storage)},
@@ -122,7 +145,7 @@ class Plan:
             ],
             "nodes": [
                 {
-                    "name": n.name, "arch": n.arch,
+                    "name": n.name, "arch": n.arch, "address": n.address,
                     "cpu": {"used": format_cpu(n.cpu_used), "total": format_cpu(n.cpu_total)},
                     "memory": {"used": format_bytes(n.memory_used), "total": format_bytes(n.memory_total)},
                     "storage": {"used": format_bytes(n.storage_used), "total": format_bytes(n.storage_total)},

@@ -85,7 +85,7 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
                 providing.setdefault(cap, []).append(name)
         sel.reasons[name].append(reason)
 
-    distribution = config.cluster.kubernetes.distribution
+    distribution = config.cluster_for(env).kubernetes.distribution
     for name in profile.components:
         if name in replaced and name not in removed:
             # the user's choice takes the profile member's place (a CNI is still needed once flannel goes)
@@ -142,14 +142,13 @@ def select(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml
     _check_exclusive(providing, catalog, file)
     _check_conflicts(sel, catalog, file)
     _check_maturity(sel, catalog, config, file)
-    _check_bootstrap(providing, catalog, config, sel, file)
+    _check_bootstrap(providing, catalog, distribution, sel, file)
     return sel
 
 
-def _check_bootstrap(providing: dict[str, list[str]], catalog: Catalog, config: Config, sel: Selection,
+def _check_bootstrap(providing: dict[str, list[str]], catalog: Catalog, distribution: str, sel: Selection,
                      file: str) -> None:
     """What must run before GitOps (a CNI, DNS) comes from the plan or from the distribution, never from nowhere."""
-    distribution = config.cluster.kubernetes.distribution
     facts = catalog.distributions.get(distribution)
     bundled = {cap for item in (facts.bundles if facts else []) for cap in item.provides}
     for cap, info in catalog.capabilities.items():

@@ -50,7 +50,7 @@ def steps(ctx: Context, tree: Path | None) -> dict[str, Any]:
         out.append({"name": comp.name, "why": why, "helm": {
             "repo": comp.source.repo, "chart": comp.source.chart, "version": planned.version or comp.source.version,
             "release": comp.name, "namespace": comp.namespace, "values": f"{comp.name}.values.yaml"}})
-    distribution = ctx.config.cluster.kubernetes.distribution
+    distribution = ctx.cluster.kubernetes.distribution
     flags = [{"flag": item.disable, "because": f"the plan installs {mine} in place of the bundled {item.name}"}
              for item, mine in replaced_bundles(ctx.catalog, distribution, ctx.plan)]
     exclusions = [x for p in ctx.components if p.component.gitops for x in p.component.gitops.resource_exclusions]

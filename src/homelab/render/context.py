@@ -11,7 +11,7 @@ from typing import Any
 
 from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Endpoint
-from homelab.config import Config
+from homelab.config import Cluster, Config
 from homelab.plan import Plan, Planned
 
 MANAGED_BY = "homelab"
@@ -78,6 +78,11 @@ class Context:
     @property
     def platform(self) -> str:
         return self.config.platform.name
+
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster this environment runs on (its own `cluster:` keys over the top-level ones)."""
+        return self.config.cluster_for(self.env)
 
     @property
     def components(self) -> list[Planned]:

@@ -51,7 +51,7 @@ class Allow:
 
 
 def api_port(ctx: Context) -> int:
-    facts = ctx.catalog.distributions.get(ctx.config.cluster.kubernetes.distribution)
+    facts = ctx.catalog.distributions.get(ctx.cluster.kubernetes.distribution)
     return facts.api_server_port if facts else DEFAULT_API_PORT
 
 

@@ -132,7 +132,7 @@ def api_reachable(view: EnvView) -> Iterator[Finding]:
 
 
 def api_port_of(view: EnvView) -> int:
-    facts = view.catalog.distributions.get(view.config.cluster.kubernetes.distribution)
+    facts = view.catalog.distributions.get(view.config.cluster_for(view.env).kubernetes.distribution)
     return facts.api_server_port if facts else 6443
 
 

@@ -1,0 +1,175 @@
+"""Where each environment runs, and what environments on one network must not share.
+
+An environment runs on the top-level `cluster:` or on its own (`environments.<env>.cluster`, every key
+falling back to the top-level one), reached through its `kube_context`. Environments on one network
+(`cluster.network`, default: all on one) are one LAN: two clusters there must not hand out the same
+load-balancer address or use a node's address, and two environments must not serve the same host
+names. Two environments deploying to one kube context would overwrite each other's namespaces
+(environments as prefixed namespaces of one cluster are not built), so naming one context twice is
+an error; leaving every context unset (the current one) is allowed, with a note in `plan`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from dataclasses import dataclass
+
+from homelab import yamlsrc
+from homelab.config import Cluster, Config
+from homelab.errors import Problem
+
+CURRENT = "the current kube context"
+
+
+@dataclass(frozen=True)
+class Where:
+    """One environment's cluster, resolved: what `plan` prints and render reads."""
+
+    env: str
+    cluster: Cluster
+    context: str | None
+    own: bool  # True when the environment has a `cluster:` of its own
+    hosts: str  # the domain its host names end in, e.g. dev.home.example.net
+
+    @property
+    def network(self) -> str:
+        return self.cluster.network
+
+    def describe_context(self) -> str:
+        return f"kube context {self.context}" if self.context else CURRENT
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An address range one environment uses on its network: a load-balancer entry or a node's address."""
+
+    env: str
+    what: str
+    first: int
+    last: int
+    version: int
+    loc: yamlsrc.PathKey
+    node: str | None = None
+
+    def overlaps(self, other: Claim) -> bool:
+        return self.version == other.version and self.first <= other.last and other.first <= self.last
+
+
+def where(config: Config, env: str) -> Where:
+    own = config.env(env)
+    sub = env if own.subdomain is None else own.subdomain
+    hosts = ".".join(p for p in (sub, config.platform.domain) if p)
+    return Where(env, config.cluster_for(env), own.kube_context, own.cluster is not None, hosts)
+
+
+def address_range(item: str) -> tuple[int, int, int]:
+    """(first, last, IP version) of a CIDR or a `first-last` range (the config checked its form)."""
+    if "-" in item:
+        first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
+        return int(first), int(last), first.version
+    net = ipaddress.ip_network(item, strict=False)
+    return int(net.network_address), int(net.broadcast_address), net.version
+
+
+def claims(config: Config, env: str) -> list[Claim]:
+    """Every address `env` uses, located where the user wrote it (its own `cluster:` or the top-level one)."""
+    own = config.env(env).cluster
+    cluster = config.cluster_for(env)
+    out: list[Claim] = []
+    if cluster.load_balancer:
+        mine = own is not None and own.load_balancer is not None
+        base = ("environments", env, "cluster") if mine else ("cluster",)
+        for i, item in enumerate(cluster.load_balancer.addresses):
+            out.append(Claim(env, f"load-balancer addresses {item}", *address_range(item),
+                             loc=(*base, "load_balancer", "addresses", i)))
+    mine = own is not None and own.nodes is not None
+    base = ("environments", env, "cluster") if mine else ("cluster",)
+    for i, node in enumerate(cluster.nodes):
+        if node.address is not None:
+            value = int(node.address)
+            out.append(Claim(env, f"node {node.name} ({node.address})", value, value, node.address.version,
+                             loc=(*base, "nodes", i, "address"), node=node.name))
+    return out
+
+
+def _clash(a: Claim, b: Claim, same_cluster: bool) -> bool:
+    """Overlapping claims that are not one thing seen twice: one cluster's own pool, or one node."""
+    if not a.overlaps(b):
+        return False
+    if a.node is None and b.node is None:
+        return not same_cluster  # one cluster runs one load-balancer: its pool is no second claim
+    if a.node is not None and b.node is not None:
+        return not (same_cluster and a.node == b.node)  # one node, listed for each environment on it
+    return True  # a pool that hands out a node's address
+
+
+def _address_problems(config: Config, places: dict[str, Where], file: str, source: yamlsrc.Located | None
+                      ) -> list[Problem]:
+    problems: dict[tuple[yamlsrc.PathKey, yamlsrc.PathKey], Problem] = {}
+    taken = {env: claims(config, env) for env in places}
+    for x, y in itertools.combinations_with_replacement(places, 2):
+        if places[x].network != places[y].network:
+            continue
+        same = places[x].context == places[y].context
+        pairs = (itertools.combinations(taken[x], 2) if x == y else itertools.product(taken[x], taken[y]))
+        for a, b in pairs:
+            if not _clash(a, b, same) or (a.loc, b.loc) in problems:
+                continue
+            if a.loc == b.loc:
+                message = (f"{x} and {y} are separate clusters ({places[x].describe_context()}, "
+                           f"{places[y].describe_context()}) on network '{places[x].network}', and both use "
+                           f"{b.what}")
+                hint = (f"give {y} its own: environments.{y}.cluster."
+                        + ("nodes" if b.node else "load_balancer.addresses"))
+            else:
+                owner = "" if x == y else f" of {x}"
+                message = f"{b.what} of {y} overlap {a.what}{owner} on network '{places[x].network}'"
+                hint = ("use an address outside every load-balancer range" if b.node or a.node else
+                        "use ranges that do not overlap, or put the environments on different networks "
+                        f"(environments.{y}.cluster.network)")
+            line = source.line_of(b.loc) if source else None
+            problems[(a.loc, b.loc)] = Problem(message, file=file, line=line, field=yamlsrc.dotted(b.loc), hint=hint)
+    return list(problems.values())
+
+
+def _context_problems(places: dict[str, Where], file: str, source: yamlsrc.Located | None) -> list[Problem]:
+    problems = []
+    for x, y in itertools.combinations(places, 2):
+        context = places[x].context
+        if context is not None and context == places[y].context:
+            loc = ("environments", y, "kube_context")
+            problems.append(Problem(
+                f"{x} and {y} both deploy to kube context '{context}': every environment deploys the same "
+                "namespaces, so one would overwrite the other", file=file,
+                line=source.line_of(loc) if source else None, field=yamlsrc.dotted(loc),
+                hint=f"use a context of its own for {y}, on a cluster of its own (environments as namespaces of "
+                     "one shared cluster are not built yet)"))
+    return problems
+
+
+def _host_problems(places: dict[str, Where], file: str, source: yamlsrc.Located | None) -> list[Problem]:
+    problems = []
+    for x, y in itertools.combinations(places, 2):
+        if places[x].network == places[y].network and places[x].hosts == places[y].hosts:
+            loc = ("environments", y, "subdomain")
+            problems.append(Problem(
+                f"{y} would serve the same host names as {x} (<name>.{places[y].hosts}) on network "
+                f"'{places[y].network}'", file=file, line=source.line_of(loc) if source else None,
+                field=yamlsrc.dotted(loc),
+                hint=f"use another subdomain for {y}, or put it on another network (environments.{y}.cluster.network)"))
+    return problems
+
+
+def check(config: Config, source: yamlsrc.Located | None = None, file: str = "homelab.yaml") -> list[Problem]:
+    """Everything environments may not share; an empty list when they are apart."""
+    places = {env: where(config, env) for env in config.env_names()}
+    file = source.file if source else file
+    return [*_context_problems(places, file, source), *_host_problems(places, file, source),
+            *_address_problems(config, places, file, source)]
+
+
+def sharing_current_context(config: Config) -> list[str]:
+    """Environments that set no kube_context: they all deploy wherever the current context points."""
+    names = [env for env in config.env_names() if config.env(env).kube_context is None]
+    return names if len(names) > 1 else []
