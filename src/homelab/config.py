@@ -311,12 +311,20 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
+def _is_container(annotation: Any) -> bool:
+    """`list[X]` or `dict[K, X]`, possibly optional: the next part of a location is an index or a key."""
+    while (origin := typing.get_origin(annotation)) is not None and origin not in (list, dict):
+        annotation = [a for a in typing.get_args(annotation) if a is not type(None)][0]
+    return typing.get_origin(annotation) in (list, dict)
+
+
 def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the last key of `loc`, to suggest its field names."""
     current: Any = model
     for part in loc[:-1]:
+        container = _is_container(current)
         current = _unwrap(current)
-        if isinstance(part, int) or not _is_model(current):
+        if container or isinstance(part, int) or not _is_model(current):
             continue
         field = current.model_fields.get(part)
         if field is None:

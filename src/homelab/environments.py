@@ -123,11 +123,10 @@ def _address_problems(config: Config, places: dict[str, Where], file: str, sourc
                 hint = (f"give {y} its own: environments.{y}.cluster."
                         + ("nodes" if b.node else "load_balancer.addresses"))
             else:
-                owner = "" if x == y else f" of {x}"
-                message = f"{b.what} of {y} overlap {a.what}{owner} on network '{places[x].network}'"
+                message = f"{y}'s {b.what} and {x}'s {a.what} overlap on network '{places[x].network}'"
                 hint = ("use an address outside every load-balancer range" if b.node or a.node else
-                        "use ranges that do not overlap, or put the environments on different networks "
-                        f"(environments.{y}.cluster.network)")
+                        f"use ranges that do not overlap, or put {y} on another network with "
+                        f"environments.{y}.cluster.network")
             line = source.line_of(b.loc) if source else None
             problems[(a.loc, b.loc)] = Problem(message, file=file, line=line, field=yamlsrc.dotted(b.loc), hint=hint)
     return list(problems.values())
@@ -143,8 +142,8 @@ def _context_problems(places: dict[str, Where], file: str, source: yamlsrc.Locat
                 f"{x} and {y} both deploy to kube context '{context}': every environment deploys the same "
                 "namespaces, so one would overwrite the other", file=file,
                 line=source.line_of(loc) if source else None, field=yamlsrc.dotted(loc),
-                hint=f"use a context of its own for {y}, on a cluster of its own (environments as namespaces of "
-                     "one shared cluster are not built yet)"))
+                hint=f"give {y} a context of its own, on a cluster of its own; environments as namespaces of one "
+                     "shared cluster are not built yet"))
     return problems
 
 
@@ -157,7 +156,8 @@ def _host_problems(places: dict[str, Where], file: str, source: yamlsrc.Located 
                 f"{y} would serve the same host names as {x} (<name>.{places[y].hosts}) on network "
                 f"'{places[y].network}'", file=file, line=source.line_of(loc) if source else None,
                 field=yamlsrc.dotted(loc),
-                hint=f"use another subdomain for {y}, or put it on another network (environments.{y}.cluster.network)"))
+                hint=f"use another subdomain for {y}, or put it on another network with "
+                     f"environments.{y}.cluster.network"))
     return problems
 
 
