@@ -314,7 +314,7 @@ def _is_model(annotation: Any) -> bool:
 def _is_container(annotation: Any) -> bool:
     """`list[X]` or `dict[K, X]`, possibly optional: the next part of a location is an index or a key."""
     while (origin := typing.get_origin(annotation)) is not None and origin not in (list, dict):
-        annotation = [a for a in typing.get_args(annotation) if a is not type(None)][0]
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
     return typing.get_origin(annotation) in (list, dict)
 
 

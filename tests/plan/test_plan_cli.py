@@ -41,6 +41,21 @@ def test_plan_table_and_explain(tmp_path: Path) -> None:
     assert "required by postgresql via `postgres-operator`" in explain.stdout
 
 
+def test_plan_says_where_each_environment_of_the_example_runs(tmp_path: Path) -> None:
+    table = homelab("plan", "--env", "staging", cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    where = table.stdout[table.stdout.index("Where each environment runs"):]
+    for context in ("own: homelab-dev", "own: homelab-staging", "top-level: homelab-prod", "192.168.10.224/28",
+                    "192.168.10.240/28", "stage1 … stage4 (4)", "node1 … node6 (6)"):
+        assert context in where, context
+    sites = {env: json.loads(homelab("plan", "--json", "--env", env, cwd=tmp_path).stdout) for env in
+             ("dev", "staging", "prod")}
+    assert {env: plan["cluster"]["load_balancer"] for env, plan in sites.items()} == {
+        "dev": ["192.168.10.208-192.168.10.223"], "staging": ["192.168.10.224/28"], "prod": ["192.168.10.240/28"]}
+    nodes = {env: {n["name"][:3] for n in plan["nodes"]} for env, plan in sites.items()}
+    assert nodes == {"dev": {"dev"}, "staging": {"sta"}, "prod": {"nod"}}, "each fitted onto its own nodes"
+
+
 def test_catalog_commands(tmp_path: Path) -> None:
     listed = json.loads(homelab("catalog", "list", "--json", cwd=tmp_path).stdout)
     assert len(listed) == len(load_catalog().components)

@@ -53,6 +53,20 @@ def test_full_profile_is_wired(full: Rendered) -> None:
                 assert ("Application", "argocd", comp.name) in kinds
 
 
+def test_the_examples_three_environments_render_three_disjoint_pools(full: Rendered) -> None:
+    from homelab.environments import address_range
+
+    pools = {env: [a for o in objs if o.kind == "IPAddressPool" for a in o.body["spec"]["addresses"]]
+             for env, objs in full.objects.items()}
+    assert sorted(pools) == ["dev", "prod", "staging"] and all(pools.values()), pools
+    spans = [(env, address_range(a)) for env, addresses in pools.items() for a in addresses]
+    for i, (env, (first, last, _)) in enumerate(spans):
+        for other, (start, end, _) in spans[i + 1:]:
+            assert last < start or end < first, f"{env} and {other} share addresses: {pools}"
+    for env in pools:  # and each says so in its README
+        assert f"- Load-balancer addresses: {', '.join(pools[env])}" in full.files[f"{env}/README.md"].decode()
+
+
 def test_full_profile_glue_validates_against_upstream_crds(full: Rendered) -> None:
     problems = []
     for env, objs in full.objects.items():

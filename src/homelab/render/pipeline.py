@@ -112,6 +112,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         before_gitops[env] = bootstrap.steps(ctx, tree)
         files.update(bootstrap.files(ctx, tree))
         files.update((rel, dump(data)) for rel, data in gate.files(ctx).items())
+        files[f"{env}/README.md"] = readme.environment(ctx).encode("utf-8")
         per_env[env], plans[env] = objects, ctx.plan
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:

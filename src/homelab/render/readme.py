@@ -1,10 +1,16 @@
-"""The tree's README: what is where, generated with the tree so it cannot go stale."""
+"""The tree's READMEs: what is where, and per environment what runs there, where and how it is promoted.
+
+Generated with the tree from the config and the plan, so they cannot go stale.
+"""
 
 from __future__ import annotations
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
-from homelab.plan import Plan
+from homelab.plan import Plan, Planned
+from homelab.quantity import format_bytes, format_cpu
+from homelab.render import gate
+from homelab.render.context import Context
 from homelab.render.diagrams import NAMES, TITLES
 
 
@@ -23,17 +29,20 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "",
         "| path | what |",
         "|---|---|",
-        "| `<env>/platform/root.yaml` | the root Application (app-of-apps) of each environment, syncing its "
-        "own folder (itself included); `homelab bootstrap` applies it once |",
-        "| `base/<layer>/<component>.yaml` | everything of one component the environments share: its Argo CD "
-        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources, and "
-        "its Namespace (Pod Security labels) with its NetworkPolicies when it has a namespace of its own |",
-        "| `base/platform/namespaces/<ns>.yaml` | a Namespace several components share, with its NetworkPolicies |",
-        "| `base/platform/` | cluster-wide wiring: AppProjects, issuers, secret store, policies, address pool, "
-        "backups, SSO realm |",
-        "| `<env>/kustomization.yaml` | the overlay Argo CD builds: `../base`, this environment's own files, and "
-        "inline JSON patches for exactly where it differs (versions, hosts, replicas, values) |",
+        "| `<layer>/<component>/base/` | everything of one component every environment runs alike: its Argo CD "
+        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources, and its "
+        "Namespace (Pod Security labels) with its NetworkPolicies when it has a namespace of its own |",
+        "| `<layer>/<component>/<env>/` | only where an environment differs: small patches (replicas, hosts, "
+        "versions, values) and objects only it has |",
+        "| `platform/<concern>/` | cluster-wide wiring the same way: AppProjects, shared namespaces, issuers, secret "
+        "store, policies, address pool, backups, SSO realm |",
+        "| `<env>/README.md` | what runs in the environment, where (cluster, nodes, addresses, host names) and how it "
+        "is promoted |",
+        "| `<env>/kustomization.yaml` | the environment's content Argo CD builds: one line per component |",
+        "| `<env>/gate/` | the promotion gate: `root.yaml` (follows the branch; `homelab bootstrap` applies it) and "
+        "`release.yaml` (the environment's content at its revision) |",
         "| `manifests/` | packaged kustomizations of `local` components, synced from this repository |",
+        "| `bootstrap/<env>/` | what runs before Argo CD can: the ordered Helm installs and their values |",
         "| `docs/` | the design's diagrams regenerated from the plan; `vault.md`: every Vault path and property "
         "the ExternalSecrets read (fill them before the first sync); `sso.md`: every OIDC client |",
         "| `overrides/` | yours, never written by homelab: `overrides/all/<component>.yaml` and "
@@ -41,11 +50,13 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "",
         "## Environments",
         "",
-        "| environment | components | waves | root application |",
-        "|---|---|---|---|",
+        "| environment | components | waves | cluster | read more |",
+        "|---|---|---|---|---|",
     ]
     for env, plan in plans.items():
-        lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | `{env}/platform/root.yaml` |")
+        context = plan.site.context if plan.site and plan.site.context else "current context"
+        lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | {context} | "
+                     f"[`{env}/README.md`]({env}/README.md) |")
     lines += ["", "## Components", "", "| layer | component | namespace | wave | version |", "|---|---|---|---|---|"]
     last = plans[envs[-1]]
     for layer, info in catalog.layers.items():
@@ -64,3 +75,65 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
     lines.extend(f"- [{TITLES[name]}](docs/{name}.md)" for name in NAMES)
     lines += ["", f"{len(files) + 2} files in this tree.", ""]
     return "\n".join(lines)
+
+
+def _copies(planned: Planned) -> str:
+    return "every node" if planned.component.footprint.per_node else str(planned.replicas)
+
+
+def _installed_by(ctx: Context, planned: Planned) -> str:
+    if planned.component.source.kind == "none":
+        return "nothing (outside the cluster)"
+    return "`homelab bootstrap`" if ctx.is_bootstrap(planned.name) else "Argo CD"
+
+
+def _promotion(ctx: Context) -> list[str]:
+    branch = ctx.config.gitops.branch
+    at = gate.revision(ctx)
+    if gate.follows_branch(ctx):
+        how = f"{ctx.env} follows the branch `{branch}`: every commit there reaches it."
+    elif at:
+        how = f"{ctx.env} runs commit `{at}` (`environments.{ctx.env}.revision`); `homelab promote` moves it."
+    else:
+        how = (f"{ctx.env} runs nothing yet: it has no `environments.{ctx.env}.revision`; "
+               "`homelab promote` sets one.")
+    return [how, "", f"`gate/root.yaml` follows `{branch}` and syncs the gate; "
+            + ("`gate/release.yaml` syncs this folder at that revision." if at else
+               "`gate/release.yaml` appears with the first revision.")]
+
+
+def environment(ctx: Context) -> str:
+    """`<env>/README.md`: what runs in one environment (by layer, with versions and copies), where, how promoted."""
+    plan, site = ctx.plan, ctx.plan.site
+    cluster = ctx.cluster
+    own = site.own_cluster if site else False
+    context = f"kube context `{ctx.config.env(ctx.env).kube_context}`" \
+        if ctx.config.env(ctx.env).kube_context else "the current kube context"
+    pool = ", ".join(cluster.load_balancer.addresses) if cluster.load_balancer else "none"
+    cpu, memory, _ = plan.totals()
+    lines = [f"# {ctx.env}", "",
+             "Generated by `homelab render` from homelab.yaml; change that and render again.", "",
+             "## Where it runs", "",
+             f"- Cluster: {'its own (`environments.' + ctx.env + '.cluster`)' if own else 'the top-level `cluster:`'}, "
+             f"{context}, {cluster.kubernetes.distribution} {cluster.kubernetes.version}, network `{cluster.network}`",
+             f"- Load-balancer addresses: {pool}",
+             f"- Host names: `<name>.{site.hosts if site else ctx.config.platform.domain}`",
+             f"- Requests: cpu {format_cpu(cpu)}, memory {format_bytes(memory)} on {len(plan.nodes)} nodes "
+             f"({plan.headroom:.0%} of each kept free):", ""]
+    lines += [f"  - {n.name}{' (' + n.address + ')' if n.address else ''}: cpu {format_cpu(n.cpu_used)} of "
+              f"{format_cpu(n.cpu_total)}, memory {format_bytes(n.memory_used)} of {format_bytes(n.memory_total)}"
+              for n in plan.nodes]
+    lines += ["", "## How it is promoted", "", *_promotion(ctx), "", "## What runs here", "",
+              f"{len(plan.components)} components in {len(plan.waves())} waves.", "",
+              "| layer | component | version | copies | namespace | installed by | UI |",
+              "|---|---|---|---|---|---|---|"]
+    hosts: dict[str, list[str]] = {}
+    for comp, endpoint in ctx.exposed():
+        hosts.setdefault(comp.name, []).append(ctx.host(comp, endpoint))
+    for layer, info in ctx.catalog.layers.items():
+        members = sorted((p for p in plan.components.values() if p.component.layer == layer), key=lambda p: p.name)
+        for i, p in enumerate(members):
+            ui = ", ".join(f"`{h}`" for h in hosts.get(p.name, [])) or "-"
+            lines.append(f"| {info.title if i == 0 else ''} | {p.name} | {p.version or '-'} | {_copies(p)} | "
+                         f"{p.component.namespace} | {_installed_by(ctx, p)} | {ui} |")
+    return "\n".join([*lines, ""])
