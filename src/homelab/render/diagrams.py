@@ -155,8 +155,11 @@ def deployment(plan: Plan, catalog: Catalog, config: Config) -> str:
         sub = config.env(env).subdomain
         suffix = ".".join(p for p in (env if sub is None else sub, config.platform.domain) if p)
         context = config.env(env).kube_context or "current context"
+        cluster = config.cluster_for(env)
+        pool = ", ".join(cluster.load_balancer.addresses) if cluster.load_balancer else "no load-balancer"
         lines += [f'    subgraph S_{env}["{env}"]',
-                  f'        E_{env}["{env}: *.{suffix}<br/>context {_label(context)}"]', "    end"]
+                  f'        E_{env}["{env}: *.{suffix}<br/>context {_label(context)}<br/>'
+                  f'{len(cluster.nodes)} nodes on {cluster.network}: {_label(pool)}"]', "    end"]
     lines.extend(f"    E_{a} -->|homelab promote| E_{b}" for a, b in itertools.pairwise(envs))
     return "\n".join(lines) + "\n"
 
