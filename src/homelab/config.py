@@ -96,7 +96,7 @@ def _address_range(item: str) -> str:
 class LoadBalancer(Strict):
     """Addresses MetalLB may hand out: CIDRs or `first-last` ranges."""
 
-    addresses: list[Annotated[str, AfterValidator(_address_range)]] = Field(min_length=1)
+    addresses: list[Annotated[str, AfterValidator(_address_range)]] = Field(min_length=1, max_length=256)
 
 
 def _unique_names(nodes: list[Node]) -> list[Node]:

@@ -11,8 +11,10 @@ an error; leaving every context unset (the current one) is allowed, with a note 
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from homelab import yamlsrc
@@ -20,6 +22,7 @@ from homelab.config import Cluster, Config
 from homelab.errors import Problem
 
 CURRENT = "the current kube context"
+MAX_PROBLEMS = 20
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,6 @@ def claims(config: Config, env: str) -> list[Claim]:
 
 def _clash(a: Claim, b: Claim, same_cluster: bool) -> bool:
     """Overlapping claims that are not one thing seen twice: one cluster's own pool, or one node."""
-    if not a.overlaps(b):
-        return False
     if a.node is None and b.node is None:
         return not same_cluster  # one cluster runs one load-balancer: its pool is no second claim
     if a.node is not None and b.node is not None:
@@ -104,31 +105,45 @@ def _clash(a: Claim, b: Claim, same_cluster: bool) -> bool:
     return True  # a pool that hands out a node's address
 
 
+def _overlapping(claims: list[Claim]) -> Iterator[tuple[Claim, Claim]]:
+    """Every overlapping pair, without comparing every node with every node: pools are few (at most 256 an
+    environment), nodes may be thousands, so nodes are found by address (bisect, or one equal key)."""
+    pools = [c for c in claims if c.node is None]
+    nodes = sorted((c for c in claims if c.node is not None), key=lambda c: (c.version, c.first))
+    keys = [(c.version, c.first) for c in nodes]
+    for i, a in enumerate(pools):
+        yield from ((a, b) for b in pools[i + 1:] if a.overlaps(b))
+        yield from ((a, b) for b in nodes[bisect.bisect_left(keys, (a.version, a.first)):
+                                           bisect.bisect_right(keys, (a.version, a.last))])
+    for _, same in itertools.groupby(nodes, key=lambda c: (c.version, c.first)):
+        yield from itertools.combinations(list(same), 2)
+
+
 def _address_problems(config: Config, places: dict[str, Where], file: str, source: yamlsrc.Located | None
                       ) -> list[Problem]:
     problems: dict[tuple[yamlsrc.PathKey, yamlsrc.PathKey], Problem] = {}
-    taken = {env: claims(config, env) for env in places}
-    for x, y in itertools.combinations_with_replacement(places, 2):
-        if places[x].network != places[y].network:
-            continue
-        same = places[x].context == places[y].context
-        pairs = (itertools.combinations(taken[x], 2) if x == y else itertools.product(taken[x], taken[y]))
-        for a, b in pairs:
-            if not _clash(a, b, same) or (a.loc, b.loc) in problems:
+    order = {env: i for i, env in enumerate(places)}
+    for network in dict.fromkeys(w.network for w in places.values()):
+        taken = [c for env, w in places.items() if w.network == network for c in claims(config, env)]
+        for one, two in _overlapping(taken):
+            a, b = sorted((one, two), key=lambda c: (order[c.env], c.node is not None))
+            x, y = a.env, b.env
+            if not _clash(a, b, places[x].context == places[y].context) or (a.loc, b.loc) in problems:
                 continue
             if a.loc == b.loc:
                 message = (f"{x} and {y} are separate clusters ({places[x].describe_context()}, "
-                           f"{places[y].describe_context()}) on network '{places[x].network}', and both use "
-                           f"{b.what}")
-                hint = (f"give {y} its own: environments.{y}.cluster."
-                        + ("nodes" if b.node else "load_balancer.addresses"))
+                           f"{places[y].describe_context()}) on network '{network}', and both use {b.what}")
+                key = "nodes" if b.node else "load_balancer.addresses"
+                hint = f"give {y} its own: environments.{y}.cluster.{key}"
             else:
-                message = f"{y}'s {b.what} and {x}'s {a.what} overlap on network '{places[x].network}'"
+                message = f"{y}'s {b.what} and {x}'s {a.what} overlap on network '{network}'"
                 hint = ("use an address outside every load-balancer range" if b.node or a.node else
                         f"use ranges that do not overlap, or put {y} on another network with "
                         f"environments.{y}.cluster.network")
             line = source.line_of(b.loc) if source else None
             problems[(a.loc, b.loc)] = Problem(message, file=file, line=line, field=yamlsrc.dotted(b.loc), hint=hint)
+            if len(problems) == MAX_PROBLEMS:
+                return [*problems.values(), Problem("... and possibly more overlapping addresses; fix these first")]
     return list(problems.values())
 
 
