@@ -90,10 +90,16 @@ def test_the_tree_readme_points_at_each_environment(apart: Rendered) -> None:
         assert f"| lab-{env} | [`{env}/README.md`]({env}/README.md) |" in top
 
 
-def test_environments_sharing_the_current_context_share_the_pool(tree: Path) -> None:
-    """The session's config sets no kube_context: one cluster (the current context), so one pool, not three."""
+def test_environments_sharing_the_current_context_share_the_pool(tree: Path, rendered: Rendered,
+                                                                  apart: Rendered) -> None:
+    """The session's config sets no kube_context: one cluster (the current context), so one pool, not three,
+    and render warns that they must not be deployed to one cluster."""
     synced = [pools(env_objects(tree, env)) for env in ("dev", "staging", "prod")]
     assert synced == [["192.168.10.240/28"]] * 3
+    assert [w for w in rendered.warnings if "set no kube_context" in w] == [
+        "dev, staging, prod set no kube_context: each deploys to the cluster the current context names, and two "
+        "on one cluster overwrite each other's namespaces"]
+    assert not [w for w in apart.warnings if "kube_context" in w]
 
 
 def test_the_examples_addresses_never_meet() -> None:

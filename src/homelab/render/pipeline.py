@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from homelab import environments
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
 from homelab.errors import CatalogError, Problem
@@ -117,6 +118,10 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:
             progress(env)
+    shared = [env for env in environments.sharing_current_context(config) if env in names]
+    if len(shared) > 1:
+        warnings.append(f"{', '.join(shared)} set no kube_context: each deploys to the cluster the current context "
+                        "names, and two on one cluster overwrite each other's namespaces")
     for rel, data in layout.factor(per_env).items():
         files[rel] = dump(data)
     files.update(local_manifests(plans))
