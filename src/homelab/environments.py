@@ -27,7 +27,8 @@ MAX_PROBLEMS = 20
 
 @dataclass(frozen=True)
 class Where:
-    """One environment's cluster, resolved: what `plan` prints and render reads."""
+    """One environment's cluster, resolved, with its context and host names: what the checks compare and
+    `plan` reports (`plan.site_of`)."""
 
     env: str
     cluster: Cluster

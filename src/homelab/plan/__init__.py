@@ -13,15 +13,15 @@ __all__ = ["Edge", "NodeFit", "Plan", "Planned", "Site", "make_plan", "site_of"]
 
 def site_of(config: Config, env: str) -> Site:
     """Where `env` runs, as the plan reports it."""
-    own = config.env(env)
-    cluster = config.cluster_for(env)
-    mine = own.cluster is not None and own.cluster.nodes is not None
-    others = environments.sharing_current_context(config) if own.kube_context is None else []
-    return Site(context=own.kube_context, distribution=cluster.kubernetes.distribution,
+    place = environments.where(config, env)
+    own = config.env(env).cluster
+    cluster = place.cluster
+    others = environments.sharing_current_context(config) if place.context is None else []
+    return Site(context=place.context, distribution=cluster.kubernetes.distribution,
                 version=cluster.kubernetes.version, network=cluster.network,
                 addresses=list(cluster.load_balancer.addresses) if cluster.load_balancer else [],
-                hosts=environments.where(config, env).hosts, own_cluster=own.cluster is not None,
-                nodes_field=f"environments.{env}.cluster.nodes" if mine else "cluster.nodes",
+                hosts=place.hosts, own_cluster=place.own,
+                nodes_field=f"environments.{env}.cluster.nodes" if own and own.nodes else "cluster.nodes",
                 shares_context_with=[e for e in others if e != env])
 
 
