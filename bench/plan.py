@@ -1,7 +1,8 @@
 """Benchmark: load + plan for the real catalog and synthetic catalogs, and CLI cold start.
 
 Run: python bench/plan.py   (prints a table; targets: 1,000 components < 0.5 s, near-linear
-growth; `homelab --help` cold start < 0.2 s, stated as a ratio to `python -c pass`).
+growth; `homelab --help` cold start < 0.2 s, stated as a ratio to `python -c pass`; the checks between
+environments on one network grow near-linearly with addressed nodes).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from timing import best_of  # bench/timing.py (scripts run with bench/ on sys.path)
 
-from homelab import config
+from homelab import config, environments
 from homelab.catalog.loader import _load, load_catalog
 from homelab.catalog.synthetic import big_cluster_config, generate
 from homelab.plan import make_plan
@@ -40,6 +41,32 @@ def bench_synthetic(size: int, root: Path) -> tuple[str, int, float, float]:
     catalog = _load(root / str(size))
     plan = best_of(lambda: make_plan(cfg, catalog, "dev"), runs=1 if size >= 10_000 else 3)
     return f"synthetic {size:,}", size, load, plan
+
+
+def addressed(nodes: int, entries: int = 256) -> config.Config:
+    """Three clusters on one network, each with `nodes` addressed nodes and `entries` load-balancer ranges."""
+    def env(k: int) -> dict[str, object]:
+        return {"kube_context": f"c{k}", "cluster": {
+            "nodes": [{"name": f"n{i}", "cpu": 1, "memory": "1Gi", "address": f"10.{k}.{i // 250}.{i % 250 + 1}"}
+                      for i in range(nodes)],
+            "load_balancer": {"addresses": [f"10.{100 + k}.{i // 64}.{(i % 64) * 4}/30" for i in range(entries)]}}}
+    return config.Config.model_validate({
+        "platform": {"name": "b", "domain": "b.example.net"}, "gitops": {"repo_url": "https://g.example.net/b.git"},
+        "cluster": {"nodes": [{"name": "n", "cpu": 1, "memory": "1Gi"}]},
+        "environments": {name: env(k) for k, name in enumerate(("dev", "staging", "prod"))}})
+
+
+def bench_addresses() -> Table:
+    table = Table(title="environments.check: three clusters on one network, 256 ranges each (best of 3)")
+    for column in ("nodes per cluster", "addresses", "seconds", "µs / address"):
+        table.add_column(column, justify="right")
+    for nodes in (100, 1_000, 5_000):
+        lab = addressed(nodes)
+        assert environments.check(lab) == []
+        took = best_of(lambda lab=lab: environments.check(lab))
+        count = 3 * (nodes + 256)
+        table.add_row(f"{nodes:,}", f"{count:,}", f"{took:.3f}", f"{took / count * 1e6:.0f}")
+    return table
 
 
 def cold_start(args: list[str], runs: int = 7) -> float:
@@ -68,6 +95,7 @@ def main() -> None:
         table.add_row(name, f"{count:,}", f"{load:.3f}", f"{plan:.3f}", f"{total:.3f}", f"{total / count * 1e6:.0f}")
     console = Console()
     console.print(table)
+    console.print(bench_addresses())
 
     python = cold_start([sys.executable, "-c", "pass"])
     helps = cold_start([sys.executable, "-m", "homelab", "--help"])

@@ -107,13 +107,16 @@ def _clash(a: Claim, b: Claim, same_cluster: bool) -> bool:
 
 
 def _overlapping(claims: list[Claim]) -> Iterator[tuple[Claim, Claim]]:
-    """Every overlapping pair, without comparing every node with every node: pools are few (at most 256 an
-    environment), nodes may be thousands, so nodes are found by address (bisect, or one equal key)."""
-    pools = [c for c in claims if c.node is None]
+    """Every overlapping pair, without comparing everything with everything: ranges sorted by their first
+    address (a sweep), nodes found by address (bisect, or one equal key)."""
+    pools = sorted((c for c in claims if c.node is None), key=lambda c: (c.version, c.first))
     nodes = sorted((c for c in claims if c.node is not None), key=lambda c: (c.version, c.first))
     keys = [(c.version, c.first) for c in nodes]
     for i, a in enumerate(pools):
-        yield from ((a, b) for b in pools[i + 1:] if a.overlaps(b))
+        for b in pools[i + 1:]:
+            if (b.version, b.first) > (a.version, a.last):
+                break  # sorted: no later range starts inside this one
+            yield a, b
         yield from ((a, b) for b in nodes[bisect.bisect_left(keys, (a.version, a.first)):
                                            bisect.bisect_right(keys, (a.version, a.last))])
     for _, same in itertools.groupby(nodes, key=lambda c: (c.version, c.first)):
