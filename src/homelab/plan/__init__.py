@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homelab.catalog.loader import Catalog
+from homelab.catalog.model import Component
 from homelab.config import Config
 from homelab.plan import fit, graph, resolve
 from homelab.plan.model import Edge, NodeFit, Plan, Planned
@@ -25,7 +26,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
             component=comp,
             wave=levels[name],
             reasons=selection.reasons[name],
-            replicas=overrides.replicas.get(name, ha_replicas if comp.availability else comp.footprint.replicas),
+            replicas=overrides.replicas.get(name, copies(comp, ha_replicas)),
             version=overrides.versions.get(name, comp.source.version),
             warnings=selection.warnings.get(name, []),
         ))
@@ -35,3 +36,11 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
                 edges=selection.edges, nodes=nodes, headroom=config.cluster.headroom, warnings=warnings,
                 skipped=selection.skipped)
+
+
+def copies(comp: Component, count: int) -> int:
+    """How many copies the environment's count means for `comp`: its footprint's own unless its entry says how
+    it runs more (`availability`, `instances`); a quorum store (`instances.odd`) rounds an even count up."""
+    if not (comp.availability or comp.instances):
+        return comp.footprint.replicas
+    return count + 1 if count % 2 == 0 and any(i.odd for i in comp.instances) else count

@@ -7,13 +7,16 @@ on `kubernetes.io/hostname` towards the pods of its own ReplicaSet: `matchLabelK
 narrows an empty selector to them (Kubernetes' documented use of matchLabelKeys, beta and on by default
 since 1.31), so no chart's pod labels need to be known, and a rolling update is not held back by the pods
 it replaces. Preferred, not required: a cluster with fewer nodes than copies still schedules them all.
+
+An operator-run store (`instances`) gets its member count written into its custom resource instead, at the
+JSON pointers its entry names, and with two or more members the operator's own replication settings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from homelab.catalog.model import Availability
+from homelab.catalog.model import Availability, Instances
 
 HOSTNAME = "kubernetes.io/hostname"
 SPREAD: dict[str, Any] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
@@ -37,8 +40,33 @@ def values(facet: Availability, replicas: int) -> dict[str, Any]:
     for path in facet.replicas:
         out = merge(out, at(path, replicas))
     if replicas < 2:
-        return out
+        return merge(out, facet.one_copy)
     out = merge(merge(out, facet.disruption_budget), facet.values)
     for path in facet.affinity:
         out = merge(out, at(path, SPREAD))
+    for path in facet.anti_affinity:
+        out = merge(out, at(path, SPREAD["podAntiAffinity"]))
     return out
+
+
+def members(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[str, Any]:
+    """`body` (a custom resource) with the member count of each facet of its kind set to `copies`."""
+    from homelab.render.values import merge
+
+    for facet in (f for f in facets if f.kind == body.get("kind")):
+        for pointer in facet.count:
+            set_pointer(body, pointer, copies)
+        if copies >= 2:
+            body = merge(body, facet.replicated)
+    return body
+
+
+def set_pointer(doc: Any, pointer: str, value: Any) -> None:
+    """Set the RFC 6901 `pointer` in `doc`, which must already hold every step but the last (a typo fails)."""
+    steps = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
+    for step in steps[:-1]:
+        doc = doc[int(step)] if isinstance(doc, list) else doc[step]
+    if isinstance(doc, list):
+        doc[int(steps[-1])] = value
+    else:
+        doc[steps[-1]] = value
