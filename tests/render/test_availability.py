@@ -14,7 +14,7 @@ from tests.profiles import config_for
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan
 from homelab.render import env_objects
-from homelab.render.availability import HOSTNAME, at, values
+from homelab.render.availability import HOSTNAME, REVISION_LABELS, at, values
 
 CATALOG = load_catalog()
 HIGHLY_AVAILABLE = sorted(name for name, comp in CATALOG.components.items() if comp.availability)
@@ -58,7 +58,7 @@ def test_each_environment_runs_its_own_number_of_copies(trees: dict[str, Path], 
             assert budget_on, name
             for anti in spread:
                 term = anti["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]
-                assert term["topologyKey"] == HOSTNAME and term["matchLabelKeys"] == ["pod-template-hash"], name
+                assert term["topologyKey"] == HOSTNAME and term["matchLabelKeys"] == REVISION_LABELS, name
 
 
 def _leaves(values: dict[str, Any], prefix: str = "") -> list[str]:

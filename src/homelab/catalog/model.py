@@ -253,10 +253,11 @@ class Crds(Evidence):
 
 class Availability(Evidence):
     """How the chart runs more than one copy of its pods: stateless ones share the load, leader-election ones
-    keep one active and the others ready. Render sets `replicas` to the environment's count and, with two or
-    more, switches on the chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability)."""
+    keep one active and the others ready, replicated ones (a store the chart's operator runs) copy their data
+    to each other. Render sets `replicas` to the environment's count and, with two or more, switches on the
+    chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability)."""
 
-    mode: Literal["stateless", "leader-election"]
+    mode: Literal["stateless", "leader-election", "replicated"]
     replicas: list[str] = Field(min_length=1, description="dotted values paths of its replica counts")
     affinity: list[str] = Field(default_factory=list, description="dotted values paths of its pods' core/v1 Affinity")
     anti_affinity: list[str] = Field(
@@ -266,14 +267,15 @@ class Availability(Evidence):
         min_length=1, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="what else two copies need, e.g. the chart's leader election")
-    one_copy: dict[str, Any] = Field(
-        default_factory=dict, description="values for a single copy: switch off a PodDisruptionBudget the chart "
-        "keeps on by default (with one pod, minAvailable 1 would block every node drain)")
+    spread_by_chart: bool = Field(
+        default=False, description="the chart or its operator already keeps the copies on different nodes "
+        "(`confirmed` says where): no affinity is added")
 
     @model_validator(mode="after")
     def _spreads(self) -> Availability:
-        if not self.affinity and not self.anti_affinity:
-            raise ValueError("availability needs `affinity` or `anti_affinity`: where the pods are spread over nodes")
+        if not (self.affinity or self.anti_affinity or self.spread_by_chart):
+            raise ValueError("availability needs `affinity` or `anti_affinity` (where the pods are spread over nodes), "
+                             "or `spread_by_chart: true` when the chart spreads them itself")
         return self
 
 

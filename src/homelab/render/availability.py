@@ -3,10 +3,12 @@
 Which values keys do it is data in each catalog entry (`availability`, with the chart's values.yaml as
 evidence); this module only turns an environment's replica count into those keys. With two or more
 copies the chart's own PodDisruptionBudget is switched on and every pod gets a preferred anti-affinity
-on `kubernetes.io/hostname` towards the pods of its own ReplicaSet: `matchLabelKeys: [pod-template-hash]`
-narrows an empty selector to them (Kubernetes' documented use of matchLabelKeys, beta and on by default
-since 1.31), so no chart's pod labels need to be known, and a rolling update is not held back by the pods
-it replaces. Preferred, not required: a cluster with fewer nodes than copies still schedules them all.
+on `kubernetes.io/hostname` towards the pods of its own ReplicaSet or StatefulSet revision: `matchLabelKeys:
+[pod-template-hash, controller-revision-hash]` narrows an empty selector to them (Kubernetes' documented use of
+matchLabelKeys, beta and on by default since 1.31; a key the pod does not carry is ignored), so no chart's pod
+labels need to be known, and a rolling update is not held back by the pods it replaces. Preferred, not
+required: a cluster with fewer nodes than copies still schedules them all. A chart whose operator spreads its
+pods itself (`spread_by_chart`) gets no affinity.
 
 An operator-run store (`instances`) gets its member count written into its custom resource instead, at the
 JSON pointers its entry names, and with two or more members the operator's own replication settings.
@@ -19,9 +21,11 @@ from typing import Any
 from homelab.catalog.model import Availability, Instances
 
 HOSTNAME = "kubernetes.io/hostname"
+# a Deployment's pods carry the first, a StatefulSet's the second; a key the pod lacks is ignored
+REVISION_LABELS = ["pod-template-hash", "controller-revision-hash"]
 SPREAD: dict[str, Any] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
     {"weight": 100, "podAffinityTerm": {"topologyKey": HOSTNAME, "labelSelector": {},
-                                        "matchLabelKeys": ["pod-template-hash"]}}]}}
+                                        "matchLabelKeys": REVISION_LABELS}}]}}
 
 
 def at(dotted: str, value: Any) -> dict[str, Any]:
@@ -40,7 +44,7 @@ def values(facet: Availability, replicas: int) -> dict[str, Any]:
     for path in facet.replicas:
         out = merge(out, at(path, replicas))
     if replicas < 2:
-        return merge(out, facet.one_copy)
+        return out
     out = merge(merge(out, facet.disruption_budget), facet.values)
     for path in facet.affinity:
         out = merge(out, at(path, SPREAD))
