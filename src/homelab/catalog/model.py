@@ -267,6 +267,8 @@ class Availability(Evidence):
         min_length=1, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="what else two copies need, e.g. the chart's leader election")
+    odd: bool = Field(default=False, description="a quorum that needs an odd member count: an even default count "
+                                                 "is raised by one (an explicit override is kept)")
     spread_by_chart: bool = Field(
         default=False, description="the chart or its operator already keeps the copies on different nodes "
         "(`confirmed` says where): no affinity is added")

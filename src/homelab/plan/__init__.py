@@ -40,7 +40,8 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
 
 def copies(comp: Component, count: int) -> int:
     """How many copies the environment's count means for `comp`: its footprint's own unless its entry says how
-    it runs more (`availability`, `instances`); a quorum store (`instances.odd`) rounds an even count up."""
+    it runs more (`availability`, `instances`); a quorum (`odd`) rounds an even count up."""
     if not (comp.availability or comp.instances):
         return comp.footprint.replicas
-    return count + 1 if count % 2 == 0 and any(i.odd for i in comp.instances) else count
+    odd = any(i.odd for i in comp.instances) or bool(comp.availability and comp.availability.odd)
+    return count + 1 if odd and count % 2 == 0 else count
