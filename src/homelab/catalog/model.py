@@ -264,7 +264,10 @@ class Availability(Evidence):
         default_factory=list, description="dotted values paths of a core/v1 PodAntiAffinity, for a chart that takes "
         "only that part of the Affinity")
     disruption_budget: dict[str, Any] = Field(
-        min_length=1, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
+        default_factory=dict, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
+    budget_pods: dict[str, str] = Field(
+        default_factory=dict, description="for a chart without a PodDisruptionBudget: the labels of its pods, which "
+        "a budget homelab writes (minAvailable 1) selects")
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="what else two copies need, e.g. the chart's leader election")
     odd: bool = Field(default=False, description="a quorum that needs an odd member count: an even default count "
@@ -275,6 +278,9 @@ class Availability(Evidence):
 
     @model_validator(mode="after")
     def _spreads(self) -> Availability:
+        if bool(self.disruption_budget) == bool(self.budget_pods):
+            raise ValueError("availability needs exactly one of `disruption_budget` (the chart's own) and "
+                             "`budget_pods` (the pods a budget homelab writes selects)")
         if not (self.affinity or self.anti_affinity or self.spread_by_chart):
             raise ValueError("availability needs `affinity` or `anti_affinity` (where the pods are spread over nodes), "
                              "or `spread_by_chart: true` when the chart spreads them itself")

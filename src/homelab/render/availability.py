@@ -2,7 +2,8 @@
 
 Which values keys do it is data in each catalog entry (`availability`, with the chart's values.yaml as
 evidence); this module only turns an environment's replica count into those keys. With two or more
-copies the chart's own PodDisruptionBudget is switched on and every pod gets a preferred anti-affinity
+copies the chart's own PodDisruptionBudget is switched on (or, for a chart without one, a budget selecting the
+pods' labels the entry names is written beside it) and every pod gets a preferred anti-affinity
 on `kubernetes.io/hostname` towards the pods of its own ReplicaSet or StatefulSet revision: `matchLabelKeys:
 [pod-template-hash, controller-revision-hash]` narrows an empty selector to them (Kubernetes' documented use of
 matchLabelKeys, beta and on by default since 1.31; a key the pod does not carry is ignored), so no chart's pod
@@ -51,6 +52,14 @@ def values(facet: Availability, replicas: int) -> dict[str, Any]:
     for path in facet.anti_affinity:
         out = merge(out, at(path, SPREAD["podAntiAffinity"]))
     return out
+
+
+def budget(facet: Availability, replicas: int, name: str, namespace: str) -> dict[str, Any] | None:
+    """The PodDisruptionBudget homelab writes for a chart that has none (`budget_pods`), from two copies on."""
+    if replicas < 2 or not facet.budget_pods:
+        return None
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(facet.budget_pods)}}}
 
 
 def members(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[str, Any]:
