@@ -32,7 +32,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
         ))
     planned.sort(key=lambda p: (p.wave, layer_order.get(p.component.layer, 99), p.name))
     nodes = fit.place(planned, config.nodes_for(env), config.cluster.headroom, file)
-    warnings = [*selection.notes, *(w for p in planned for w in p.warnings)]
+    warnings = [*selection.notes, *(w for p in planned for w in p.warnings), *shared_nodes(planned, nodes)]
     return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
                 edges=selection.edges, nodes=nodes, headroom=config.cluster.headroom, warnings=warnings,
                 skipped=selection.skipped)
@@ -45,3 +45,16 @@ def copies(comp: Component, count: int) -> int:
         return comp.footprint.replicas
     odd = any(i.odd for i in comp.instances) or bool(comp.availability and comp.availability.odd)
     return count + 1 if odd and count % 2 == 0 else count
+
+
+def shared_nodes(planned: list[Planned], nodes: list[NodeFit]) -> list[str]:
+    """A warning for each highly available component whose copies had to share a node: losing that node takes
+    more than one copy (the fit spreads copies over nodes only where there is room)."""
+    out = []
+    for p in planned:
+        if p.replicas >= 2 and (p.component.availability or p.component.instances):
+            used = sorted(n.name for n in nodes if p.name in n.placed)
+            if used and len(used) < p.replicas:
+                out.append(f"{p.name}: its {p.replicas} copies share {len(used)} node(s) ({', '.join(used)}); "
+                           "add room on other nodes to lose only one copy with a node")
+    return out

@@ -58,7 +58,8 @@ def budget(facet: Availability, replicas: int, name: str, namespace: str) -> dic
     """The PodDisruptionBudget homelab writes for a chart that has none (`budget_pods`), from two copies on."""
     if replicas < 2 or not facet.budget_pods:
         return None
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name, "namespace": namespace},
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "namespace": namespace},
             "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(facet.budget_pods)}}}
 
 
@@ -75,11 +76,11 @@ def members(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[
 
 
 def set_pointer(doc: Any, pointer: str, value: Any) -> None:
-    """Set the RFC 6901 `pointer` in `doc`, which must already hold every step but the last (a typo fails)."""
+    """Replace the value at RFC 6901 `pointer` in `doc`; the resource must already hold it (a typo fails)."""
     steps = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
     for step in steps[:-1]:
         doc = doc[int(step)] if isinstance(doc, list) else doc[step]
-    if isinstance(doc, list):
-        doc[int(steps[-1])] = value
-    else:
-        doc[steps[-1]] = value
+    last: Any = int(steps[-1]) if isinstance(doc, list) else steps[-1]
+    if (isinstance(doc, list) and not -len(doc) <= last < len(doc)) or (isinstance(doc, dict) and last not in doc):
+        raise KeyError(f"{pointer}: the resource has no {steps[-1]!r} to set")
+    doc[last] = value
