@@ -50,3 +50,26 @@ def test_copies_that_do_not_fit_are_named() -> None:
     with pytest.raises(PlanError) as raised:
         make_plan(config_for("full", environments=body), CATALOG, "prod")
     assert "does not fit" in str(raised.value)
+
+
+def test_the_default_count_is_capped_by_the_nodes_an_explicit_one_is_not() -> None:
+    """On the minimal profile's single node prod runs one copy (more could not be spread); a count the user
+    writes is kept, and the plan says the copies share the node."""
+    one_node = {"nodes": [{"name": "n1", "cpu": 4, "memory": "8Gi", "storage": "128Gi"}]}
+    prod = make_plan(config_for("minimal", cluster=one_node), CATALOG, "prod")
+    ha = [p for p in prod.components.values() if p.component.availability or p.component.instances]
+    assert ha and {p.replicas for p in ha} == {1}
+    body = {"dev": {}, "staging": {}, "prod": {"replicas": 2}}
+    big_node = {"nodes": [{"name": "n1", "cpu": 16, "memory": "64Gi", "storage": "1Ti"}]}
+    two = make_plan(config_for("minimal", cluster=big_node, environments=body), CATALOG, "prod")
+    assert two.components["traefik"].replicas == 2
+    assert any(w.startswith("traefik: its 2 copies share 1 node(s)") for w in two.warnings)
+
+
+def test_an_odd_quorum_rounds_down_when_the_nodes_run_out() -> None:
+    from homelab.plan import copies
+
+    rabbitmq = CATALOG.components["rabbitmq"]
+    assert [copies(rabbitmq, n, 6) for n in (1, 2, 3, 4)] == [1, 3, 3, 5]
+    assert copies(rabbitmq, 2, 2) == 1
+    assert copies(CATALOG.components["postgresql"], 2, 2) == 2

@@ -18,6 +18,9 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     levels = graph.waves(names, selection.edges)
     overrides = config.env(env).overrides
     ha_replicas = config.replicas_for(env)
+    nodes_here = len(config.nodes_for(env))
+    if config.env(env).replicas is None:  # the default count: no more copies than nodes to spread them over
+        ha_replicas = min(ha_replicas, nodes_here)
     layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
     planned = []
     for name in names:
@@ -26,7 +29,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
             component=comp,
             wave=levels[name],
             reasons=selection.reasons[name],
-            replicas=overrides.replicas.get(name, copies(comp, ha_replicas)),
+            replicas=overrides.replicas.get(name, copies(comp, ha_replicas, nodes_here)),
             version=overrides.versions.get(name, comp.source.version),
             warnings=selection.warnings.get(name, []),
         ))
@@ -38,13 +41,16 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
                 skipped=selection.skipped)
 
 
-def copies(comp: Component, count: int) -> int:
+def copies(comp: Component, count: int, nodes: int) -> int:
     """How many copies the environment's count means for `comp`: its footprint's own unless its entry says how
-    it runs more (`availability`, `instances`); a quorum (`odd`) rounds an even count up."""
+    it runs more (`availability`, `instances`); a quorum (`odd`) takes the odd count next to an even one, up
+    while there are nodes for it, else down."""
     if not (comp.availability or comp.instances):
         return comp.footprint.replicas
     odd = any(i.odd for i in comp.instances) or bool(comp.availability and comp.availability.odd)
-    return count + 1 if odd and count % 2 == 0 else count
+    if not odd or count % 2:
+        return count
+    return count + 1 if count + 1 <= nodes else count - 1
 
 
 def shared_nodes(planned: list[Planned], nodes: list[NodeFit]) -> list[str]:
