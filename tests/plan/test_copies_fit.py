@@ -32,6 +32,18 @@ def test_every_copy_is_placed_and_copies_sharing_a_node_are_told(env: str, copie
         assert bool(shared) == (len(nodes) < copies), name
 
 
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_on_the_built_in_example_no_two_copies_share_a_node(env: str) -> None:
+    """The fit places copies before the rest, while every node still has room: losing a node loses one copy."""
+    plan = make_plan(config_for("full"), CATALOG, env)
+    many = [p for p in plan.components.values()
+            if p.replicas >= 2 and (p.component.availability or p.component.instances)]
+    assert len(many) >= 20
+    for p in many:
+        assert sorted(placed(plan, p.name).values()) == [1] * p.replicas, p.name
+    assert not [w for w in plan.warnings if "copies share" in w]
+
+
 def test_the_copies_are_what_the_nodes_are_charged() -> None:
     """Prod with PostgreSQL at one instance uses exactly two instances' requests less than with three."""
     body = {"dev": {}, "staging": {}, "prod": {"overrides": {"replicas": {"postgresql": 1}}}}
