@@ -65,7 +65,7 @@ def test_the_rule_bites() -> None:
 def test_the_built_in_example_runs_the_facets_that_matter() -> None:
     """The components issue 15 names carry the facet; those that cannot run two copies say why."""
     has = {n for n in FULL if CATALOG.components[n].availability}
-    assert {"kyverno", "harbor", "cloudnative-pg", "istio", "strimzi", "eck-operator", "traefik"} <= has
+    assert {"kyverno", "harbor", "cloudnative-pg", "istio", "strimzi", "eck-operator", "traefik", "argo-cd"} <= has
     assert {"grafana", "dex", "vault", "jenkins"} <= {n for n in FULL if CATALOG.components[n].single_copy}
     assert {"postgresql", "keycloak", "rabbitmq", "kafka"} <= {n for n in FULL if CATALOG.components[n].instances}
 

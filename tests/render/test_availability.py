@@ -14,6 +14,7 @@ from tests.profiles import config_for
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan
 from homelab.render import env_objects
+from homelab.render.argocd import application_values
 from homelab.render.availability import HOSTNAME, REVISION_LABELS, at, set_pointer, values
 
 CATALOG = load_catalog()
@@ -28,7 +29,8 @@ def lookup(values: dict[str, Any], dotted: str) -> Any:
 
 
 def applications(tree: Path, env: str) -> dict[str, dict[str, Any]]:
-    return {o["metadata"]["name"].removeprefix(f"{env}-"): o["spec"]["source"]["helm"]["valuesObject"]
+    """The values each highly available component's Application carries: Helm's, or a local source's patches."""
+    return {o["metadata"]["name"].removeprefix(f"{env}-"): application_values(o)[1]
             for o in env_objects(tree, env) if o["kind"] == "Application"
             and o["metadata"]["name"].removeprefix(f"{env}-") in HIGHLY_AVAILABLE}
 

@@ -255,7 +255,8 @@ class Availability(Evidence):
     """How the chart runs more than one copy of its pods: stateless ones share the load, leader-election ones
     keep one active and the others ready, replicated ones (a store the chart's operator runs) copy their data
     to each other. Render sets `replicas` to the environment's count and, with two or more, switches on the
-    chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability)."""
+    chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability). A local source's
+    keys patch its objects: `Deployment/<name>.spec.replicas`."""
 
     mode: Literal["stateless", "leader-election", "replicated"]
     replicas: list[str] = Field(min_length=1, description="dotted values paths of its replica counts")
@@ -485,12 +486,23 @@ class Component(Strict):
             raise ValueError(f"a local source's values patch its objects: keys are <Kind>/<name> with a mapping "
                              f"(e.g. ConfigMap/my-config: {{data: ...}}), not {bad}")
 
+    @staticmethod
+    def _local_availability_patches(facet: Availability) -> None:
+        """A local source's availability keys patch its objects too: `<Kind>/<name>.spec.replicas`."""
+        paths = [*facet.replicas, *facet.affinity, *facet.anti_affinity, *facet.disruption_budget, *facet.values]
+        bad = sorted(p for p in paths if not LOCAL_PATCH_KEY.fullmatch(p.split(".", 1)[0]))
+        if bad:
+            raise ValueError(f"a local source's availability keys start with the object they patch, "
+                             f"<Kind>/<name> (e.g. Deployment/web.spec.replicas), not {bad}")
+
     @model_validator(mode="after")
     def _consistent(self) -> Component:
         if self.source.kind == "local":
             self._local_values_are_patches()
-        if self.availability and self.source.kind not in ("helm", "oci"):
-            raise ValueError("availability names Helm values keys: only a helm or oci source has them")
+        if self.availability and self.source.kind not in ("helm", "oci", "local"):
+            raise ValueError("availability names values keys: only a helm, oci or local source has them")
+        if self.availability and self.source.kind == "local":
+            self._local_availability_patches(self.availability)
         if self.availability and self.single_copy:
             raise ValueError("availability and single_copy contradict each other: keep the one the chart supports")
         kinds = {r.get("kind") for r in self.resources}
