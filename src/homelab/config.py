@@ -181,7 +181,8 @@ class Environment(Strict):
                     "without one the first environment follows gitops.branch and the others run nothing yet")
     replicas: int | None = Field(
         default=None, ge=1, description="copies of every component whose catalog entry says how it runs highly "
-        "available (`availability`); default dev 1, staging 2, prod 3")
+        "available (`availability`), members of every operator-run store (`instances`); default dev 1, staging 2, "
+        "prod 3")
     overrides: EnvironmentOverrides = Field(default_factory=EnvironmentOverrides)
 
 

@@ -2,8 +2,9 @@
 PodDisruptionBudget that prod's rendered values ask for are what the API server, scheduler and disruption
 controller make of them.
 
-Helm does not run here, so each chart's Deployment and PodDisruptionBudget are stood in for by a pause
-Deployment and a PDB built from exactly the values prod renders for the component: the count at its
+Helm does not run here, so each chart's Deployment (or StatefulSet, as the ECK operator's) and
+PodDisruptionBudget are stood in for by a pause workload of that kind and a PDB built from exactly the values
+prod renders for the component: the count at its
 `availability.replicas` key, the pod affinity at its `availability.affinity` key, and `minAvailable` from
 the PodDisruptionBudget values it switches on.
 """
@@ -49,9 +50,14 @@ def ns(kube: Kube) -> Iterator[str]:
     kube.delete(Ref("v1", "Namespace", "", name))
 
 
-@pytest.mark.parametrize("component", ["traefik", "cert-manager"])
+# the kind each chart runs its pods as, and the label its controller stamps with the pods' revision
+KINDS = {"Deployment": "pod-template-hash", "StatefulSet": "controller-revision-hash"}
+
+
+@pytest.mark.parametrize(("component", "kind"), [("traefik", "Deployment"), ("cert-manager", "Deployment"),
+                                                 ("eck-operator", "StatefulSet")])
 def test_prod_copies_spread_over_nodes_under_a_disruption_budget(kube: Kube, ns: str, trees: dict[str, Path],
-                                                                 component: str) -> None:
+                                                                 component: str, kind: str) -> None:
     assert component in HIGHLY_AVAILABLE
     facet = CATALOG.components[component].availability
     assert facet is not None
@@ -63,10 +69,12 @@ def test_prod_copies_spread_over_nodes_under_a_disruption_budget(kube: Kube, ns:
     assert copies == 3 and min_available == 1
 
     labels = {"app.kubernetes.io/name": component}
-    kube.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": component, "namespace": ns},
-                "spec": {"replicas": copies, "selector": {"matchLabels": labels},
-                         "template": {"metadata": {"labels": labels},
-                                      "spec": {**pod_spec(), "affinity": affinity}}}})
+    workload: Obj = {"replicas": copies, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": {**pod_spec(), "affinity": affinity}}}
+    if kind == "StatefulSet":
+        workload |= {"serviceName": component, "podManagementPolicy": "Parallel"}
+    kube.apply({"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": component, "namespace": ns},
+                "spec": workload})
     kube.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                 "metadata": {"name": component, "namespace": ns},
                 "spec": {"minAvailable": min_available, "selector": {"matchLabels": labels}}})
@@ -78,12 +86,13 @@ def test_prod_copies_spread_over_nodes_under_a_disruption_budget(kube: Kube, ns:
     pods = eventually(running, f"{copies} Running {component} pods", timeout=90)
     assert len({p["spec"]["nodeName"] for p in pods}) == copies, "the copies share a node"
     for pod in pods:
-        # the API server kept matchLabelKeys and merged the ReplicaSet's hash into the selector: the spread
-        # is towards this ReplicaSet's pods only, not dropped as an unknown field
+        # the API server kept matchLabelKeys and merged the revision hash the pod carries into the selector (the
+        # spread is towards this revision's pods only), and ignored the key a pod of this kind does not carry
         term = pod["spec"]["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
         selector = term["podAffinityTerm"]["labelSelector"]
-        assert {"key": "pod-template-hash", "operator": "In",
-                "values": [pod["metadata"]["labels"]["pod-template-hash"]]} in selector["matchExpressions"]
+        hash_key = KINDS[kind]
+        assert selector["matchExpressions"] == [{"key": hash_key, "operator": "In",
+                                                 "values": [pod["metadata"]["labels"][hash_key]]}]
 
     def budget() -> Obj | None:
         pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, component))

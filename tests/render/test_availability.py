@@ -14,7 +14,8 @@ from tests.profiles import config_for
 from homelab.catalog import load_catalog
 from homelab.plan import make_plan
 from homelab.render import env_objects
-from homelab.render.availability import HOSTNAME, at, values
+from homelab.render.argocd import application_values
+from homelab.render.availability import HOSTNAME, REVISION_LABELS, at, set_pointer, values
 
 CATALOG = load_catalog()
 HIGHLY_AVAILABLE = sorted(name for name, comp in CATALOG.components.items() if comp.availability)
@@ -28,7 +29,8 @@ def lookup(values: dict[str, Any], dotted: str) -> Any:
 
 
 def applications(tree: Path, env: str) -> dict[str, dict[str, Any]]:
-    return {o["metadata"]["name"].removeprefix(f"{env}-"): o["spec"]["source"]["helm"]["valuesObject"]
+    """The values each highly available component's Application carries: Helm's, or a local source's patches."""
+    return {o["metadata"]["name"].removeprefix(f"{env}-"): application_values(o)[1]
             for o in env_objects(tree, env) if o["kind"] == "Application"
             and o["metadata"]["name"].removeprefix(f"{env}-") in HIGHLY_AVAILABLE}
 
@@ -43,22 +45,43 @@ def test_the_built_in_example_runs_the_highly_available_components() -> None:
 
 @pytest.mark.parametrize(("env", "copies"), [("dev", 1), ("staging", 2), ("prod", 3)])
 def test_each_environment_runs_its_own_number_of_copies(trees: dict[str, Path], env: str, copies: int) -> None:
+    """The bar of issue 15: prod runs every component with the facet with >= 2 copies, its budget on and its pods
+    spread; dev runs one copy and no budget (a budget over one pod would block every node drain)."""
+    objects = env_objects(trees["full"], env)
     apps = applications(trees["full"], env)
+    budgets = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects
+               if o["kind"] == "PodDisruptionBudget"}
     assert sorted(apps) == HIGHLY_AVAILABLE
     for name, got in apps.items():
-        facet = CATALOG.components[name].availability
+        comp = CATALOG.components[name]
+        facet = comp.availability
         assert facet is not None
-        assert [lookup(got, path) for path in facet.replicas] == [copies] * len(facet.replicas), name
+        want = copies + 1 if facet.odd and copies % 2 == 0 else copies
+        assert [lookup(got, path) for path in facet.replicas] == [want] * len(facet.replicas), name
         budget_on = all(sets(got, path) and lookup(got, path) == lookup(facet.disruption_budget, path)
                         for path in _leaves(facet.disruption_budget))
+        written = (comp.namespace, name) in budgets
         spread = [lookup(got, path).get("podAntiAffinity") if sets(got, path) else None for path in facet.affinity]
+        spread += [lookup(got, path) if sets(got, path) else None for path in facet.anti_affinity]
         if copies == 1:
-            assert not budget_on and spread == [None] * len(spread), name
+            assert want == 1 and not written, name
+            assert not (facet.disruption_budget and budget_on), name
+            assert all(anti is None or HOSTNAME not in str(anti) for anti in spread), name
         else:
-            assert budget_on, name
+            assert want >= 2 and (budget_on if facet.disruption_budget else written), name
             for anti in spread:
                 term = anti["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]
-                assert term["topologyKey"] == HOSTNAME and term["matchLabelKeys"] == ["pod-template-hash"], name
+                assert term["topologyKey"] == HOSTNAME and term["matchLabelKeys"] == REVISION_LABELS, name
+
+
+def test_a_budget_homelab_writes_selects_the_pods_the_entry_names(trees: dict[str, Path]) -> None:
+    """For a chart without a PodDisruptionBudget (the CloudNativePG operator's) prod carries one of its own."""
+    comp = CATALOG.components["cloudnative-pg"]
+    assert comp.availability is not None and comp.availability.budget_pods
+    pdb = next(o for o in env_objects(trees["full"], "prod") if o["kind"] == "PodDisruptionBudget"
+               and o["metadata"]["name"] == "cloudnative-pg")
+    assert pdb["metadata"]["namespace"] == comp.namespace
+    assert pdb["spec"] == {"minAvailable": 1, "selector": {"matchLabels": comp.availability.budget_pods}}
 
 
 def _leaves(values: dict[str, Any], prefix: str = "") -> list[str]:
@@ -87,3 +110,63 @@ def test_one_copy_sets_only_the_count() -> None:
     two = values(facet, 2)
     assert two["leaderElect"] is True and two["podDisruptionBudget"]["enabled"] is True
     assert at("a.b", 1) == {"a": {"b": 1}}
+
+
+STORES = sorted(name for name, comp in CATALOG.components.items() if comp.instances)
+
+
+def pointed(doc: Any, pointer: str) -> Any:
+    for step in pointer.split("/")[1:]:
+        doc = doc[int(step)] if isinstance(doc, list) else doc[step]
+    return doc
+
+
+def _contains(doc: Any, part: Any) -> bool:
+    if isinstance(part, dict):
+        return isinstance(doc, dict) and all(k in doc and _contains(doc[k], v) for k, v in part.items())
+    return bool(doc == part)
+
+
+@pytest.mark.parametrize(("env", "copies"), [("dev", 1), ("staging", 2), ("prod", 3)])
+def test_operator_run_stores_get_the_environments_member_count(trees: dict[str, Path], env: str, copies: int) -> None:
+    """Database instances per environment: the member count in each store's custom resource as Argo CD syncs it,
+    and the operator's replication settings (CloudNativePG's synchronous standby) only from two members on."""
+    planned = make_plan(config_for("full"), CATALOG, env).components
+    objects = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): o
+               for o in env_objects(trees["full"], env)}
+    assert {"postgresql", "keycloak", "mongodb", "rabbitmq", "kafka", "elasticsearch", "kibana"} <= set(STORES)
+    assert set(STORES) <= set(planned)
+    for name in STORES:
+        comp = CATALOG.components[name]
+        odd = any(facet.odd for facet in comp.instances)
+        want = copies + 1 if odd and copies % 2 == 0 else copies
+        assert planned[name].replicas == want, name
+        for facet in comp.instances:
+            for raw in (r for r in comp.resources if r["kind"] == facet.kind):
+                got = objects[(facet.kind, raw["metadata"].get("namespace"), raw["metadata"]["name"])]
+                assert [pointed(got, p) for p in facet.count] == [want] * len(facet.count), name
+                if facet.replicated:
+                    assert _contains(got, facet.replicated) == (want >= 2), name
+    cluster = objects[("Cluster", "postgresql", "postgresql")]["spec"]
+    assert cluster["instances"] == copies
+    assert ("synchronous" in cluster.get("postgresql", {})) == (copies >= 2)
+    assert objects[("RabbitmqCluster", "rabbitmq", "rabbitmq")]["spec"]["replicas"] == (1 if copies == 1 else 3)
+
+
+def test_an_override_sets_a_stores_members_exactly() -> None:
+    """`overrides.replicas` wins over the environment's count and over the odd rounding (the user chose it)."""
+    config = config_for("full", environments={"dev": {}, "staging": {"overrides": {"replicas": {"rabbitmq": 2}}},
+                                              "prod": {"overrides": {"replicas": {"postgresql": 4}}}})
+    staging = make_plan(config, CATALOG, "staging").components
+    assert staging["rabbitmq"].replicas == 2 and staging["postgresql"].replicas == 2
+    prod = make_plan(config, CATALOG, "prod").components
+    assert prod["postgresql"].replicas == 4 and prod["rabbitmq"].replicas == 3
+
+
+def test_a_pointer_the_resource_lacks_fails_loudly() -> None:
+    """A typo in an entry's `count` is a KeyError at render, never a new field silently added."""
+    body = {"kind": "Cluster", "spec": {"instances": 1}}
+    with pytest.raises(KeyError):
+        set_pointer(body, "/spec/instancez", 2)
+    set_pointer(body, "/spec/instances", 2)
+    assert body == {"kind": "Cluster", "spec": {"instances": 2}}

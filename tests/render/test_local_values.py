@@ -28,8 +28,8 @@ def standard() -> Rendered:
     return render_tree(config_for("standard"), load_catalog(), ["dev"])
 
 
-def _app(rendered: Rendered, name: str) -> dict[str, Any]:
-    return next(o.body for o in rendered.objects["dev"] if o.kind == "Application" and o.name == name)
+def _app(rendered: Rendered, name: str, env: str = "dev") -> dict[str, Any]:
+    return next(o.body for o in rendered.objects[env] if o.kind == "Application" and o.name == name)
 
 
 def test_argo_cd_logs_in_through_a_patch_of_argocd_cm(standard: Rendered) -> None:
@@ -100,3 +100,28 @@ def test_argo_cd_install_takes_the_patches(tmp_path: Path, standard: Rendered) -
     assert any(v["name"] == "homelab-ca" for v in server["volumes"])
     data = objects["ConfigMap", "argocd-cm"]["data"]
     assert "oidc.config" in data and "resource.customizations.health.argoproj.io_Application" in data
+
+
+def test_prod_runs_three_argo_cd_servers_as_kustomize_builds_them(tmp_path: Path) -> None:
+    """Argo CD is a local source: its availability facet becomes a patch that kustomize applies to upstream's
+    install.yaml (the vendored copy stands in for the URL), keeping the manifest's own spread of the pods."""
+    command = kustomize()
+    rendered = render_tree(config_for("full"), load_catalog(), ["prod"])
+    app = _app(rendered, "argo-cd", "prod")
+    shutil.copytree(MANIFESTS / "argo-cd", tmp_path / "argo-cd")
+    kustomization = tmp_path / "argo-cd" / "kustomization.yaml"
+    doc = yaml.safe_load(kustomization.read_text())
+    shutil.copy(shared("vendor", "argo-cd", "v3.5.1", "install.yaml"), tmp_path / "argo-cd" / "install.yaml")
+    doc["resources"] = ["install.yaml"]
+    doc["patches"] = [*doc.get("patches", []), *app["spec"]["source"]["kustomize"]["patches"]]
+    kustomization.write_text(yaml.safe_dump(doc))
+    built = subprocess.run([*command, str(tmp_path / "argo-cd")], capture_output=True, text=True, check=True).stdout
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(built) if o}
+    server = objects["Deployment", "argocd-server"]["spec"]
+    assert server["replicas"] == 3
+    terms = server["template"]["spec"]["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert terms[0]["podAffinityTerm"]["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": "argocd-server"}
+    assert "replicas" not in objects["Deployment", "argocd-repo-server"]["spec"]
+    pdb = next(o for o in rendered.objects["prod"] if o.kind == "PodDisruptionBudget" and o.name == "argo-cd").body
+    assert pdb["metadata"]["namespace"] == "argocd"
+    assert pdb["spec"]["selector"]["matchLabels"] == server["selector"]["matchLabels"]

@@ -253,16 +253,68 @@ class Crds(Evidence):
 
 class Availability(Evidence):
     """How the chart runs more than one copy of its pods: stateless ones share the load, leader-election ones
-    keep one active and the others ready. Render sets `replicas` to the environment's count and, with two or
-    more, switches on the chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability)."""
+    keep one active and the others ready, replicated ones (a store the chart's operator runs) copy their data
+    to each other. Render sets `replicas` to the environment's count and, with two or more, switches on the
+    chart's PodDisruptionBudget and spreads the pods across nodes (see render/availability). A local source's
+    keys patch its objects: `Deployment/<name>.spec.replicas`."""
 
-    mode: Literal["stateless", "leader-election"]
+    mode: Literal["stateless", "leader-election", "replicated"]
     replicas: list[str] = Field(min_length=1, description="dotted values paths of its replica counts")
-    affinity: list[str] = Field(min_length=1, description="dotted values paths of its pods' core/v1 Affinity")
+    affinity: list[str] = Field(default_factory=list, description="dotted values paths of its pods' core/v1 Affinity")
+    anti_affinity: list[str] = Field(
+        default_factory=list, description="dotted values paths of a core/v1 PodAntiAffinity, for a chart that takes "
+        "only that part of the Affinity")
     disruption_budget: dict[str, Any] = Field(
-        min_length=1, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
+        default_factory=dict, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
+    budget_pods: dict[str, str] = Field(
+        default_factory=dict, description="for a chart without a PodDisruptionBudget: the labels of its pods, which "
+        "a budget homelab writes (minAvailable 1) selects")
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="what else two copies need, e.g. the chart's leader election")
+    odd: bool = Field(default=False, description="a quorum that needs an odd member count: an even default count "
+                                                 "is raised by one (an explicit override is kept)")
+    spread_by_chart: bool = Field(
+        default=False, description="the chart or its operator already keeps the copies on different nodes "
+        "(`confirmed` says where): no affinity is added")
+
+    @model_validator(mode="after")
+    def _spreads(self) -> Availability:
+        if bool(self.disruption_budget) == bool(self.budget_pods):
+            raise ValueError("availability needs exactly one of `disruption_budget` (the chart's own) and "
+                             "`budget_pods` (the pods a budget homelab writes selects)")
+        if not (self.affinity or self.anti_affinity or self.spread_by_chart):
+            raise ValueError("availability needs `affinity` or `anti_affinity` (where the pods are spread over nodes), "
+                             "or `spread_by_chart: true` when the chart spreads them itself")
+        return self
+
+
+class SingleCopy(Evidence):
+    """A UI or operator whose chart offers a replica count or a PodDisruptionBudget, but that cannot run two
+    copies safely as the catalog installs it (a single writer on a ReadWriteOnce volume, no leader election):
+    it stays at one copy in every environment, and says why."""
+
+    reason: str = Field(min_length=20, description="why two copies would be unsafe, naming the chart's keys")
+
+
+class Instances(Evidence):
+    """An operator-run store declared as a custom resource in `resources`: the fields of that resource that
+    hold its member count. Render writes the environment's count there, and with two or more copies merges
+    `replicated` (the operator's own replication settings, e.g. CloudNativePG's synchronous standbys)."""
+
+    kind: str = Field(description="kind of the custom resource in the entry's `resources`")
+    count: list[Annotated[str, Field(pattern=r"^(/[^/]+)+$")]] = Field(
+        default_factory=list, description="JSON pointers (RFC 6901) to its member counts, e.g. /spec/instances or "
+        "/spec/nodeSets/0/count")
+    replicated: dict[str, Any] = Field(
+        default_factory=dict, description="merged into the resource with two or more copies")
+    odd: bool = Field(default=False, description="a quorum that needs an odd member count: an even default count "
+                                                 "is raised by one (an explicit override is kept)")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Instances:
+        if not self.count and not self.replicated:
+            raise ValueError(f"instances of {self.kind} need `count` or `replicated`")
+        return self
 
 
 class Patch(Strict):
@@ -418,6 +470,10 @@ class Component(Strict):
     crds: Crds | None = Field(default=None, description="the CRDs its source installs, and where they live upstream")
     availability: Availability | None = Field(
         default=None, description="how it runs highly available: the chart's replicas, PDB and affinity keys")
+    single_copy: SingleCopy | None = Field(
+        default=None, description="why a UI or operator whose chart offers replicas or a PDB stays at one copy")
+    instances: list[Instances] = Field(
+        default_factory=list, description="an operator-run store: where its custom resources hold member counts")
 
     def _local_values_are_patches(self) -> None:
         """A local kustomization has no Helm values: its values patch its objects, keyed `<Kind>/<name>`."""
@@ -430,12 +486,29 @@ class Component(Strict):
             raise ValueError(f"a local source's values patch its objects: keys are <Kind>/<name> with a mapping "
                              f"(e.g. ConfigMap/my-config: {{data: ...}}), not {bad}")
 
+    @staticmethod
+    def _local_availability_patches(facet: Availability) -> None:
+        """A local source's availability keys patch its objects too: `<Kind>/<name>.spec.replicas`."""
+        paths = [*facet.replicas, *facet.affinity, *facet.anti_affinity, *facet.disruption_budget, *facet.values]
+        bad = sorted(p for p in paths if not LOCAL_PATCH_KEY.fullmatch(p.split(".", 1)[0]))
+        if bad:
+            raise ValueError(f"a local source's availability keys start with the object they patch, "
+                             f"<Kind>/<name> (e.g. Deployment/web.spec.replicas), not {bad}")
+
     @model_validator(mode="after")
     def _consistent(self) -> Component:
         if self.source.kind == "local":
             self._local_values_are_patches()
-        if self.availability and self.source.kind not in ("helm", "oci"):
-            raise ValueError("availability names Helm values keys: only a helm or oci source has them")
+        if self.availability and self.source.kind not in ("helm", "oci", "local"):
+            raise ValueError("availability names values keys: only a helm, oci or local source has them")
+        if self.availability and self.source.kind == "local":
+            self._local_availability_patches(self.availability)
+        if self.availability and self.single_copy:
+            raise ValueError("availability and single_copy contradict each other: keep the one the chart supports")
+        kinds = {r.get("kind") for r in self.resources}
+        missing = sorted(i.kind for i in self.instances if i.kind not in kinds)
+        if missing:
+            raise ValueError(f"instances name kinds {missing} that are not among the entry's resources")
         if self.pod_security != "restricted" and not self.pod_security_reason:
             raise ValueError(f"pod_security '{self.pod_security}' needs a pod_security_reason")
         names = [e.name for e in self.endpoints]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homelab import environments
 from homelab.catalog.loader import Catalog
+from homelab.catalog.model import Component
 from homelab.config import Config
 from homelab.plan import fit, graph, resolve
 from homelab.plan.model import Edge, NodeFit, Plan, Planned, Site
@@ -32,6 +33,9 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     levels = graph.waves(names, selection.edges)
     overrides = config.env(env).overrides
     ha_replicas = config.replicas_for(env)
+    nodes_here = len(config.nodes_for(env))
+    if config.env(env).replicas is None:  # the default count: no more copies than nodes to spread them over
+        ha_replicas = min(ha_replicas, nodes_here)
     layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
     planned = []
     for name in names:
@@ -40,7 +44,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
             component=comp,
             wave=levels[name],
             reasons=selection.reasons[name],
-            replicas=overrides.replicas.get(name, ha_replicas if comp.availability else comp.footprint.replicas),
+            replicas=overrides.replicas.get(name, copies(comp, ha_replicas, nodes_here)),
             version=overrides.versions.get(name, comp.source.version),
             warnings=selection.warnings.get(name, []),
         ))
@@ -48,7 +52,32 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     site = site_of(config, env)
     cluster = config.cluster_for(env)
     nodes = fit.place(planned, cluster.nodes, cluster.headroom, file, site.nodes_field)
-    warnings = [*selection.notes, *(w for p in planned for w in p.warnings)]
+    warnings = [*selection.notes, *(w for p in planned for w in p.warnings), *shared_nodes(planned, nodes)]
     return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
                 edges=selection.edges, nodes=nodes, headroom=cluster.headroom, warnings=warnings,
                 skipped=selection.skipped, site=site)
+
+
+def copies(comp: Component, count: int, nodes: int) -> int:
+    """How many copies the environment's count means for `comp`: its footprint's own unless its entry says how
+    it runs more (`availability`, `instances`); a quorum (`odd`) takes the odd count next to an even one, up
+    while there are nodes for it, else down."""
+    if not (comp.availability or comp.instances):
+        return comp.footprint.replicas
+    odd = any(i.odd for i in comp.instances) or bool(comp.availability and comp.availability.odd)
+    if not odd or count % 2:
+        return count
+    return count + 1 if count + 1 <= nodes else count - 1
+
+
+def shared_nodes(planned: list[Planned], nodes: list[NodeFit]) -> list[str]:
+    """A warning for each highly available component whose copies had to share a node: losing that node takes
+    more than one copy (the fit spreads copies over nodes only where there is room)."""
+    out = []
+    for p in planned:
+        if p.replicas >= 2 and (p.component.availability or p.component.instances):
+            used = sorted(n.name for n in nodes if p.name in n.placed)
+            if used and len(used) < p.replicas:
+                out.append(f"{p.name}: its {p.replicas} copies share {len(used)} node(s) ({', '.join(used)}); "
+                           "add room on other nodes to lose only one copy with a node")
+    return out

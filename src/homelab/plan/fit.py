@@ -3,6 +3,8 @@
 First-fit-decreasing by the larger of the CPU and memory shares, keeping a headroom
 fraction of every node free, spreading replicas of one component evenly across
 nodes, and never placing an image on a node whose architecture it does not publish.
+Components with several copies are placed first, while every node still has room for
+one of them, so that losing a node loses one copy.
 """
 
 from __future__ import annotations
@@ -74,7 +76,9 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
         count = max(p.replicas, 1) if (cpu or mem or disk) else 0
         for _ in range(count):
             items.append((p.name, cpu // count, mem // count, disk // count, eligible))
-    items.sort(key=lambda i: (-max(i[1] / total_cpu, i[2] / total_mem), i[0]))
+    # copies first, while every node has room to take one each; then first-fit-decreasing by size
+    copies_of = Counter(item[0] for item in items)
+    items.sort(key=lambda i: (copies_of[i[0]] < 2, -max(i[1] / total_cpu, i[2] / total_mem), i[0]))
     copies: Counter[tuple[str, str]] = Counter()  # (node, component) -> replicas placed there
     for name, cpu, mem, disk, eligible in items:
         candidates = [n for n in fits if n.name in eligible and fits_on(n, cpu, mem, disk)]

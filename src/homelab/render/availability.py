@@ -2,23 +2,31 @@
 
 Which values keys do it is data in each catalog entry (`availability`, with the chart's values.yaml as
 evidence); this module only turns an environment's replica count into those keys. With two or more
-copies the chart's own PodDisruptionBudget is switched on and every pod gets a preferred anti-affinity
-on `kubernetes.io/hostname` towards the pods of its own ReplicaSet: `matchLabelKeys: [pod-template-hash]`
-narrows an empty selector to them (Kubernetes' documented use of matchLabelKeys, beta and on by default
-since 1.31), so no chart's pod labels need to be known, and a rolling update is not held back by the pods
-it replaces. Preferred, not required: a cluster with fewer nodes than copies still schedules them all.
+copies the chart's own PodDisruptionBudget is switched on (or, for a chart without one, a budget selecting the
+pods' labels the entry names is written beside it) and every pod gets a preferred anti-affinity
+on `kubernetes.io/hostname` towards the pods of its own ReplicaSet or StatefulSet revision: `matchLabelKeys:
+[pod-template-hash, controller-revision-hash]` narrows an empty selector to them (Kubernetes' documented use of
+matchLabelKeys, beta and on by default since 1.31; a key the pod does not carry is ignored), so no chart's pod
+labels need to be known, and a rolling update is not held back by the pods it replaces. Preferred, not
+required: a cluster with fewer nodes than copies still schedules them all. A chart whose operator spreads its
+pods itself (`spread_by_chart`) gets no affinity.
+
+An operator-run store (`instances`) gets its member count written into its custom resource instead, at the
+JSON pointers its entry names, and with two or more members the operator's own replication settings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from homelab.catalog.model import Availability
+from homelab.catalog.model import Availability, Instances
 
 HOSTNAME = "kubernetes.io/hostname"
+# a Deployment's pods carry the first, a StatefulSet's the second; a key the pod lacks is ignored
+REVISION_LABELS = ["pod-template-hash", "controller-revision-hash"]
 SPREAD: dict[str, Any] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
     {"weight": 100, "podAffinityTerm": {"topologyKey": HOSTNAME, "labelSelector": {},
-                                        "matchLabelKeys": ["pod-template-hash"]}}]}}
+                                        "matchLabelKeys": REVISION_LABELS}}]}}
 
 
 def at(dotted: str, value: Any) -> dict[str, Any]:
@@ -41,4 +49,38 @@ def values(facet: Availability, replicas: int) -> dict[str, Any]:
     out = merge(merge(out, facet.disruption_budget), facet.values)
     for path in facet.affinity:
         out = merge(out, at(path, SPREAD))
+    for path in facet.anti_affinity:
+        out = merge(out, at(path, SPREAD["podAntiAffinity"]))
     return out
+
+
+def budget(facet: Availability, replicas: int, name: str, namespace: str) -> dict[str, Any] | None:
+    """The PodDisruptionBudget homelab writes for a chart that has none (`budget_pods`), from two copies on."""
+    if replicas < 2 or not facet.budget_pods:
+        return None
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(facet.budget_pods)}}}
+
+
+def members(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[str, Any]:
+    """`body` (a custom resource) with the member count of each facet of its kind set to `copies`."""
+    from homelab.render.values import merge
+
+    for facet in (f for f in facets if f.kind == body.get("kind")):
+        for pointer in facet.count:
+            set_pointer(body, pointer, copies)
+        if copies >= 2:
+            body = merge(body, facet.replicated)
+    return body
+
+
+def set_pointer(doc: Any, pointer: str, value: Any) -> None:
+    """Replace the value at RFC 6901 `pointer` in `doc`; the resource must already hold it (a typo fails)."""
+    steps = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
+    for step in steps[:-1]:
+        doc = doc[int(step)] if isinstance(doc, list) else doc[step]
+    last: Any = int(steps[-1]) if isinstance(doc, list) else steps[-1]
+    if (isinstance(doc, list) and not -len(doc) <= last < len(doc)) or (isinstance(doc, dict) and last not in doc):
+        raise KeyError(f"{pointer}: the resource has no {steps[-1]!r} to set")
+    doc[last] = value

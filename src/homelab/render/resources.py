@@ -1,6 +1,7 @@
 """The custom resources a catalog entry declares (an operator's Cluster, a metrics Service), as-is.
 
-Placeholders are substituted, our labels are added beside the entry's own, and each object syncs
+Placeholders are substituted, an operator-run store's member count is the environment's (see
+availability.members), our labels are added beside the entry's own, and each object syncs
 in its component's wave. A store's resources carry what its tenants add (a managed role per consumer,
 see tenancy) and the per-tenant objects follow them (a Database each); a resource a backup provider
 serves gets its additions (a CloudNativePG Cluster's `spec.plugins`, see backup).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import copy
 
-from homelab.render import backup, tenancy
+from homelab.render import availability, backup, tenancy
 from homelab.render.context import Context, Obj
 from homelab.render.values import substitute
 
@@ -19,7 +20,11 @@ def render(ctx: Context) -> list[Obj]:
     out = []
     for planned in ctx.components:
         comp = planned.component
-        bodies = [tenancy.patched(ctx, comp, substitute(copy.deepcopy(raw), ctx, comp)) for raw in comp.resources]
+        bodies = [tenancy.patched(ctx, comp, availability.members(
+            comp.instances, substitute(copy.deepcopy(raw), ctx, comp), planned.replicas)) for raw in comp.resources]
+        if comp.availability and (pdb := availability.budget(comp.availability, planned.replicas, comp.name,
+                                                              comp.namespace)):
+            bodies.append(pdb)
         for body in [*bodies, *tenancy.resources(ctx, comp)]:
             body = backup.patched(ctx, comp, body)
             meta = body.setdefault("metadata", {})

@@ -136,7 +136,7 @@ def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
     values = tenancy.merge_append(copy.deepcopy(comp.values), backup.values(ctx, comp))
     if comp.availability:
         values = merge(values, availability.values(comp.availability, planned.replicas))
-    elif planned.replicas != comp.footprint.replicas:
+    elif planned.replicas != comp.footprint.replicas and not comp.instances:
         keys = [key for key in REPLICA_KEYS if key in values]
         for key in keys:
             values[key] = planned.replicas
