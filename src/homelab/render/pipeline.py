@@ -60,9 +60,10 @@ class Rendered:
 
 
 def render_env(config: Config, catalog: Catalog, env: str, tree: Path | None = None,
-               file: str = "homelab.yaml") -> tuple[Context, list[Obj]]:
-    """Plan `env` and render every concern's objects (without the env label and the gate; the tree adds them)."""
-    ctx = Context(config, catalog, make_plan(config, catalog, env, file), env)
+               file: str = "homelab.yaml", own_files: bool = True) -> tuple[Context, list[Obj]]:
+    """Plan `env` and render every concern's objects (without the env label and the gate; the tree adds them).
+    `own_files=False` leaves out the user's `overrides/<env>/` files."""
+    ctx = Context(config, catalog, make_plan(config, catalog, env, file), env, own_files=own_files)
     objects: list[Obj] = []
     for _, renderer in CONCERNS:
         objects.extend(renderer(ctx, tree))
@@ -97,10 +98,11 @@ def local_manifests(plans: dict[str, Plan]) -> dict[str, bytes]:
 def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None, tree: Path | None = None,
                 progress: Callable[[str], None] | None = None, file: str = "homelab.yaml") -> Rendered:
     """Render `envs` (default: all configured) into file bytes. `tree` is where overrides/ are read from."""
-    from homelab.render import diagrams, handbook, readme, renovate
+    from homelab.render import diagrams, handbook, promote, readme, renovate
 
     names = envs or config.env_names()
     per_env: dict[str, list[Obj]] = {}
+    unpromoted: dict[str, list[Obj]] = {}  # the layout's bases are made of these (see layout)
     plans: dict[str, Plan] = {}
     files: dict[str, bytes] = {}
     warnings: list[str] = []
@@ -113,10 +115,12 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         files.update(bootstrap.files(ctx, tree))
         files.update((rel, dump(data)) for rel, data in gate.files(ctx).items())
         per_env[env], plans[env] = objects, ctx.plan
+        unpromoted[env] = (render_env(promote.without_carried(config, env), catalog, env, tree, file,
+                                      own_files=False)[1] if promote.carries(config, env, tree) else objects)
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:
             progress(env)
-    for rel, data in layout.factor(per_env).items():
+    for rel, data in layout.factor(per_env, unpromoted).items():
         files[rel] = dump(data)
     files.update(local_manifests(plans))
     last = plans[names[-1]]

@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from homelab.catalog.loader import Catalog
-from homelab.config import LoadedConfig
+from homelab.config import Config, LoadedConfig
 from homelab.errors import InputError, Problem
 from homelab.plan import make_plan
 from homelab.render.values import OVERRIDES
@@ -70,6 +70,21 @@ def indentation(text: str) -> dict[str, int]:
             mapping = step if mapping is None else mapping
     offset = offset or 0
     return {"mapping": mapping or 2, "sequence": offset + 2, "offset": offset}
+
+
+def carries(config: Config, env: str, tree: Path | None) -> bool:
+    """Whether `env` has anything a promotion into it would replace: overrides.versions/.values, overrides/<env>/."""
+    over = config.env(env).overrides
+    folder = tree / OVERRIDES / env if tree else None
+    return bool(over.versions or over.values or (folder and folder.is_dir() and any(folder.glob("*.yaml"))))
+
+
+def without_carried(config: Config, env: str) -> Config:
+    """`config` with none of what a promotion into `env` carries (the layout's base is rendered from this)."""
+    chosen = config.env(env)
+    overrides = chosen.overrides.model_copy(update={"versions": {}, "values": {}})
+    environments: dict[Any, Any] = {**config.environments, env: chosen.model_copy(update={"overrides": overrides})}
+    return config.model_copy(update={"environments": environments})
 
 
 def _section(parent: CommentedMap, key: str) -> CommentedMap:
