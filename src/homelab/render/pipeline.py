@@ -130,7 +130,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
     files["docs/bootstrap.md"] = bootstrap.page(before_gitops).encode("utf-8")
     files[renovate.FILE] = renovate.file(config)
-    files["README.md"] = readme.render(config, catalog, plans, files).encode("utf-8")
+    files["README.md"] = readme.render(config, catalog, plans).encode("utf-8")
     if progress:
         progress("files")
     return Rendered(files=dict(sorted(files.items())), envs=names, plans=plans, objects=per_env, warnings=warnings)

@@ -8,7 +8,7 @@ from homelab.plan import Plan
 from homelab.render.diagrams import NAMES, TITLES
 
 
-def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict[str, bytes]) -> str:
+def render(config: Config, catalog: Catalog, plans: dict[str, Plan]) -> str:
     gitops = config.gitops
     envs = list(plans)
     lines = [
@@ -23,16 +23,16 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "",
         "| path | what |",
         "|---|---|",
-        "| `<env>/platform/root.yaml` | the root Application (app-of-apps) of each environment, syncing its "
-        "own folder (itself included); `homelab bootstrap` applies it once |",
-        "| `base/<layer>/<component>.yaml` | everything of one component the environments share: its Argo CD "
-        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources, and "
-        "its Namespace (Pod Security labels) with its NetworkPolicies when it has a namespace of its own |",
-        "| `base/platform/namespaces/<ns>.yaml` | a Namespace several components share, with its NetworkPolicies |",
-        "| `base/platform/` | cluster-wide wiring: AppProjects, issuers, secret store, policies, address pool, "
-        "backups, SSO realm |",
-        "| `<env>/kustomization.yaml` | the overlay Argo CD builds: `../base`, this environment's own files, and "
-        "inline JSON patches for exactly where it differs (versions, hosts, replicas, values) |",
+        "| `<layer>/<component>/base/` | what every environment runs of one component, one file per kind "
+        "(a long one split one file per object): its Argo CD Application, credentials (ExternalSecrets), "
+        "certificate, route, ServiceMonitor, custom resources, its Namespace and NetworkPolicies |",
+        "| `<layer>/<component>/<env>/` | only where an environment differs: patches of just those fields, "
+        "and objects only it has |",
+        "| `platform/<concern>/` | cluster-wide wiring the same way: AppProjects, shared namespaces, issuers, "
+        "secret store, policies, address pool, backups, SSO realm |",
+        "| `<env>/kustomization.yaml` | what Argo CD builds for the environment: one folder per component |",
+        "| `<env>/gate/` | the environment's root Application (follows the branch) and its release Application "
+        "(the commit `homelab promote` wrote); `homelab bootstrap` applies them |",
         "| `manifests/` | packaged kustomizations of `local` components, synced from this repository |",
         "| `docs/` | the design's diagrams regenerated from the plan; `vault.md`: every Vault path and property "
         "the ExternalSecrets read (fill them before the first sync); `sso.md`: every OIDC client |",
@@ -45,14 +45,15 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "|---|---|---|---|",
     ]
     for env, plan in plans.items():
-        lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | `{env}/platform/root.yaml` |")
-    lines += ["", "## Components", "", "| layer | component | namespace | wave | version |", "|---|---|---|---|---|"]
+        lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | `{env}/gate/root.yaml` |")
+    # the catalog's pin: an environment's own version is in its folder, so promoting one rewrites nothing here
+    lines += ["", "## Components", "", "| layer | component | namespace | wave | chart pinned by the catalog |",
+              "|---|---|---|---|---|"]
     last = plans[envs[-1]]
     for layer, info in catalog.layers.items():
         for p in last.components.values():
             if p.component.layer == layer:
-                version = " / ".join(dict.fromkeys(str(plans[e].components[p.name].version or "-") for e in envs
-                                                   if p.name in plans[e].components))
+                version = p.component.source.version or "-"
                 lines.append(f"| {info.title} | {p.name} | {p.component.namespace} | {p.wave} | {version} |")
     lines += ["", "## Sync order", "",
               "Every object carries `argocd.argoproj.io/sync-wave` from the plan: operators and CRDs first, their "
@@ -62,5 +63,5 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
               "(`resource.customizations.health.argoproj.io_Application`); `homelab apply` waits wave by wave "
               "by itself.", "", "## Diagrams", ""]
     lines.extend(f"- [{TITLES[name]}](docs/{name}.md)" for name in NAMES)
-    lines += ["", f"{len(files) + 2} files in this tree.", ""]
+    lines.append("")
     return "\n".join(lines)
