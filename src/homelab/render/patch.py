@@ -36,19 +36,27 @@ def common(values: list[Any]) -> Any:
 
 
 def difference(body: Any, base: Any) -> Any:
-    """What `body` has beyond `base` (mappings recurse, anything else whole, DELETE for a key it lacks); None if
-    nothing."""
+    """What object `body` has beyond `base` (mappings recurse, anything else whole, DELETE for a key it lacks, and
+    a None it holds kept as None); None if nothing."""
+    inner = _inner(body, base)
+    return None if inner is SAME else inner
+
+
+SAME: Any = object()  # `_inner` of equal values (None is a difference: a value Helm values may hold)
+
+
+def _inner(body: Any, base: Any) -> Any:
     if body == base:
-        return None
+        return SAME
     if not (isinstance(body, dict) and isinstance(base, dict)):
         return body
     out = {key: DELETE for key in base if key not in body}
     for key, value in body.items():
         if key not in base:
             out[key] = value
-        elif (inner := difference(value, base[key])) is not None:
+        elif (inner := _inner(value, base[key])) is not SAME:
             out[key] = inner
-    return out or None
+    return out
 
 
 def _has_null(value: Any) -> bool:
