@@ -107,11 +107,9 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     files: dict[str, bytes] = {}
     warnings: list[str] = []
     clients: dict[str, list[dict[str, Any]]] = {}
-    before_gitops: dict[str, dict[str, Any]] = {}
     for env in names:
         ctx, objects = render_env(config, catalog, env, tree, file)
         clients[env] = sso.clients(ctx)
-        before_gitops[env] = bootstrap.steps(ctx, tree)
         files.update(bootstrap.files(ctx, tree))
         files.update((rel, dump(data)) for rel, data in gate.files(ctx).items())
         per_env[env], plans[env] = objects, ctx.plan
@@ -128,7 +126,6 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         files[f"docs/{name}.md"] = diagrams.page(name, text, last.env).encode("utf-8")
     files["docs/vault.md"] = handbook.vault(per_env).encode("utf-8")
     files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
-    files["docs/bootstrap.md"] = bootstrap.page(before_gitops).encode("utf-8")
     files[renovate.FILE] = renovate.file(config)
     files["README.md"] = readme.render(config, catalog, plans).encode("utf-8")
     if progress:
