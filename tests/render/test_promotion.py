@@ -24,13 +24,13 @@ def snapshot(tree: Path) -> dict[str, bytes]:
 @pytest.fixture
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The built-in example as homelab.yaml, where dev and prod agree on a value staging does not have, dev runs
-    its own chart version and has an overrides/ file: a promotion makes staging equal dev in all three."""
+    its own chart versions and has an overrides/ file: a promotion makes staging equal dev in all three."""
     monkeypatch.chdir(tmp_path)
     yaml = YAML()
     doc = yaml.load(builtin_text())
     envs = doc["environments"]
     envs["dev"]["overrides"]["values"] = {"grafana": {"podAnnotations": {"tier": "tested"}}}
-    envs["dev"]["overrides"]["versions"] = {"grafana": "12.4.0"}
+    envs["dev"]["overrides"]["versions"] = {"grafana": "12.4.0", "cilium": "1.20.1"}  # an Application, a bootstrap step
     envs["staging"]["overrides"] = {"values": {"grafana": {"podAnnotations": {"tier": "candidate"}}}}
     envs["prod"]["overrides"] = {"values": {"grafana": {"podAnnotations": {"tier": "tested"}}}}
     with (tmp_path / "homelab.yaml").open("w") as out:
@@ -53,6 +53,7 @@ def test_promote_then_render_changes_only_staging(lab: Path) -> None:
                      if before.get(rel) != after.get(rel) and rel != MARKER)
     assert "staging/gate/release.yaml" in changed and SHA in after["staging/gate/release.yaml"].decode()
     assert "overrides/staging/grafana.yaml" in changed and "application/grafana/staging/application.yaml" in changed
+    assert "bootstrap/staging/README.md" in changed and "bootstrap/staging/steps.yaml" in changed
     elsewhere = [rel for rel in changed if not any(fnmatch.fnmatch(rel, pattern) for pattern in STAGING)]
     assert elsewhere == [], "a promotion into staging rewrote files of other environments"
     staging_application = after["application/grafana/staging/application.yaml"].decode()
