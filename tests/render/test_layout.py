@@ -91,3 +91,21 @@ def test_every_difference_builds_back_exactly(tmp_path: Path, change: str) -> No
         assert by_kind(kustomize(tmp_path / GROUP / env)) == by_kind(per_env[env]), env
     moved = sorted(rel for rel in unchanged.keys() | files.keys() if unchanged.get(rel) != files.get(rel))
     assert moved and all(f"{GROUP}/staging/" in rel for rel in moved), moved
+
+
+def test_a_long_kind_file_is_split_one_file_per_object(tmp_path: Path) -> None:
+    many = [{**config_map(f"settings-{i}"), "data": {f"key{k}": str(k) for k in range(12)}} for i in range(20)]
+    per_env = {env: [*copy.deepcopy(UNPROMOTED[env]), *copy.deepcopy(many)] for env in ENVS}
+    files = factor({env: [Obj(b, GROUP) for b in bodies] for env, bodies in per_env.items()},
+                   {env: [Obj(copy.deepcopy(b), GROUP) for b in bodies] for env, bodies in per_env.items()})
+    base = f"{GROUP}/base/"
+    assert f"{base}config-map.yaml" not in files
+    assert [rel for rel in files if rel.startswith(f"{base}config-map-")] == [
+        f"{base}config-map-settings{suffix}.yaml" for suffix in ["", *(f"-{i}" for i in range(20))]]
+    assert files[f"{base}kustomization.yaml"]["resources"][0] == "application.yaml"
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(dump(data))
+    assert all(dump(data).count(b"\n") <= 200 for rel, data in files.items() if rel.startswith(base))
+    for env in ENVS:
+        assert by_kind(kustomize(tmp_path / GROUP / env)) == by_kind(per_env[env])

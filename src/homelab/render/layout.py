@@ -74,8 +74,9 @@ def _files(bodies: list[dict[str, Any]]) -> dict[str, Docs]:
         by_kind.setdefault(file_of(body["kind"]), Docs()).append(body)
     out: dict[str, Docs] = {}
     for name, docs in by_kind.items():
-        big = len(docs) > 1 and dump(docs).count(b"\n") > SPLIT_LINES
-        out.update(_one_per_object(name, docs) if big else {name: docs})
+        split = _one_per_object(name, docs) if len(docs) > 1 and dump(docs).count(b"\n") > SPLIT_LINES else {}
+        # a per-object name another kind's file has (an Application `set` beside ApplicationSets) keeps it whole
+        out.update(split if split and not (split.keys() & (by_kind.keys() | out.keys())) else {name: docs})
     return out
 
 
