@@ -1,5 +1,9 @@
 """Render benchmark: the `full` profile and synthetic catalogs of 100 and 1,000 components, x 3 environments.
 
+`full + overrides` gives every environment its own Helm values and chart version for one component: the
+worst case of layout's bases, which then render each environment a second time without what promotion
+carries (render/layout.py).
+
 Times planning + rendering every file in memory, and writing the tree atomically, separately.
 Targets: `full` x 3 under 1 s, 1,000 components x 3 under 5 s (render + write).
 """
@@ -47,7 +51,12 @@ def main() -> None:
         import yaml
 
         try:
-            measure("full", Config.model_validate(yaml.safe_load(builtin_text())), load_catalog(), work, table)
+            body = yaml.safe_load(builtin_text())
+            measure("full", Config.model_validate(body), load_catalog(), work, table)
+            for env, settings in body["environments"].items():
+                settings["overrides"] = {"values": {"grafana": {"podAnnotations": {"env": env}}},
+                                         "versions": {"grafana": f"12.4.{len(env)}"}}
+            measure("full + overrides", Config.model_validate(body), load_catalog(), work, table)
         except HomelabError as exc:
             notes.append(f"full profile not measured: {exc.summary()}")
         for size in (100, 1000):

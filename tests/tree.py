@@ -40,9 +40,9 @@ def _has(doc: dict[str, Any], path: tuple[str, ...]) -> bool:
 def holding(tree: Path, name: str, kind: str, obj: str, path: tuple[str, ...] = (), env: str = "dev") -> str:
     """The tree-relative file that sets `path` of the object `kind`/`obj` of component `name` in `env`."""
     group = group_of(tree, name)
-    for folder in (env, BASE):
-        file = tree / group / folder / file_of(kind)
-        if file.is_file():
+    stem = file_of(kind).removesuffix(".yaml")
+    for folder in (env, BASE):  # the kind's file, or its file per object when layout split a long one
+        for file in sorted((tree / group / folder).glob(f"{stem}*.yaml")):
             for doc in yaml.safe_load_all(file.read_text()):
                 if doc and doc["kind"] == kind and doc["metadata"]["name"] == obj and _has(doc, path):
                     return file.relative_to(tree).as_posix()

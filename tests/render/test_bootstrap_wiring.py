@@ -35,9 +35,10 @@ def test_the_cni_is_a_bootstrap_step_not_an_application(trees: dict[str, Path], 
         assert "--disable=traefik" in flags and "--disable=servicelb" in flags
         assert {"apiGroups": ["cilium.io"], "kinds": ["CiliumIdentity"], "clusters": ["*"]} in (
             steps["argocd"]["resource_exclusions"])
-    page = (tree / "docs" / "bootstrap.md").read_text()
-    assert "--flannel-backend=none --disable-network-policy" in page
-    assert "helm upgrade --install cilium cilium --repo https://helm.cilium.io" in page
+        page = (tree / "bootstrap" / env / "README.md").read_text()  # one page per environment
+        assert "--flannel-backend=none --disable-network-policy" in page
+        assert "helm upgrade --install cilium cilium --repo https://helm.cilium.io" in page
+        assert f"--values bootstrap/{env}/{steps['steps'][0]['helm']['values']}" in page
 
 
 def test_minimal_from_the_starter_file_gets_the_chosen_cni() -> None:

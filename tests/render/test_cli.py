@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -98,29 +99,39 @@ def test_diagram_prints_one_or_all(workdir: Path) -> None:
     assert bad.exit_code == 2
 
 
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
 def test_promote_prints_a_diff_then_writes_keeping_comments(workdir: Path) -> None:
     (workdir / "rendered" / "overrides" / "dev").mkdir(parents=True)
     (workdir / "rendered" / "overrides" / "dev" / "grafana.yaml").write_text("# tuned in dev\nreplicas: 3\n")
     before = (workdir / "homelab.yaml").read_text()
-    shown = Run(["promote", "dev", "staging"])
+    shown = Run(["promote", "dev", "staging", "--revision", SHA])
     assert shown.exit_code == 0, shown.output
     assert "+        grafana: 2.0.0" in shown.output and "-  staging: {}" in shown.output
-    assert "+replicas: 3" in shown.output
+    assert f"+    revision: {SHA}" in shown.output and "+replicas: 3" in shown.output
     assert (workdir / "homelab.yaml").read_text() == before, "promote without --write changed the file"
-    written = Run(["promote", "dev", "staging", "--write"])
+    written = Run(["promote", "dev", "staging", "--write", "--revision", SHA])
     assert written.exit_code == 0, written.output
     after = (workdir / "homelab.yaml").read_text()
     assert after.startswith("# my homelab\n") and "profile: full  # everything" in after
     data = yaml.safe_load(after)
     assert data["environments"]["staging"]["overrides"]["versions"] == {"grafana": "2.0.0"}
     assert data["environments"]["staging"]["overrides"]["values"] == {"grafana": {"env": "dev"}}
+    assert data["environments"]["staging"]["revision"] == SHA
     assert data["environments"]["dev"] == yaml.safe_load(before)["environments"]["dev"]
     assert (workdir / "rendered" / "overrides" / "staging" / "grafana.yaml").read_text() == (
         "# tuned in dev\nreplicas: 3\n")
-    nothing = Run(["promote", "dev", "staging"])
+    nothing = Run(["promote", "dev", "staging", "--revision", SHA])
     assert nothing.exit_code == 0 and "nothing to promote" in nothing.output
     assert Run(["promote", "dev", "dev"]).exit_code == 2
     assert Run(["promote", "dev", "qa"]).exit_code == 2
+    # staging now runs SHA, so promoting it to prod carries that commit (and no --revision may contradict it)
+    onward = Run(["promote", "staging", "prod", "--write"])
+    assert onward.exit_code == 0, onward.output
+    assert yaml.safe_load((workdir / "homelab.yaml").read_text())["environments"]["prod"]["revision"] == SHA
+    other = Run(["promote", "staging", "prod", "--revision", "f" * 40])
+    assert other.exit_code == 2 and "staging runs" in other.output
 
 
 @pytest.mark.parametrize("style", [{"mapping": 4, "sequence": 4, "offset": 2},
@@ -136,13 +147,65 @@ def test_promote_writes_only_the_promoted_lines(workdir: Path, style: dict[str, 
     with (workdir / "homelab.yaml").open("w") as out:
         styled.dump(data, out)
     before = (workdir / "homelab.yaml").read_text().splitlines()
-    assert Run(["promote", "dev", "staging", "--write"]).exit_code == 0
+    assert Run(["promote", "dev", "staging", "--write", "--revision", SHA]).exit_code == 0
     after = (workdir / "homelab.yaml").read_text().splitlines()
+    assert [line.strip() for line in after if "revision" in line] == [f"revision: {SHA}"]
     staging = before.index(next(line for line in before if line.lstrip().startswith("staging:")))
     removed = [line for line in before if line not in after]
     assert removed == [before[staging]], removed  # `staging: {}` became a section; nothing else moved
     assert next(line for line in after if line not in before).lstrip() == "staging:"
     assert after[:staging] == before[:staging] and after[-4:] == before[-4:]
+
+
+def _git(folder: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.net", *args],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_promote_reads_the_commit_dev_runs_from_the_checkout(workdir: Path) -> None:
+    """dev follows gitops.branch: the commit it runs is the branch's tip in the checkout holding the tree."""
+    tree = workdir / "rendered"
+    tree.mkdir()
+    _git(tree, "init", "-q", "-b", "main")
+    _git(tree, "commit", "-q", "--allow-empty", "-m", "rendered")
+    tip = _git(tree, "rev-parse", "main")
+    _git(tree, "checkout", "-q", "-b", "elsewhere")
+    _git(tree, "commit", "-q", "--allow-empty", "-m", "not on main")
+    shown = Run(["promote", "dev", "staging", "--write"])
+    assert shown.exit_code == 0, shown.output
+    assert f"dev runs {tip}" in shown.output and f"+    revision: {tip}" in shown.output
+    assert yaml.safe_load((workdir / "homelab.yaml").read_text())["environments"]["staging"]["revision"] == tip
+
+
+@pytest.mark.parametrize(("args", "setup", "message"), [
+    (["--tree", "nowhere"], None, "is not inside a git checkout"),
+    ([], "plain folder", "is not inside a git checkout"),
+    ([], "other branch", "branch 'main' (gitops.branch) is not in the checkout"),
+    (["--revision", "ABC123"], None, "is not a full commit id"),
+    ([], "no git", "git is not installed"),
+])
+def test_promote_says_why_it_cannot_know_the_commit(workdir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    args: list[str], setup: str | None, message: str) -> None:
+    tree = workdir / "rendered"
+    tree.mkdir()
+    if setup == "other branch":
+        _git(tree, "init", "-q", "-b", "trunk")
+        _git(tree, "commit", "-q", "--allow-empty", "-m", "rendered")
+    if setup == "no git":
+        import homelab.render.revision
+
+        monkeypatch.setattr(homelab.render.revision.shutil, "which", lambda name: None)
+    before = (workdir / "homelab.yaml").read_text()
+    result = Run(["promote", "dev", "staging", "--write", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "--revision" in result.output, "the error names the way out"
+    assert (workdir / "homelab.yaml").read_text() == before
+
+
+def test_promote_from_an_environment_that_runs_nothing_yet_is_refused(workdir: Path) -> None:
+    result = Run(["promote", "staging", "prod", "--revision", SHA])
+    assert result.exit_code == 2 and "staging runs nothing yet" in result.output, result.output
 
 
 def test_counts_name_what_they_count(workdir: Path) -> None:

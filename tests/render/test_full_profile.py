@@ -84,3 +84,16 @@ def test_full_profile_overlays_build_with_kubectl(full: Rendered, tmp_path: Path
     write_tree(full, tmp_path / "tree")
     for env in full.envs:
         assert argocd_build(tmp_path / "tree", env) == env_objects(tmp_path / "tree", env)
+
+
+LONGEST = 300  # issue 15's bar: no file of a component longer than a person reviews at once
+
+
+def test_no_component_file_reaches_300_lines(full: Rendered) -> None:
+    """Every file under a component's folder (`<layer>/<component>/...`, base and environments) stays under 300
+    lines: layout splits a long kind one file per object, and a policy lists namespaces a line each."""
+    layers = set(load_catalog().layers)
+    components = {rel: data for rel, data in full.files.items() if rel.split("/", 1)[0] in layers}
+    assert len(components) > 500
+    lengths = sorted(((data.count(b"\n"), rel) for rel, data in components.items()), reverse=True)
+    assert lengths[0][0] < LONGEST, lengths[:5]

@@ -134,7 +134,7 @@ def test_environments_differ_only_where_the_config_says(tree: Path) -> None:
     assert [r for r in listed["dev"] if "/loki/" in r] and not [r for r in listed["prod"] if "/loki/" in r]
     # grafana's egress reaches loki where loki runs: its policy differs in exactly that
     for env, reaches in (("dev", True), ("staging", True), ("prod", False)):
-        policy = folder(tree, "application/grafana", env)["namespace.yaml"][0]
+        policy = folder(tree, "application/grafana", env)["network-policy.yaml"][0]
         assert ("loki" in str(policy["spec"]["egress"])) is reaches
     assert not (tree / "data" / "cloudnative-pg" / "dev").exists(), "what does not differ has no folder"
     # one folder per component: its objects split by kind, its namespace first

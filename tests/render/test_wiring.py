@@ -49,11 +49,18 @@ def expected_flows(plan: Plan) -> set[tuple[str | None, str]]:
     return flows
 
 
-def peer(rule_peer: dict[str, Any]) -> str | None:
+def peers(rule_peer: dict[str, Any]) -> list[str | None]:
+    """The namespaces a peer names (None: anywhere): one by its name label, several by an `In` selector."""
     if "ipBlock" in rule_peer:
         assert rule_peer["ipBlock"]["cidr"] == "0.0.0.0/0"
-        return None
-    return rule_peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        return [None]
+    selector = rule_peer["namespaceSelector"]
+    if "matchLabels" in selector:
+        return [selector["matchLabels"]["kubernetes.io/metadata.name"]]
+    (expression,) = selector["matchExpressions"]
+    assert expression["key"] == "kubernetes.io/metadata.name" and expression["operator"] == "In"
+    assert len(expression["values"]) > 1 and expression["values"] == sorted(expression["values"])
+    return list(expression["values"])
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -69,10 +76,10 @@ def test_network_policies_allow_exactly_the_graph(tree: Path, rendered: Rendered
         ns, name, spec = policy["metadata"]["namespace"], policy["metadata"]["name"], policy["spec"]
         assert spec["podSelector"] == {} and name in ("default-deny", "allow")
         # flows are the port-less rules to other namespaces (or anywhere); same-namespace, DNS and API aside
-        ingress_seen |= {(peer(p), ns) for rule in spec.get("ingress", []) for p in rule["from"]
-                         if p != {"podSelector": {}}}
-        egress_seen |= {(ns, peer(p)) for rule in spec.get("egress", []) if "ports" not in rule
-                        for p in rule["to"] if p != {"podSelector": {}}}
+        ingress_seen |= {(src, ns) for rule in spec.get("ingress", []) for p in rule["from"]
+                         if p != {"podSelector": {}} for src in peers(p)}
+        egress_seen |= {(ns, dst) for rule in spec.get("egress", []) if "ports" not in rule
+                        for p in rule["to"] if p != {"podSelector": {}} for dst in peers(p)}
     flows = expected_flows(plan)
     # every flow is allowed on the receiving side (unless it lands in a namespace we do not police)...
     assert ingress_seen == {f for f in flows if f[1] in owned}

@@ -33,7 +33,12 @@ def _peer_ok(peer: dict[str, Any], home: str, other: str, ip_nodes: bool) -> boo
     if other == NODE:
         return False
     if "namespaceSelector" in peer:
-        labels = peer["namespaceSelector"].get("matchLabels") or {}
+        selector = peer["namespaceSelector"]
+        labels = selector.get("matchLabels") or {}
+        for expression in selector.get("matchExpressions") or []:  # render lists several namespaces as `In`
+            assert expression["key"] == NAME and expression["operator"] == "In", expression
+            if other not in expression["values"]:
+                return False
         return all(k == NAME and v == other for k, v in labels.items())
     return other == home
 

@@ -79,7 +79,7 @@ MUTATIONS: dict[str, tuple[str, Callable[[list[dict[str, Any]]], None], str, str
     "missing required field": (GRAFANA + "application.yaml",
                                lambda docs: _first(docs, "Application")["spec"].pop("destination"),
                                "schema", "$.spec"),
-    "unknown apiVersion": (GRAFANA + "namespace.yaml",
+    "unknown apiVersion": (GRAFANA + "network-policy.yaml",
                            lambda docs: _first(docs, "NetworkPolicy").__setitem__("apiVersion",
                                                                                    "networking.k8s.io/v2"),
                            "schema", "$.apiVersion"),

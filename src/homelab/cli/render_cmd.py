@@ -103,24 +103,32 @@ def register(app: typer.Typer) -> None:
         src: Annotated[str, typer.Argument(help="environment to promote from, e.g. dev")],
         dst: Annotated[str, typer.Argument(help="environment to promote to, e.g. staging")],
         config: ConfigOption = None,
-        tree: Annotated[Path, typer.Option("--tree", help="rendered tree whose overrides/ to promote")] = Path(
-            "rendered"),
+        tree: Annotated[Path, typer.Option("--tree", help="rendered tree (in your GitOps repository's checkout) "
+                                                          "whose overrides/ to promote")] = Path("rendered"),
+        revision: Annotated[str | None, typer.Option(
+            "--revision", help="the full commit id SRC runs, when SRC follows the branch (default: the branch's "
+                               "tip in the checkout holding --tree)")] = None,
         write: Annotated[bool, typer.Option("--write", help="write the change (default: print the diff)")] = False,
     ) -> None:
-        """Carry chart versions and Helm values from SRC to DST: a unified diff, written with --write."""
+        """Carry what SRC runs to DST: its commit (DST's revision), chart versions and Helm values, as a unified
+        diff; --write applies it."""
         from homelab.catalog import load_catalog
         from homelab.render import promote as promotion
 
         loaded = load_config(config, quiet=True)
-        changes = promotion.plan(loaded, load_catalog(), src, dst, tree if tree.is_dir() else None)
+        planned = promotion.plan(loaded, load_catalog(), src, dst, tree, revision)
         err = console(stderr=True)
-        if not changes:
-            err.print(f"{dst} already runs {src}'s versions and values; nothing to promote")
+        err.print(f"{src} runs {planned.source.commit} ({planned.source.how})")
+        if planned.source.note:
+            err.print(f"[yellow]warning:[/] {planned.source.note}")
+        if not planned.changes:
+            err.print(f"{dst} already runs {src}'s commit, versions and values; nothing to promote")
             return
-        for change in changes:
+        for change in planned.changes:
             typer.echo(change.diff(), nl=False)
         if write:
-            promotion.write(changes)
-            err.print(f"wrote {len(changes)} file(s); run `homelab render` to update the tree")
+            promotion.write(planned.changes)
+            err.print(f"wrote {len(planned.changes)} file(s); run `homelab render` and commit the tree: Argo CD "
+                      f"moves {dst} to that commit once the commit is pushed")
         else:
-            err.print(f"{len(changes)} file(s) would change; run again with --write to apply")
+            err.print(f"{len(planned.changes)} file(s) would change; run again with --write to apply")

@@ -24,6 +24,7 @@ from homelab.render.yamlout import dump
 
 FOLDER = "bootstrap"
 STEPS = "steps.yaml"
+PAGE = "README.md"
 
 
 def replaced_bundles(catalog: Catalog, distribution: str, plan: Plan) -> list[tuple[Bundled, str]]:
@@ -59,37 +60,36 @@ def steps(ctx: Context, tree: Path | None) -> dict[str, Any]:
 
 
 def files(ctx: Context, tree: Path | None) -> dict[str, bytes]:
-    """`bootstrap/<env>/steps.yaml` and one values file per step."""
+    """`bootstrap/<env>/steps.yaml`, one values file per step, and README.md saying them as commands."""
     data = steps(ctx, tree)
     folder = f"{FOLDER}/{ctx.env}"
-    out = {f"{folder}/{STEPS}": dump(data)}
+    out = {f"{folder}/{STEPS}": dump(data), f"{folder}/{PAGE}": page(ctx.env, data).encode("utf-8")}
     for step in data["steps"]:
         out[f"{folder}/{step['helm']['values']}"] = dump(helm_values(ctx, step["name"], tree))
     return out
 
 
-def page(per_env: dict[str, dict[str, Any]]) -> str:
-    """docs/bootstrap.md: the steps and server flags of every environment, as commands a person can run."""
-    lines = ["# Before GitOps", "", "`homelab bootstrap` runs these before it installs Argo CD; by hand, from the "
-             "root of this tree:", ""]
-    for env, data in per_env.items():
-        lines += [f"## {env}", ""]
-        flags = data["distribution"]["server_flags"]
-        if flags:
-            lines += [f"Start the {data['distribution']['name']} servers with:", "", "```",
-                      " ".join(f["flag"] for f in flags), "```", ""]
-            lines += [f"- `{f['flag']}`: {f['because']}" for f in flags] + [""]
-        for step in data["steps"]:
-            helm = step["helm"]
-            lines += [f"{step['name']}: {step['why']}", "", "```",
-                      f"helm upgrade --install {helm['release']} {helm['chart']} --repo {helm['repo']} "
-                      f"--version {helm['version']} --namespace {helm['namespace']} "
-                      f"--values {FOLDER}/{env}/{helm['values']} --wait", "```", ""]
-        exclusions = data["argocd"]["resource_exclusions"]
-        if exclusions:
-            lines += ["Argo CD's `argocd-cm` must keep these in `resource.exclusions` (objects the components "
-                      "create that Argo CD must not track or prune):", "", "```yaml",
-                      *(f"- {x}" for x in exclusions), "```", ""]
-        if not flags and not data["steps"]:
-            lines += ["Nothing: the distribution already runs what Argo CD needs.", ""]
+def page(env: str, data: dict[str, Any]) -> str:
+    """`bootstrap/<env>/README.md`: the environment's steps and server flags as commands a person can run (a
+    page per environment, so a promotion into one rewrites only its own)."""
+    lines = [f"# Before GitOps: {env}", "", "`homelab bootstrap` runs these before it installs Argo CD; by hand, "
+             "from the root of this tree:", ""]
+    flags = data["distribution"]["server_flags"]
+    if flags:
+        lines += [f"Start the {data['distribution']['name']} servers with:", "", "```",
+                  " ".join(f["flag"] for f in flags), "```", ""]
+        lines += [f"- `{f['flag']}`: {f['because']}" for f in flags] + [""]
+    for step in data["steps"]:
+        helm = step["helm"]
+        lines += [f"{step['name']}: {step['why']}", "", "```",
+                  f"helm upgrade --install {helm['release']} {helm['chart']} --repo {helm['repo']} "
+                  f"--version {helm['version']} --namespace {helm['namespace']} "
+                  f"--values {FOLDER}/{env}/{helm['values']} --wait", "```", ""]
+    exclusions = data["argocd"]["resource_exclusions"]
+    if exclusions:
+        lines += ["Argo CD's `argocd-cm` must keep these in `resource.exclusions` (objects the components "
+                  "create that Argo CD must not track or prune):", "", "```yaml",
+                  *(f"- {x}" for x in exclusions), "```", ""]
+    if not flags and not data["steps"]:
+        lines += ["Nothing: the distribution already runs what Argo CD needs.", ""]
     return "\n".join(lines)

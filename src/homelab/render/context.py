@@ -71,6 +71,8 @@ class Context:
     plan: Plan
     env: str
     warnings: list[str] = field(default_factory=list)
+    # False: render without the user's overrides/<env>/ files (layout's base is made of such renderings)
+    own_files: bool = True
     _members: dict[str, list[Planned]] = field(default_factory=dict, repr=False)
     _providers: dict[str, str | None] = field(default_factory=dict, repr=False)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)  # per-environment results renderers reuse

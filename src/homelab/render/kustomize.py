@@ -40,19 +40,22 @@ def _pointer(path: str) -> list[str]:
 
 
 def json_patch(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> None:
-    """JSON 6902 `add` and `replace` on mapping members (all our patches use)."""
+    """JSON 6902 `add`, `replace` and `remove` on mapping members (all our patches use)."""
     for op in ops:
-        if op.get("op") not in ("add", "replace"):
+        if op.get("op") not in ("add", "replace", "remove"):
             raise InputError([Problem(f"unsupported patch operation {op.get('op')!r}", file=str(where),
                                       hint="build it with `kubectl kustomize` instead")])
         *parents, last = _pointer(op["path"])
         node = body
         for part in parents:
             node = node[part]
-        if op["op"] == "replace" and last not in node:
-            raise InputError([Problem(f"patch replaces {op['path']}, which the object does not have",
+        if op["op"] != "add" and last not in node:
+            raise InputError([Problem(f"patch {op['op']}s {op['path']}, which the object does not have",
                                       file=str(where))])
-        node[last] = copy.deepcopy(op["value"])
+        if op["op"] == "remove":
+            del node[last]
+        else:
+            node[last] = copy.deepcopy(op["value"])
 
 
 def _selected(body: dict[str, Any], target: dict[str, Any]) -> bool:
@@ -74,7 +77,8 @@ def _same(body: dict[str, Any], patch: dict[str, Any]) -> bool:
 
 
 def apply_patches(objects: list[dict[str, Any]], patches: list[dict[str, Any]], folder: Path) -> None:
-    """kustomize `patches`: a file of strategic-merge patches, or an inline JSON 6902 patch with a target."""
+    """kustomize `patches`: a file of strategic-merge patches (`$patch: delete` removes the object), or an
+    inline JSON 6902 patch with a target."""
     where = folder / KUSTOMIZATION
     for entry in patches:
         if "path" in entry:
@@ -85,7 +89,10 @@ def apply_patches(objects: list[dict[str, Any]], patches: list[dict[str, Any]], 
                     raise InputError([Problem(f"patch {entry['path']} targets {patch.get('kind')} "
                                               f"{meta.get('namespace') or ''}/{meta.get('name')}, which the "
                                               f"resources hold {len(matches)} times", file=str(where))])
-                merge_patch(matches[0], patch)
+                if patch.get("$patch") == "delete":
+                    objects.remove(matches[0])
+                else:
+                    merge_patch(matches[0], patch)
         else:
             ops = yamlsrc.parse(entry["patch"], str(where)).data
             for body in objects:

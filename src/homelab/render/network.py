@@ -18,7 +18,8 @@ The API server and host-network pods live at node addresses, which homelab.yaml 
 peers are `ipBlock 0.0.0.0/0`, and the CNI's `ip_block_nodes` values (Cilium: policyCIDRMatchMode)
 make that block select nodes (render/values.py merges them into the CNI's values).
 Per namespace: `default-deny`, and one `allow` policy whose rules are, in order: same namespace,
-DNS, Kubernetes API, then the flows (port-less flows one rule each way, port flows one rule per port set).
+DNS, Kubernetes API, then the flows (port-less flows one rule each way, port flows one rule per port set),
+each rule's namespaces as one `In` selector on their name label, so a policy stays short enough to review.
 """
 
 from __future__ import annotations
@@ -91,10 +92,15 @@ def allows(ctx: Context) -> set[Allow]:
     return found
 
 
-def _peer(ns: str | None) -> dict[str, Any]:
-    if ns is None:
-        return ANYWHERE
-    return {"namespaceSelector": {"matchLabels": {NS_LABEL: ns}}}
+def _peers(namespaces: list[str | None]) -> list[dict[str, Any]]:
+    """Anywhere, then the namespaces: one by its name label, several as one `In` selector (a line each)."""
+    names = sorted(ns for ns in namespaces if ns is not None)
+    out: list[dict[str, Any]] = [ANYWHERE] if None in namespaces else []
+    if len(names) == 1:
+        out.append({"namespaceSelector": {"matchLabels": {NS_LABEL: names[0]}}})
+    elif names:
+        out.append({"namespaceSelector": {"matchExpressions": [{"key": NS_LABEL, "operator": "In", "values": names}]}})
+    return out
 
 
 def _ports(ports: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -110,7 +116,7 @@ def _rules(flows: list[Allow], peer_of: str, direction: str) -> list[dict[str, A
             by_ports[flow.ports].append(peer)
     rules = []
     for ports in sorted(by_ports):
-        rule: dict[str, Any] = {direction: [_peer(p) for p in sorted(by_ports[ports], key=lambda x: x or "")]}
+        rule: dict[str, Any] = {direction: _peers(by_ports[ports])}
         if ports:
             rule["ports"] = _ports(ports)
         rules.append(rule)

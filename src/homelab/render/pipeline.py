@@ -61,9 +61,10 @@ class Rendered:
 
 
 def render_env(config: Config, catalog: Catalog, env: str, tree: Path | None = None,
-               file: str = "homelab.yaml") -> tuple[Context, list[Obj]]:
-    """Plan `env` and render every concern's objects (without the env label and the gate; the tree adds them)."""
-    ctx = Context(config, catalog, make_plan(config, catalog, env, file), env)
+               file: str = "homelab.yaml", own_files: bool = True) -> tuple[Context, list[Obj]]:
+    """Plan `env` and render every concern's objects (without the env label and the gate; the tree adds them).
+    `own_files=False` leaves out the user's `overrides/<env>/` files."""
+    ctx = Context(config, catalog, make_plan(config, catalog, env, file), env, own_files=own_files)
     objects: list[Obj] = []
     for _, renderer in CONCERNS:
         objects.extend(renderer(ctx, tree))
@@ -98,23 +99,24 @@ def local_manifests(plans: dict[str, Plan]) -> dict[str, bytes]:
 def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None, tree: Path | None = None,
                 progress: Callable[[str], None] | None = None, file: str = "homelab.yaml") -> Rendered:
     """Render `envs` (default: all configured) into file bytes. `tree` is where overrides/ are read from."""
-    from homelab.render import diagrams, handbook, readme, renovate
+    from homelab.render import diagrams, handbook, promote, readme, renovate
 
     names = envs or config.env_names()
     per_env: dict[str, list[Obj]] = {}
+    unpromoted: dict[str, list[Obj]] = {}  # the layout's bases are made of these (see layout)
     plans: dict[str, Plan] = {}
     files: dict[str, bytes] = {}
     warnings: list[str] = []
     clients: dict[str, list[dict[str, Any]]] = {}
-    before_gitops: dict[str, dict[str, Any]] = {}
     for env in names:
         ctx, objects = render_env(config, catalog, env, tree, file)
         clients[env] = sso.clients(ctx)
-        before_gitops[env] = bootstrap.steps(ctx, tree)
         files.update(bootstrap.files(ctx, tree))
         files.update((rel, dump(data)) for rel, data in gate.files(ctx).items())
         files[f"{env}/README.md"] = readme.environment(ctx).encode("utf-8")
         per_env[env], plans[env] = objects, ctx.plan
+        unpromoted[env] = (render_env(promote.without_carried(config, env), catalog, env, tree, file,
+                                      own_files=False)[1] if promote.carries(config, env, tree) else objects)
         warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
         if progress:
             progress(env)
@@ -122,7 +124,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     if len(shared) > 1:
         warnings.append(f"{', '.join(shared)} set no kube_context: each deploys to the cluster the current context "
                         "names, and two on one cluster overwrite each other's namespaces")
-    for rel, data in layout.factor(per_env).items():
+    for rel, data in layout.factor(per_env, unpromoted).items():
         files[rel] = dump(data)
     files.update(local_manifests(plans))
     last = plans[names[-1]]
@@ -130,9 +132,8 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         files[f"docs/{name}.md"] = diagrams.page(name, text, last.env).encode("utf-8")
     files["docs/vault.md"] = handbook.vault(per_env).encode("utf-8")
     files["docs/sso.md"] = handbook.sso(clients).encode("utf-8")
-    files["docs/bootstrap.md"] = bootstrap.page(before_gitops).encode("utf-8")
     files[renovate.FILE] = renovate.file(config)
-    files["README.md"] = readme.render(config, catalog, plans, files).encode("utf-8")
+    files["README.md"] = readme.render(config, catalog, plans).encode("utf-8")
     if progress:
         progress("files")
     return Rendered(files=dict(sorted(files.items())), envs=names, plans=plans, objects=per_env, warnings=warnings)

@@ -1,6 +1,7 @@
-"""`homelab promote SRC DST`: carry SRC's chart versions and Helm values to DST, as a reviewable diff.
+"""`homelab promote SRC DST`: carry what SRC runs to DST (its commit, chart versions and Helm values), as a diff.
 
-What moves: `environments.<SRC>.overrides.versions` and `.values` for every component both
+What moves: the commit SRC runs into `environments.<DST>.revision` (render/revision.py says how we
+know it), `environments.<SRC>.overrides.versions` and `.values` for every component both
 environments run (a version equal to the catalog's pin drops DST's override), and the user's
 `overrides/<SRC>/<component>.yaml` files, copied byte for byte over DST's. Replicas and the
 component selection stay as DST has them. homelab.yaml is edited with ruamel.yaml's round-trip
@@ -13,6 +14,7 @@ from __future__ import annotations
 import difflib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from itertools import pairwise
@@ -23,9 +25,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from homelab.catalog.loader import Catalog
-from homelab.config import LoadedConfig
+from homelab.config import Config, LoadedConfig
 from homelab.errors import InputError, Problem
 from homelab.plan import make_plan
+from homelab.render import revision
 from homelab.render.values import OVERRIDES
 
 
@@ -51,6 +54,9 @@ def _yaml() -> YAML:
     return yaml
 
 
+_COMMENT = re.compile(r"\s+#.*$|\s+$")  # a key line's trailing comment (`nodes:   # ...` opens a block)
+
+
 def indentation(text: str) -> dict[str, int]:
     """How a YAML file indents nested mappings and block sequences, for ruamel.yaml's `indent()`.
 
@@ -59,7 +65,7 @@ def indentation(text: str) -> dict[str, int]:
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     mapping = offset = None
     for parent, child in pairwise(lines):
-        if parent.lstrip().startswith("- ") or not parent.rstrip().endswith(":"):
+        if parent.lstrip().startswith("- ") or not _COMMENT.sub("", parent).endswith(":"):
             continue
         step = (len(child) - len(child.lstrip())) - (len(parent) - len(parent.lstrip()))
         if step < 0:
@@ -72,14 +78,30 @@ def indentation(text: str) -> dict[str, int]:
     return {"mapping": mapping or 2, "sequence": offset + 2, "offset": offset}
 
 
+def carries(config: Config, env: str, tree: Path | None) -> bool:
+    """Whether `env` has anything a promotion into it would replace: overrides.versions/.values, overrides/<env>/."""
+    over = config.env(env).overrides
+    folder = tree / OVERRIDES / env if tree else None
+    return bool(over.versions or over.values or (folder and folder.is_dir() and any(folder.glob("*.yaml"))))
+
+
+def without_carried(config: Config, env: str) -> Config:
+    """`config` with none of what a promotion into `env` carries (the layout's base is rendered from this)."""
+    chosen = config.env(env)
+    overrides = chosen.overrides.model_copy(update={"versions": {}, "values": {}})
+    environments: dict[Any, Any] = {**config.environments, env: chosen.model_copy(update={"overrides": overrides})}
+    return config.model_copy(update={"environments": environments})
+
+
 def _section(parent: CommentedMap, key: str) -> CommentedMap:
     if not isinstance(parent.get(key), dict):
         parent[key] = CommentedMap()
     return parent[key]
 
 
-def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str) -> Change | None:
-    config, file = loaded.config, loaded.source.file
+def _carried(config: Config, catalog: Catalog, src: str, dst: str, file: str) -> tuple[dict[str, str],
+                                                                                   dict[str, Any]]:
+    """DST's overrides.versions and .values once SRC's are carried over (components both run)."""
     src_plan, dst_plan = make_plan(config, catalog, src, file), make_plan(config, catalog, dst, file)
     both = [name for name in src_plan.components if name in dst_plan.components]
     src_over, dst_over = config.env(src).overrides, config.env(dst).overrides
@@ -91,14 +113,20 @@ def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str) -
             versions[name] = version
         if name in src_over.values:
             values[name] = src_over.values[name]
-    if versions == dst_over.versions and values == dst_over.values:
-        return None
-    path = Path(file)
-    before = path.read_text(encoding="utf-8")
-    yaml = _yaml()
-    yaml.indent(**indentation(before))  # the file's own, so the diff holds only the promoted values
-    doc = yaml.load(before)
-    overrides = _section(_section(_section(doc, "environments"), dst), "overrides")
+    return versions, values
+
+
+def _set_revision(section: CommentedMap, commit: str) -> None:
+    """`revision:` where the schema lists it (before replicas and overrides), or its value replaced in place."""
+    if "revision" in section:
+        section["revision"] = commit
+        return
+    later = [i for i, key in enumerate(section) if key in ("replicas", "overrides")]
+    section.insert(later[0] if later else len(section), "revision", commit)
+
+
+def _set_overrides(overrides: CommentedMap, versions: dict[str, str], values: dict[str, Any]) -> None:
+    """Make overrides.versions/.values equal the new ones, touching only the entries that change."""
     for key, new in (("versions", versions), ("values", values)):
         if new or key in overrides:
             current = overrides.get(key)
@@ -109,6 +137,25 @@ def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str) -
             for name in sorted(new):
                 if current.get(name) != new[name]:
                     current[name] = new[name]
+
+
+def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, commit: str) -> Change | None:
+    config, file = loaded.config, loaded.source.file
+    versions, values = _carried(config, catalog, src, dst, file)
+    dst_env = config.env(dst)
+    carried = versions != dst_env.overrides.versions or values != dst_env.overrides.values
+    if not carried and commit == dst_env.revision:
+        return None
+    path = Path(file)
+    before = path.read_text(encoding="utf-8")
+    yaml = _yaml()
+    yaml.indent(**indentation(before))  # the file's own, so the diff holds only the promoted values
+    doc = yaml.load(before)
+    section = _section(_section(doc, "environments"), dst)
+    if commit != dst_env.revision:
+        _set_revision(section, commit)
+    if carried:
+        _set_overrides(_section(section, "overrides"), versions, values)
     out = io.StringIO()
     yaml.dump(doc, out)
     return Change(path, before, out.getvalue())
@@ -126,8 +173,17 @@ def _file_changes(tree: Path, catalog: Catalog, src: str, dst: str) -> list[Chan
     return changes
 
 
-def plan(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, tree: Path | None) -> list[Change]:
-    """Every file promotion would change; nothing is written."""
+@dataclass
+class Promotion:
+    """Every file promotion would change, and the commit DST will run (with how we know it)."""
+
+    changes: list[Change]
+    source: revision.Source
+
+
+def plan(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, tree: Path,
+         given: str | None = None) -> Promotion:
+    """What promoting SRC to DST changes; nothing is written. `given` is --revision (see render/revision.py)."""
     if loaded.builtin:
         raise InputError([Problem("promote edits your homelab.yaml, but none was found here",
                                   hint="run `homelab init` to write one, or pass --config")])
@@ -138,8 +194,10 @@ def plan(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, tree: Path 
         if env not in names:
             raise InputError([Problem(f"unknown environment '{env}'", field=which,
                                       hint=f"choose one of: {', '.join(names)}")])
-    change = _config_change(loaded, catalog, src, dst)
-    return ([change] if change else []) + (_file_changes(tree, catalog, src, dst) if tree else [])
+    source = revision.of(loaded.config, src, tree, given)
+    change = _config_change(loaded, catalog, src, dst, source.commit)
+    files = _file_changes(tree, catalog, src, dst) if tree.is_dir() else []
+    return Promotion(([change] if change else []) + files, source)
 
 
 def write(changes: list[Change]) -> None:

@@ -14,7 +14,7 @@ from homelab.render.context import Context
 from homelab.render.diagrams import NAMES, TITLES
 
 
-def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict[str, bytes]) -> str:
+def render(config: Config, catalog: Catalog, plans: dict[str, Plan]) -> str:
     gitops = config.gitops
     envs = list(plans)
     lines = [
@@ -29,18 +29,18 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         "",
         "| path | what |",
         "|---|---|",
-        "| `<layer>/<component>/base/` | everything of one component every environment runs alike: its Argo CD "
-        "Application, credentials (ExternalSecrets), certificate, route, ServiceMonitor, custom resources, and its "
-        "Namespace (Pod Security labels) with its NetworkPolicies when it has a namespace of its own |",
-        "| `<layer>/<component>/<env>/` | only where an environment differs: small patches (replicas, hosts, "
-        "versions, values) and objects only it has |",
-        "| `platform/<concern>/` | cluster-wide wiring the same way: AppProjects, shared namespaces, issuers, secret "
-        "store, policies, address pool, backups, SSO realm |",
+        "| `<layer>/<component>/base/` | what every environment runs of one component, one file per kind "
+        "(a long one split one file per object): its Argo CD Application, credentials (ExternalSecrets), "
+        "certificate, route, ServiceMonitor, custom resources, its Namespace and NetworkPolicies |",
+        "| `<layer>/<component>/<env>/` | only where an environment differs: patches of just those fields, "
+        "and objects only it has |",
+        "| `platform/<concern>/` | cluster-wide wiring the same way: AppProjects, shared namespaces, issuers, "
+        "secret store, policies, address pool, backups, SSO realm |",
         "| `<env>/README.md` | what runs in the environment, where (cluster, nodes, addresses, host names) and how it "
         "is promoted |",
-        "| `<env>/kustomization.yaml` | the environment's content Argo CD builds: one line per component |",
-        "| `<env>/gate/` | the promotion gate: `root.yaml` (follows the branch; `homelab bootstrap` applies it) and "
-        "`release.yaml` (the environment's content at its revision) |",
+        "| `<env>/kustomization.yaml` | what Argo CD builds for the environment: one folder per component |",
+        "| `<env>/gate/` | the environment's root Application (follows the branch) and its release Application "
+        "(the commit `homelab promote` wrote); `homelab bootstrap` applies them |",
         "| `manifests/` | packaged kustomizations of `local` components, synced from this repository |",
         "| `bootstrap/<env>/` | what runs before Argo CD can: the ordered Helm installs and their values |",
         "| `docs/` | the design's diagrams regenerated from the plan; `vault.md`: every Vault path and property "
@@ -57,13 +57,14 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
         context = plan.site.context if plan.site and plan.site.context else "current context"
         lines.append(f"| {env} | {len(plan.components)} | {len(plan.waves())} | {context} | "
                      f"[`{env}/README.md`]({env}/README.md) |")
-    lines += ["", "## Components", "", "| layer | component | namespace | wave | version |", "|---|---|---|---|---|"]
+    # the catalog's pin: an environment's own version is in its folder, so promoting one rewrites nothing here
+    lines += ["", "## Components", "", "| layer | component | namespace | wave | chart pinned by the catalog |",
+              "|---|---|---|---|---|"]
     last = plans[envs[-1]]
     for layer, info in catalog.layers.items():
         for p in last.components.values():
             if p.component.layer == layer:
-                version = " / ".join(dict.fromkeys(str(plans[e].components[p.name].version or "-") for e in envs
-                                                   if p.name in plans[e].components))
+                version = p.component.source.version or "-"
                 lines.append(f"| {info.title} | {p.name} | {p.component.namespace} | {p.wave} | {version} |")
     lines += ["", "## Sync order", "",
               "Every object carries `argocd.argoproj.io/sync-wave` from the plan: operators and CRDs first, their "
@@ -73,7 +74,7 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan], files: dict
               "(`resource.customizations.health.argoproj.io_Application`); `homelab apply` waits wave by wave "
               "by itself.", "", "## Diagrams", ""]
     lines.extend(f"- [{TITLES[name]}](docs/{name}.md)" for name in NAMES)
-    lines += ["", f"{len(files) + 2} files in this tree.", ""]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -1,8 +1,10 @@
 """`renovate.json`: Renovate updates the rendered tree's chart pins and image tags, as pull requests on the branch.
 
 Every Helm chart is pinned where a person reads it, in an Application's `spec.source` (`repoURL`, `chart`,
-`targetRevision`) in a component's `application.yaml`; Renovate's `argocd` manager reads exactly that, but
-only in files it is told to (it has no default file pattern: docs.renovatebot.com/modules/manager/argocd).
+`targetRevision`) in a component's `application.yaml` (`application-<name>.yaml` when layout gives each
+Application its own file, `added-application.yaml` beside an environment's patches); Renovate's `argocd`
+manager reads exactly that, but only in files it is told to (it has no default file pattern:
+docs.renovatebot.com/modules/manager/argocd).
 Image tags of our own packaged kustomizations are `images:` entries of `manifests/<name>/kustomization.yaml`,
 which the `kustomize` manager reads by default. Pull requests target `gitops.branch`, which only the first
 environment (dev) follows: staging and prod run their promoted commit, so an update reaches them only when
@@ -17,7 +19,7 @@ import json
 from homelab.config import Config
 
 FILE = "renovate.json"
-APPLICATION_FILES = r"/(^|/)application\.yaml$/"
+APPLICATION_FILES = r"/(^|/)(added-)?application(-[^/]+)?\.yaml$/"  # layout's names for Application files
 
 
 def config(cfg: Config) -> dict[str, object]:

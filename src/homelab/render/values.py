@@ -41,12 +41,12 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_overrides(tree: Path | None, env: str, name: str) -> list[tuple[Path, dict[str, Any]]]:
-    """The user's override files for `name` in `env`, in the order they apply."""
+def read_overrides(tree: Path | None, env: str, name: str, own: bool = True) -> list[tuple[Path, dict[str, Any]]]:
+    """The user's override files for `name` in `env`, in the order they apply (`own`: with `env`'s own)."""
     if tree is None:
         return []
     found = []
-    for scope in ("all", env):
+    for scope in ("all", env) if own else ("all",):
         path = tree / OVERRIDES / scope / f"{name}.yaml"
         if not path.is_file():
             continue
@@ -145,6 +145,6 @@ def helm_values(ctx: Context, name: str, tree: Path | None) -> dict[str, Any]:
                                 f"top-level {' or '.join(REPLICA_KEYS)}; set the chart's key in overrides.values")
     values = merge(values, wiring_values(ctx, comp))
     values = merge(values, ctx.config.env(ctx.env).overrides.values.get(name, {}))
-    for _, data in read_overrides(tree, ctx.env, name):
+    for _, data in read_overrides(tree, ctx.env, name, own=ctx.own_files):
         values = merge(values, data)
     return substitute(values, ctx, comp)
