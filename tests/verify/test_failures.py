@@ -69,10 +69,17 @@ def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) ->
 
 
 def test_black_holes_time_out_together_not_one_after_another(black_hole: int) -> None:
+    """One after another they would take a timeout each (29 s); together, about one timeout. The bound leaves
+    room for a busy machine (another test worker shares the cores) and is still far below one after another."""
     targets = [target(f"x-{kind}", kind, url.format(port=black_hole)) for kind, url in KIND_URLS.items()]
+    for kind in KIND_URLS:
+        probe_class(kind).prepare()  # importing the client libraries is not what runs together
     start = time.perf_counter()
     results = run_sync(run_all(targets, timeout=1.0))
-    assert not any(r.ok for r in results) and time.perf_counter() - start < 1.6
+    elapsed = time.perf_counter() - start
+    assert not any(r.ok for r in results)
+    assert all(r.seconds <= 1.5 for r in results), [(r.name, r.seconds) for r in results if r.seconds > 1.5]
+    assert elapsed < 3.0 < len(targets) * 1.0, elapsed
 
 
 @pytest.mark.servers
