@@ -157,6 +157,22 @@ def test_promote_writes_only_the_promoted_lines(workdir: Path, style: dict[str, 
     assert after[:staging] == before[:staging] and after[-4:] == before[-4:]
 
 
+def test_promote_leaves_a_flow_mapping_written_over_two_lines_as_it_was(workdir: Path) -> None:
+    """ruamel.yaml joins a flow mapping the user wrapped; only the promoted environment's lines come from its output."""
+    text = (workdir / "homelab.yaml").read_text()
+    wrapped = "  - {name: n1, cpu: 16,\n     memory: 64Gi}  # wrapped by hand\n"
+    node = "  - name: n1\n    cpu: 16\n    memory: 64Gi\n"
+    assert node in text
+    (workdir / "homelab.yaml").write_text(text.replace(node, wrapped, 1))
+    before = (workdir / "homelab.yaml").read_text()
+    assert wrapped in before
+    assert Run(["promote", "dev", "staging", "--write", "--revision", SHA]).exit_code == 0
+    after = (workdir / "homelab.yaml").read_text()
+    assert wrapped in after
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert f"    revision: {SHA}" in added and all("name:" not in line for line in added), added
+
+
 def _git(folder: Path, *args: str) -> str:
     done = subprocess.run(["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.net", *args],
                           capture_output=True, text=True, check=True)

@@ -21,6 +21,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
@@ -158,7 +159,35 @@ def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, c
         _set_overrides(_section(section, "overrides"), versions, values)
     out = io.StringIO()
     yaml.dump(doc, out)
-    return Change(path, before, out.getvalue())
+    return Change(path, before, splice(before, out.getvalue(), dst))
+
+
+def _block(text: str, env: str) -> tuple[int, int] | None:
+    """The lines [first, end) of `environments.<env>` in `text` (an empty range where it would go), or None."""
+    doc = _yaml().load(text)
+    envs = doc.get("environments") if isinstance(doc, CommentedMap) else None
+    if not isinstance(envs, CommentedMap):
+        return None
+    top = list(doc)
+    after_envs = [doc.lc.key(k)[0] for k in top[top.index("environments") + 1:]]
+    end = after_envs[0] if after_envs else len(text.splitlines())
+    keys = list(envs)
+    if env not in keys:
+        return end, end
+    following = keys[keys.index(env) + 1:]
+    return envs.lc.key(env)[0], envs.lc.key(following[0])[0] if following else end
+
+
+def splice(before: str, after: str, env: str) -> str:
+    """`after`'s `environments.<env>` block in `before`'s text: ruamel.yaml re-flows what it dumps (a flow mapping
+    written over two lines becomes one), so only the promoted environment's lines are taken from its output.
+    Falls back to `after` whole when the two do not read back the same."""
+    old, new = _block(before, env), _block(after, env)
+    if old is None or new is None:
+        return after
+    lines, fresh = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    spliced = "".join(lines[:old[0]] + fresh[new[0]:new[1]] + lines[old[1]:])
+    return spliced if pyyaml.safe_load(spliced) == pyyaml.safe_load(after) else after
 
 
 def _file_changes(tree: Path, catalog: Catalog, src: str, dst: str) -> list[Change]:
