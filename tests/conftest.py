@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from tests.profiles import trees
 
 __all__ = ["trees"]
 
-CONTROL_PLANE = "control-plane"
+CONTROL_PLANE = "tests/e2e/"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each module runs in one worker (its module-scoped renders are made once), and every e2e test in the
-    same worker, one after another: they share one control plane, its CRDs and its Argo CD."""
-    for item in items:
-        group = CONTROL_PLANE if "e2e" in item.keywords else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+class ModuleScheduling(LoadScopeScheduling):
+    """Each test module runs in one worker (its module-scoped renders are made once), and the whole e2e suite in
+    one worker, one test after another: its tests share one control plane, its CRDs and its Argo CD.
+
+    A scheduler of our own rather than `xdist_group` marks: pytest 9.2 reads a test's id from `Node._id`, so
+    the group suffix pytest-xdist 3.8 writes into `_nodeid` no longer reaches its scheduler."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        return CONTROL_PLANE if path.startswith(CONTROL_PLANE) else path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleScheduling:
+    return ModuleScheduling(config, log)
