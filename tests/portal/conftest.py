@@ -163,9 +163,12 @@ def live(app: FastAPI) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright; skipped (failed under CI) when absent."""
+    """Debian's headless Chromium driven by Playwright; skipped (failed under CI) when absent.
+
+    One a module, not a session: Playwright's sync API keeps an asyncio loop running in this thread while it is
+    open, and a test module that runs after it in the same worker (tests/app calls asyncio.run) would fail."""
     if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
         missing(f"chromium not installed at {CHROMIUM} (apt-get install chromium; .ci/apt.d/portal.txt)")
     playwright_api = module("playwright.sync_api", "pip install -e '.[test]'")
