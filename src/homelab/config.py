@@ -79,14 +79,20 @@ class Kubernetes(Strict):
     version: KubeVersion = "1.33"
 
 
+def address_range(item: str) -> tuple[int, int, int]:
+    """(first, last, IP version) of a CIDR or a `first-last` range; ValueError when it is neither."""
+    if "-" in item:
+        first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
+        if first.version != last.version or int(first) > int(last):
+            raise ValueError(item)
+        return int(first), int(last), first.version
+    net = ipaddress.ip_network(item, strict=False)
+    return int(net.network_address), int(net.broadcast_address), net.version
+
+
 def _address_range(item: str) -> str:
     try:
-        if "-" in item:
-            first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
-            if first.version != last.version or int(first) > int(last):
-                raise ValueError
-        else:
-            ipaddress.ip_network(item, strict=False)
+        address_range(item)
     except ValueError:
         raise ValueError(f"'{item}' is not a CIDR or a first-last address range "
                          "(use e.g. 192.168.1.240/28 or 192.168.1.240-192.168.1.250)") from None

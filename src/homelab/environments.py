@@ -12,13 +12,12 @@ an error; leaving every context unset (the current one) is allowed, with a note 
 from __future__ import annotations
 
 import bisect
-import ipaddress
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from homelab import yamlsrc
-from homelab.config import Cluster, Config
+from homelab.config import Cluster, Config, address_range
 from homelab.errors import Problem
 
 CURRENT = "the current kube context"
@@ -65,15 +64,6 @@ def where(config: Config, env: str) -> Where:
     sub = env if own.subdomain is None else own.subdomain
     hosts = ".".join(p for p in (sub, config.platform.domain) if p)
     return Where(env, config.cluster_for(env), own.kube_context, own.cluster is not None, hosts)
-
-
-def address_range(item: str) -> tuple[int, int, int]:
-    """(first, last, IP version) of a CIDR or a `first-last` range (the config checked its form)."""
-    if "-" in item:
-        first, last = (ipaddress.ip_address(x.strip()) for x in item.split("-", 1))
-        return int(first), int(last), first.version
-    net = ipaddress.ip_network(item, strict=False)
-    return int(net.network_address), int(net.broadcast_address), net.version
 
 
 def claims(config: Config, env: str) -> list[Claim]:

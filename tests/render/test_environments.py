@@ -10,7 +10,7 @@ import pytest
 from tests.render.conftest import CONFIG, make_config
 
 from homelab.catalog.loader import Catalog
-from homelab.environments import address_range
+from homelab.config import address_range
 from homelab.render import Rendered, env_objects, render_tree, write_tree
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

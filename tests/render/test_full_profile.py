@@ -54,7 +54,7 @@ def test_full_profile_is_wired(full: Rendered) -> None:
 
 
 def test_the_examples_three_environments_render_three_disjoint_pools(full: Rendered) -> None:
-    from homelab.environments import address_range
+    from homelab.config import address_range
 
     pools = {env: [a for o in objs if o.kind == "IPAddressPool" for a in o.body["spec"]["addresses"]]
              for env, objs in full.objects.items()}
