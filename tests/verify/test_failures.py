@@ -79,7 +79,7 @@ def test_black_holes_time_out_together_not_one_after_another(black_hole: int) ->
     elapsed = time.perf_counter() - start
     assert not any(r.ok for r in results)
     assert all(r.seconds <= 1.5 for r in results), [(r.name, r.seconds) for r in results if r.seconds > 1.5]
-    assert elapsed < 3.0 < len(targets) * 1.0, elapsed
+    assert elapsed < 3.0, elapsed  # one after another: len(targets) timeouts
 
 
 @pytest.mark.servers
