@@ -137,3 +137,44 @@ def test_contradictions_in_an_entry_are_refused() -> None:
     with pytest.raises(ValidationError, match="not among the entry's resources"):
         Component.model_validate({**base, "instances": [{"kind": "Cluster", "count": ["/spec/instances"],
                                                          "confirmed": "y"}]})
+
+
+def _has_chart_data(comp: Component) -> bool:
+    src = comp.source
+    return bool(src.chart and (shared("charts") / str(src.chart) / str(src.version) / "values.yaml").is_file())
+
+
+def _named_keys(values: dict[str, Any], prefix: str = "") -> list[str]:
+    """The dotted keys a facet sets, down to an affinity (its inside is Kubernetes', not the chart's)."""
+    out = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and not key.endswith("ffinity"):
+            out += _named_keys(value, f"{path}.")
+        else:
+            out.append(path)
+    return out
+
+
+def test_charts_the_oracle_cannot_read_cite_every_key_they_set() -> None:
+    """Without the chart under ../shared/charts no oracle checks these keys: the evidence must name each one (or
+    the map that holds it) and the pinned chart version, so a key added without reading the chart stands out."""
+    from homelab.render import availability
+
+    unread = {n: c for n, c in CATALOG.components.items()
+              if c.source.kind in ("helm", "oci") and (c.availability or c.single_copy) and not _has_chart_data(c)}
+    assert {"prometheus", "cilium", "ingress-nginx", "metrics-server", "velero", "gitea", "minio"} <= set(unread)
+    for name, comp in unread.items():
+        facet = comp.availability or comp.single_copy
+        assert facet is not None
+        assert str(comp.source.version) in facet.confirmed, f"{name}: evidence without the pinned version"
+        if comp.availability:
+            for key in _named_keys(availability.values(comp.availability, 2)):
+                parent = key.rpartition(".")[0]
+                assert key in facet.confirmed or (parent and parent in facet.confirmed), \
+                    f"{name}: the evidence does not name {key}"
+
+
+def test_the_key_citation_rule_bites() -> None:
+    assert _named_keys({"controller": {"replicaCount": 2, "affinity": {"podAntiAffinity": {}}}}) == [
+        "controller.replicaCount", "controller.affinity"]
