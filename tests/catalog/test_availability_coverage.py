@@ -178,3 +178,35 @@ def test_charts_the_oracle_cannot_read_cite_every_key_they_set() -> None:
 def test_the_key_citation_rule_bites() -> None:
     assert _named_keys({"controller": {"replicaCount": 2, "affinity": {"podAntiAffinity": {}}}}) == [
         "controller.replicaCount", "controller.affinity"]
+
+
+BUDGET_FIELDS = {"podDisruptionBudget", "enablePDB"}
+
+
+def _has_budget_field(schema: Any) -> bool:
+    """Whether a CRD schema has a field for the operator's own PodDisruptionBudget anywhere below it."""
+    if isinstance(schema, dict):
+        props = schema.get("properties") or {}
+        return bool(BUDGET_FIELDS & set(props)) or any(_has_budget_field(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_has_budget_field(v) for v in schema)
+    return False
+
+
+@pytest.mark.parametrize("name", STORES)
+def test_a_store_gets_one_budget_its_operators_or_ours(name: str) -> None:
+    """An operator whose custom resource has a budget field writes its own (CloudNativePG's enablePDB, ECK's
+    Elasticsearch, Strimzi's Kafka template); for the others (Keycloak, RabbitMQ, MongoDB, Kibana) the entry names
+    the members' pod labels so homelab writes one. Never both, never neither."""
+    comp = CATALOG.components[name]
+    schemas = crd_schemas()
+    own = any(_has_budget_field(schemas.get((r["apiVersion"], r["kind"]))) for r in comp.resources)
+    ours = any(facet.budget_pods for facet in comp.instances)
+    assert own != ours, (f"{name}: the operator's CRD {'has' if own else 'has no'} a budget field, and the entry "
+                         f"{'names' if ours else 'does not name'} budget_pods")
+
+
+def test_the_budget_field_rule_bites() -> None:
+    schemas = crd_schemas()
+    assert _has_budget_field(schemas[("postgresql.cnpg.io/v1", "Cluster")])
+    assert not _has_budget_field(schemas[("rabbitmq.com/v1beta1", "RabbitmqCluster")])

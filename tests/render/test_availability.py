@@ -183,3 +183,24 @@ def test_a_pointer_the_resource_lacks_fails_loudly() -> None:
         set_pointer(body, "/spec/instancez", 2)
     set_pointer(body, "/spec/instances", 2)
     assert body == {"kind": "Cluster", "spec": {"instances": 2}}
+
+
+@pytest.mark.parametrize(("env", "copies"), [("dev", 1), ("staging", 2), ("prod", 3)])
+def test_a_store_whose_operator_writes_no_budget_gets_ours(trees: dict[str, Path], env: str, copies: int) -> None:
+    """Keycloak, RabbitMQ, MongoDB and Kibana: from two members on, a budget beside the custom resource over the
+    labels the operator gives its pods, at most one member down at a time; one member, none (it would block
+    every drain). The other stores' operators write their own, so homelab writes none for them."""
+    objects = env_objects(trees["full"], env)
+    budgets = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"] for o in objects
+               if o["kind"] == "PodDisruptionBudget"}
+    ours = [n for n in STORES if any(f.budget_pods for f in CATALOG.components[n].instances)]
+    assert {"keycloak", "rabbitmq", "mongodb", "kibana"} <= set(ours)
+    for name in STORES:
+        comp = CATALOG.components[name]
+        for facet in comp.instances:
+            for raw in (r for r in comp.resources if r["kind"] == facet.kind):
+                key = (raw["metadata"]["namespace"], raw["metadata"]["name"])
+                if facet.budget_pods and copies >= 2:
+                    assert budgets[key] == {"maxUnavailable": 1, "selector": {"matchLabels": facet.budget_pods}}, name
+                else:
+                    assert key not in budgets, name

@@ -309,6 +309,9 @@ class Instances(Evidence):
         default_factory=dict, description="merged into the resource with two or more copies")
     odd: bool = Field(default=False, description="a quorum that needs an odd member count: an even default count "
                                                  "is raised by one (an explicit override is kept)")
+    budget_pods: dict[str, str] = Field(
+        default_factory=dict, description="for an operator that writes no PodDisruptionBudget: the labels it gives "
+        "the members' pods, which a budget homelab writes beside the resource selects (maxUnavailable 1)")
 
     @model_validator(mode="after")
     def _does_something(self) -> Instances:

@@ -12,7 +12,8 @@ required: a cluster with fewer nodes than copies still schedules them all. A cha
 pods itself (`spread_by_chart`) gets no affinity.
 
 An operator-run store (`instances`) gets its member count written into its custom resource instead, at the
-JSON pointers its entry names, and with two or more members the operator's own replication settings.
+JSON pointers its entry names, and with two or more members the operator's own replication settings; where its
+operator writes no PodDisruptionBudget (Keycloak's, RabbitMQ's), a budget over the pod labels the entry names.
 """
 
 from __future__ import annotations
@@ -61,6 +62,19 @@ def budget(facet: Availability, replicas: int, name: str, namespace: str) -> dic
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
             "metadata": {"name": name, "namespace": namespace},
             "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(facet.budget_pods)}}}
+
+
+def store_budget(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[str, Any] | None:
+    """The PodDisruptionBudget homelab writes beside an operator-run store whose operator writes none
+    (`budget_pods`), from two members on. maxUnavailable 1, not minAvailable 1: a quorum of three keeps its
+    majority only while one member at a time is drained (upstream's own examples, RabbitMQ's, say the same)."""
+    pods = next((f.budget_pods for f in facets if f.kind == body.get("kind") and f.budget_pods), None)
+    if copies < 2 or not pods:
+        return None
+    meta = body["metadata"]
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": meta["name"], "namespace": meta.get("namespace")},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(pods)}}}
 
 
 def members(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[str, Any]:

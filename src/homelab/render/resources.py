@@ -1,10 +1,11 @@
 """The custom resources a catalog entry declares (an operator's Cluster, a metrics Service), as-is.
 
 Placeholders are substituted, an operator-run store's member count is the environment's (see
-availability.members), our labels are added beside the entry's own, and each object syncs
-in its component's wave. A store's resources carry what its tenants add (a managed role per consumer,
-see tenancy) and the per-tenant objects follow them (a Database each); a resource a backup provider
-serves gets its additions (a CloudNativePG Cluster's `spec.plugins`, see backup).
+availability.members, with a budget beside it where its operator writes none), our labels are added
+beside the entry's own, and each object syncs in its component's wave. A store's resources carry what
+its tenants add (a managed role per consumer, see tenancy) and the per-tenant objects follow them (a
+Database each); a resource a backup provider serves gets its additions (a CloudNativePG Cluster's
+`spec.plugins`, see backup).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def render(ctx: Context) -> list[Obj]:
         if comp.availability and (pdb := availability.budget(comp.availability, planned.replicas, comp.name,
                                                               comp.namespace)):
             bodies.append(pdb)
+        bodies += [pdb for body in bodies if (pdb := availability.store_budget(comp.instances, body, planned.replicas))]
         for body in [*bodies, *tenancy.resources(ctx, comp)]:
             body = backup.patched(ctx, comp, body)
             meta = body.setdefault("metadata", {})
