@@ -103,8 +103,10 @@ def test_argo_cd_install_takes_the_patches(tmp_path: Path, standard: Rendered) -
 
 
 def test_prod_runs_three_argo_cd_servers_as_kustomize_builds_them(tmp_path: Path) -> None:
-    """Argo CD is a local source: its availability facet becomes a patch that kustomize applies to upstream's
-    install.yaml (the vendored copy stands in for the URL), keeping the manifest's own spread of the pods."""
+    """Argo CD is a local source: its availability facet becomes patches that kustomize applies to upstream's
+    install.yaml (the vendored copy stands in for the URL): three API servers, repo servers and ApplicationSet
+    controllers (leader election on), keeping the manifest's own spread of the pods; the application controller
+    stays one shard. A budget per Deployment selects exactly that Deployment's pods."""
     command = kustomize()
     rendered = render_tree(config_for("full"), load_catalog(), ["prod"])
     app = _app(rendered, "argo-cd", "prod")
@@ -117,11 +119,22 @@ def test_prod_runs_three_argo_cd_servers_as_kustomize_builds_them(tmp_path: Path
     kustomization.write_text(yaml.safe_dump(doc))
     built = subprocess.run([*command, str(tmp_path / "argo-cd")], capture_output=True, text=True, check=True).stdout
     objects = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(built) if o}
-    server = objects["Deployment", "argocd-server"]["spec"]
-    assert server["replicas"] == 3
-    terms = server["template"]["spec"]["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
-    assert terms[0]["podAffinityTerm"]["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": "argocd-server"}
-    assert "replicas" not in objects["Deployment", "argocd-repo-server"]["spec"]
-    pdb = next(o for o in rendered.objects["prod"] if o.kind == "PodDisruptionBudget" and o.name == "argo-cd").body
-    assert pdb["metadata"]["namespace"] == "argocd"
-    assert pdb["spec"]["selector"]["matchLabels"] == server["selector"]["matchLabels"]
+    pdbs = {o.name: o.body for o in rendered.objects["prod"] if o.kind == "PodDisruptionBudget"}
+    for name in ("argocd-server", "argocd-repo-server", "argocd-applicationset-controller"):
+        spec = objects["Deployment", name]["spec"]
+        assert spec["replicas"] == 3, name
+        anti = spec["template"]["spec"]["affinity"]["podAntiAffinity"]
+        terms = anti["preferredDuringSchedulingIgnoredDuringExecution"]
+        assert terms[0]["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname", name
+        assert pdbs[name]["metadata"]["namespace"] == "argocd"
+        assert pdbs[name]["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"], name
+    server = objects["Deployment", "argocd-server"]["spec"]["template"]["spec"]["affinity"]
+    assert server["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"][
+        "labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": "argocd-server"}  # the install's own spread
+    params = objects["ConfigMap", "argocd-cmd-params-cm"]["data"]
+    assert params == {"server.insecure": "true", "applicationsetcontroller.enable.leader.election": "true"}
+    controller = objects["StatefulSet", "argocd-application-controller"]["spec"]
+    env = {e["name"]: e.get("value") for e in controller["template"]["spec"]["containers"][0]["env"]}
+    assert controller["replicas"] == 1 and env["ARGOCD_CONTROLLER_REPLICAS"] == "1"
+    for single in ("argocd-dex-server", "argocd-redis", "argocd-notifications-controller"):
+        assert "replicas" not in objects["Deployment", single]["spec"] and single not in pdbs, single

@@ -55,13 +55,15 @@ def values(facet: Availability, replicas: int) -> dict[str, Any]:
     return out
 
 
-def budget(facet: Availability, replicas: int, name: str, namespace: str) -> dict[str, Any] | None:
-    """The PodDisruptionBudget homelab writes for a chart that has none (`budget_pods`), from two copies on."""
-    if replicas < 2 or not facet.budget_pods:
-        return None
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(facet.budget_pods)}}}
+def budgets(facet: Availability, replicas: int, namespace: str) -> list[dict[str, Any]]:
+    """The PodDisruptionBudgets homelab writes for a chart that has none (`budget_pods`, one per workload that
+    runs copies), from two copies on."""
+    if replicas < 2:
+        return []
+    return [{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+             "metadata": {"name": name, "namespace": namespace},
+             "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(pods)}}}
+            for name, pods in facet.budget_pods.items()]
 
 
 def store_budget(facets: list[Instances], body: dict[str, Any], copies: int) -> dict[str, Any] | None:

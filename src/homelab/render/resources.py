@@ -23,9 +23,8 @@ def render(ctx: Context) -> list[Obj]:
         comp = planned.component
         bodies = [tenancy.patched(ctx, comp, availability.members(
             comp.instances, substitute(copy.deepcopy(raw), ctx, comp), planned.replicas)) for raw in comp.resources]
-        if comp.availability and (pdb := availability.budget(comp.availability, planned.replicas, comp.name,
-                                                              comp.namespace)):
-            bodies.append(pdb)
+        if comp.availability:
+            bodies += availability.budgets(comp.availability, planned.replicas, comp.namespace)
         bodies += [pdb for body in bodies if (pdb := availability.store_budget(comp.instances, body, planned.replicas))]
         for body in [*bodies, *tenancy.resources(ctx, comp)]:
             body = backup.patched(ctx, comp, body)
