@@ -6,7 +6,8 @@ Helm does not run here, so each chart's Deployment (or StatefulSet, as the ECK o
 PodDisruptionBudget are stood in for by a pause workload of that kind and a PDB built from exactly the values
 prod renders for the component: the count at its
 `availability.replicas` key, the pod affinity at its `availability.affinity` key, and `minAvailable` from
-the PodDisruptionBudget values it switches on.
+the PodDisruptionBudget values it switches on. A store whose operator writes no budget (RabbitMQ, Keycloak)
+gets the budget exactly as prod renders it, over a StatefulSet standing in for the operator's members.
 """
 
 from __future__ import annotations
@@ -102,3 +103,36 @@ def test_prod_copies_spread_over_nodes_under_a_disruption_budget(kube: Kube, ns:
     status = eventually(budget, f"the {component} PodDisruptionBudget counting {copies} healthy pods", timeout=90)
     assert status["desiredHealthy"] == min_available
     assert status["disruptionsAllowed"] == copies - min_available
+
+
+@pytest.mark.parametrize("component", ["rabbitmq", "keycloak"])
+def test_prod_budget_for_an_operator_run_store_allows_one_member_down(kube: Kube, ns: str, trees: dict[str, Path],
+                                                                      component: str) -> None:
+    """The PodDisruptionBudget prod renders beside a store whose operator writes none, applied as rendered: the
+    disruption controller counts the members the operator would run (a StatefulSet of pause pods carrying the
+    labels the entry says the operator gives them stands in for the operator's) and lets one go at a time."""
+    comp = CATALOG.components[component]
+    facet = next(f for f in comp.instances if f.budget_pods)
+    objects = env_objects(trees["full"], "prod")
+    store = next(o for o in objects if o["kind"] == facet.kind and o["metadata"]["namespace"] == comp.namespace)
+    copies = lookup(store, ".".join(facet.count[0].split("/")[1:]))
+    where = (comp.namespace, store["metadata"]["name"])
+    rendered = next(o for o in objects if o["kind"] == "PodDisruptionBudget"
+                    and (o["metadata"]["namespace"], o["metadata"]["name"]) == where)
+    assert copies == 3 and rendered["spec"]["selector"]["matchLabels"] == facet.budget_pods
+
+    labels = dict(facet.budget_pods)
+    kube.apply({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": component, "namespace": ns},
+                "spec": {"replicas": copies, "serviceName": component, "podManagementPolicy": "Parallel",
+                         "selector": {"matchLabels": labels},
+                         "template": {"metadata": {"labels": labels}, "spec": pod_spec()}}})
+    kube.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": component, "namespace": ns}, "spec": rendered["spec"]})
+
+    def budget() -> Obj | None:
+        pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, component))
+        status = (pdb or {}).get("status") or {}
+        return status if status.get("currentHealthy") == copies else None
+
+    status = eventually(budget, f"the {component} PodDisruptionBudget counting {copies} healthy members", timeout=90)
+    assert status["desiredHealthy"] == copies - 1 and status["disruptionsAllowed"] == 1
