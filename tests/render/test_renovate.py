@@ -63,6 +63,8 @@ def log(tree: Path) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def found(log: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Every dependency Renovate found, by the file it is written in."""
+    refused = [rec["error"]["validationMessage"] for rec in log if rec["msg"] == "Repository has invalid config"]
+    assert not refused, f"Renovate refused renovate.json: {refused}"
     (files,) = [rec["config"] for rec in log if rec["msg"] == "packageFiles with updates"]
     deps: dict[str, list[dict[str, Any]]] = {}
     for manager in files.values():  # one file may be read by several managers
