@@ -1,16 +1,17 @@
 """`renovate.json`: Renovate updates the rendered tree's chart pins and image tags, as pull requests on the branch.
 
 Where each pin is written, and what reads it (proven by running Renovate 39 on the built-in example:
-tests/render/test_renovate_run.py):
+tests/render/test_renovate.py):
 - a Helm chart in an Application's `spec.source` (`repoURL`, `chart`, `targetRevision`) in a component's
   `application.yaml` (`application-<name>.yaml`, `added-application.yaml`): Renovate's `argocd` manager, which
   has no default file pattern (docs.renovatebot.com/modules/manager/argocd). It reads an OCI chart that Argo CD
   pulls natively (`repoURL: oci://...`, no `chart`) as a Git repository, so that one is read by a regex
   instead, and the `argocd` manager's reading of it is switched off;
-- an image as `image: name:tag` (a Helm value, a local manifest's container): the `kubernetes` manager, also
-  without default files; an image as a Helm value `repository:` + `tag:`: a regex;
+- an image as `image: name:tag` in an Application (a Helm value, an inline kustomize patch): the `kubernetes`
+  manager, also without default files; an image as a Helm value `repository:` + `tag:`: a regex;
 - `images:` of `manifests/<name>/kustomization.yaml`: the `kustomize` manager, by default;
-- a remote manifest's release in its URL, under a `# renovate: datasource=... depName=...` comment: a regex;
+- in `manifests/`, a pin right under a `# renovate: datasource=... depName=...` comment (a remote manifest's
+  release in its URL, a container's `image: name:tag`): a regex;
 - the bootstrap steps' charts (`bootstrap/<env>/steps.yaml`, homelab's own format): a regex.
 Pull requests target `gitops.branch`, which only the first environment (dev) follows: staging and prod run
 their promoted commit, so an update reaches them only when `homelab promote` moves them. The GitOps repository
