@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keycloak on 127.0.0.1:58380 (management interface 58390), admin homelab-admin / homelab-keycloak-admin in
+# Keycloak on 127.0.0.1:58380, admin homelab-admin / homelab-keycloak-admin in
 # the master realm (test-only; tests/keycloak_server.py holds the same), its H2 database under /tmp/homelab-ci/keycloak.
 # The server is org.keycloak:keycloak-quarkus-dist from Maven Central at 26.7.3: the catalog pins 26.8.2,
 # which Maven Central here does not serve (26.7.3 is the newest it has). Built once for these options
@@ -10,7 +10,7 @@
 VERSION=26.7.3
 PORT=58380
 DIR=$CI_ROOT/keycloak
-BUILD_OPTIONS=(--db=dev-file --health-enabled=true)
+BUILD_OPTIONS=(--db=dev-file)
 check() { curl -fsS "http://127.0.0.1:$PORT/realms/master/.well-known/openid-configuration" |
   grep -q "\"issuer\":\"http://127.0.0.1:$PORT/realms/master\""; }
 if check >/dev/null 2>&1; then echo "keycloak: already up"; exit 0; fi
@@ -21,8 +21,9 @@ if [ ! -e "$KC_HOME/.built" ]; then
   mkdir -p "$DIR" && rm -rf "$KC_HOME.partial" && mkdir -p "$KC_HOME.partial"
   # a private local repository, removed after: the unpacked server is the cache, not a second copy of the
   # archive (tar unpacks it: Maven's own unpacker drops the files whose long names sit in PAX headers)
-  mvn -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
-    -Dmaven.repo.local="$KC_HOME.partial/m2" -DoutputDirectory="$KC_HOME.partial" >"$DIR/mvn.log" 2>&1 ||
+  # (run from that folder: without a pom, the plugin writes its markers under the working directory)
+  (cd "$KC_HOME.partial" && mvn -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
+    -Dmaven.repo.local="$KC_HOME.partial/m2" -DoutputDirectory="$KC_HOME.partial") >"$DIR/mvn.log" 2>&1 ||
     { tail -n 30 "$DIR/mvn.log" >&2; exit 1; }
   tar -xzf "$KC_HOME.partial/keycloak-quarkus-dist-$VERSION.tar.gz" -C "$KC_HOME.partial"
   rm -rf "$KC_HOME.partial/m2" "$KC_HOME.partial/keycloak-quarkus-dist-$VERSION.tar.gz"
@@ -36,6 +37,6 @@ mkdir -p "$DIR/data"
 # The bootstrap admin is created with the master realm, on the first start against an empty database.
 start keycloak env KC_BOOTSTRAP_ADMIN_USERNAME=homelab-admin KC_BOOTSTRAP_ADMIN_PASSWORD=homelab-keycloak-admin \
   "$KC_HOME/bin/kc.sh" start --optimized --http-enabled=true --http-host=127.0.0.1 \
-  --http-port=$PORT --http-management-port=58390 --hostname-strict=false \
+  --http-port=$PORT --hostname-strict=false \
   --db-url="jdbc:h2:file:$DIR/data/keycloakdb;NON_KEYWORDS=VALUE"
 wait_until 300 keycloak check
