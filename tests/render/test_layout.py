@@ -109,3 +109,40 @@ def test_a_long_kind_file_is_split_one_file_per_object(tmp_path: Path) -> None:
     assert all(dump(data).count(b"\n") <= 200 for rel, data in files.items() if rel.startswith(base))
     for env in ENVS:
         assert by_kind(kustomize(tmp_path / GROUP / env)) == by_kind(per_env[env])
+
+
+def realm(env: str, clients: int) -> dict[str, Any]:
+    """A custom resource whose list items differ per environment in one field (a Keycloak realm's clients)."""
+    return {"apiVersion": "k8s.keycloak.org/v2alpha1", "kind": "KeycloakRealmImport",
+            "metadata": {"name": "lab", "namespace": "web"},
+            "spec": {"realm": {"clients": [{"clientId": f"ui-{i}", "enabled": True, "protocol": "openid-connect",
+                                            "redirectUris": ["/*"], "webOrigins": ["+"],
+                                            "rootUrl": f"https://ui-{i}.{env}.example.net"}
+                                           for i in range(clients)]}}}
+
+
+@pytest.mark.parametrize("clients", [2, 12])
+def test_a_long_list_differing_inside_its_items_is_said_as_operations(tmp_path: Path, clients: int) -> None:
+    """A merge patch of a custom resource replaces its list whole: 12 clients would be a long patch per environment,
+    so the base keeps the items' shared fields and each environment adds its own rootUrl by index; 2 clients stay
+    a short merge patch of the whole list. Either way each environment builds back exactly."""
+    per_env = {env: [realm(env, clients)] for env in ENVS}
+    files = factor({env: [Obj(copy.deepcopy(b), GROUP) for b in bodies] for env, bodies in per_env.items()})
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(dump(data))
+    base_clients = files[f"{GROUP}/base/keycloak-realm-import.yaml"][0].get("spec", {}).get("realm", {}).get("clients")
+    patches = files[f"{GROUP}/dev/kustomization.yaml"]["patches"]
+    if clients == 12:
+        assert base_clients == [{k: v for k, v in c.items() if k != "rootUrl"}
+                                for c in per_env["dev"][0]["spec"]["realm"]["clients"]]
+        assert [p.get("path") for p in patches] == [None]
+        ops = patches[0]["patch"].splitlines()
+        assert len(ops) == clients and '"path": "/spec/realm/clients/11/rootUrl"' in ops[-1]
+        assert "https://ui-11.dev.example.net" in ops[-1]
+    else:
+        assert base_clients is None
+        assert patches == [{"path": "keycloak-realm-import.yaml"}]
+    for env in ENVS:
+        assert build(tmp_path / GROUP / env) == per_env[env], env
+        assert kustomize(tmp_path / GROUP / env) == per_env[env], env

@@ -11,6 +11,7 @@ from homelab.catalog.loader import Catalog
 from homelab.config import Config
 from homelab.plan import Plan
 from homelab.render import Rendered, env_objects
+from homelab.render.sso import redirect_patterns
 
 ENVS = ("dev", "staging", "prod")
 SYSTEM = {"kube-system", "kube-public", "kube-node-lease", "default"}
@@ -113,7 +114,7 @@ def test_every_exposed_ui_has_route_certificate_and_sso(tree: Path, rendered: Re
         assert cert["spec"]["issuerRef"] == {"kind": "ClusterIssuer", "name": "lab-ca", "group": "cert-manager.io"}
         backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
         if ep.sso == "oidc":
-            assert clients[comp.name]["redirectUris"] == [f"https://{expected_host}/*"]
+            assert redirect_patterns(clients[comp.name]) == [f"https://{expected_host}/*"]
             assert backend == {"name": ep.service, "port": {"number": ep.port}}
         elif ep.sso == "proxy":
             proxy = named(objects, "Application", backend["name"])

@@ -403,6 +403,18 @@ class OidcSecret(Strict):
     labels: dict[str, str] = Field(default_factory=dict, description="labels the chart looks the Secret up by")
 
 
+class OidcRedirect(Evidence):
+    """Where the rendered UI holds the URL its login sends as `redirect_uri`, so it is read as rendered, never
+    recomputed: a JSON pointer into one of its objects (its Application unless `object` names `Kind/name`),
+    `key` a dotted path when the value there is YAML text (a Secret's provider file, a kustomize patch), and
+    `append` what the UI adds to that value (Grafana's root_url + `/login/generic_oauth`)."""
+
+    object: str | None = Field(default=None, description="`Kind/name` of the object; default its Application")
+    pointer: str = Field(pattern=r"^/", description="JSON pointer into the object")
+    key: str | None = Field(default=None, description="dotted path inside YAML text at the pointer")
+    append: str = ""
+
+
 class OidcClient(Evidence):
     """How the component logs in with the platform's OIDC provider, in its own chart's keys.
 
@@ -415,6 +427,7 @@ class OidcClient(Evidence):
     secret: OidcSecret | None = None
     values: dict[str, Any] = Field(default_factory=dict)
     ca_values: dict[str, Any] = Field(default_factory=dict)
+    redirect: OidcRedirect | None = Field(default=None, description="where its rendered login holds its redirect URL")
 
 
 LOCAL_PATCH_KEY = re.compile(r"[A-Z][A-Za-z0-9]*/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")

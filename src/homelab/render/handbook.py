@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from homelab.render.context import Obj
+from homelab.render.sso import redirect_patterns
 
 
 def vault(objects: dict[str, list[Obj]]) -> str:
@@ -41,6 +42,6 @@ def sso(clients: dict[str, list[dict[str, Any]]]) -> str:
              "`client-secret` property of the Vault path `<platform>/<env>/<component>/oidc-client`.", ""]
     for env, wanted in clients.items():
         lines += [f"## {env}", "", "| client | redirect URIs |", "|---|---|"]
-        lines += [f"| `{c['clientId']}` | {', '.join(c['redirectUris'])} |" for c in wanted]
+        lines += [f"| `{c['clientId']}` | {', '.join(redirect_patterns(c))} |" for c in wanted]
         lines.append("")
     return "\n".join(lines)

@@ -40,22 +40,29 @@ def _pointer(path: str) -> list[str]:
 
 
 def json_patch(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> None:
-    """JSON 6902 `add`, `replace` and `remove` on mapping members (all our patches use)."""
+    """JSON 6902 `add`, `replace` and `remove` on mapping members and on list items by index (all our patches use)."""
     for op in ops:
         if op.get("op") not in ("add", "replace", "remove"):
             raise InputError([Problem(f"unsupported patch operation {op.get('op')!r}", file=str(where),
                                       hint="build it with `kubectl kustomize` instead")])
         *parents, last = _pointer(op["path"])
-        node = body
-        for part in parents:
-            node = node[part]
-        if op["op"] != "add" and last not in node:
+        try:
+            node = body
+            for part in parents:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            key: Any = int(last) if isinstance(node, list) else last
+            has = key < len(node) if isinstance(node, list) else key in node
+        except (KeyError, IndexError, ValueError, TypeError):
+            has, node = False, None
+        if node is None or (op["op"] != "add" and not has):
             raise InputError([Problem(f"patch {op['op']}s {op['path']}, which the object does not have",
                                       file=str(where))])
         if op["op"] == "remove":
-            del node[last]
+            del node[key]
+        elif op["op"] == "add" and isinstance(node, list):
+            node.insert(key, copy.deepcopy(op["value"]))
         else:
-            node[last] = copy.deepcopy(op["value"])
+            node[key] = copy.deepcopy(op["value"])
 
 
 def _selected(body: dict[str, Any], target: dict[str, Any]) -> bool:

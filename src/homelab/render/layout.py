@@ -5,20 +5,32 @@ what every environment that runs the group would render without what `homelab pr
 it (its `overrides.versions` and `.values` and its `overrides/<env>/` files): the objects all of them
 have, each with the fields all of them agree on, one file per kind. An environment's folder holds
 its own rendering's difference from that base: strategic-merge patches of just the differing fields
-under the same file names, the objects only it has, and (rarely) JSON 6902 operations where a merge
-patch cannot say it. So the base never depends on any environment's promoted values: a promotion
-rewrites only the destination's folders. `<env>/kustomization.yaml` lists one folder per component.
+under the same file names, the objects only it has, and (rarely) JSON 6902 operations: where a merge
+patch cannot say it, or where a long merge patch would replace a list whose items differ in a field or two
+(a realm's clients differing in their `rootUrl`). So the base never depends on any environment's promoted
+values: a promotion rewrites only the destination's folders. `<env>/kustomization.yaml` lists one folder per component.
 `sortOptions: fifo` keeps kustomize's output in the order we list, so `kustomize.build` reproduces
 kubectl exactly.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from homelab.render.context import ENV_LABEL, WAVE, Obj
-from homelab.render.patch import common, deletion, difference, expressible, json_ops, merge_patch, target
+from homelab.render.patch import (
+    common,
+    deletion,
+    difference,
+    expressible,
+    json_ops,
+    merge_patch,
+    prefer_ops,
+    replaces_list,
+    target,
+)
 from homelab.render.yamlout import dump, dump_text
 
 BASE = "base"
@@ -82,7 +94,9 @@ def _files(bodies: list[dict[str, Any]]) -> dict[str, Docs]:
 
 def _base(per_env: dict[str, list[Obj]]) -> dict[Key, dict[str, Any]]:
     """The objects every environment has, each reduced to the fields all of them agree on; an object whose
-    environments differ where no patch could say it stays out (each environment keeps its own copy)."""
+    environments differ where no patch could say it stays out (each environment keeps its own copy). A list
+    is shared item by item only where an environment's difference is then said as operations on its items
+    (`Change`); otherwise the base holds a list whole or not at all."""
     envs = list(per_env)
     by_key = {env: {o.key(): o.body for o in objs} for env, objs in per_env.items()}
     base: dict[Key, dict[str, Any]] = {}
@@ -90,10 +104,32 @@ def _base(per_env: dict[str, list[Obj]]) -> dict[Key, dict[str, Any]]:
         key = obj.key()
         if all(key in by_key[env] for env in envs[1:]):
             bodies = [by_key[env][key] for env in envs]
-            merged = common(bodies)
+            merged = common(bodies, items=True)
+            whole = common(bodies)
+            if merged != whole and not any(Change(obj.kind, body, merged).operations for body in bodies):
+                merged = whole
             if all(expressible(obj.kind, difference(body, merged)) for body in bodies):
                 base[key] = merged
     return base
+
+
+class Change:
+    """One object's difference from its base: a strategic-merge patch, else (where none says it exactly, or
+    where it would replace a list whose items differ in a field or two and is long) JSON 6902 operations."""
+
+    def __init__(self, kind: str, body: dict[str, Any], base: dict[str, Any]) -> None:
+        self.patch: dict[str, Any] | None = None
+        self.operations: dict[str, Any] | None = None
+        diff = difference(body, base)
+        if diff is None:
+            return
+        if expressible(kind, diff):
+            self.patch = merge_patch(base, diff)
+            if not replaces_list(diff, base):
+                return
+        ops = {"target": target(base), "patch": ops_text(json_ops(body, base))}
+        if self.patch is None or prefer_ops(dump_text(self.patch).count("\n"), dump_text(ops).count("\n")):
+            self.patch, self.operations = None, ops
 
 
 class Overlay:
@@ -107,13 +143,12 @@ class Overlay:
             underneath = base.get(obj.key())
             if underneath is None:
                 self.own.append(obj.body)
-            elif (diff := difference(obj.body, underneath)) is None:
                 continue
-            elif expressible(obj.kind, diff):
-                self.patches.append(merge_patch(underneath, diff))
-            else:
-                ops = dump_text(json_ops(obj.body, underneath), blocks=False)
-                self.operations.append({"target": target(underneath), "patch": ops})
+            change = Change(obj.kind, obj.body, underneath)
+            if change.patch is not None:
+                self.patches.append(change.patch)
+            if change.operations is not None:
+                self.operations.append(change.operations)
         mine = {o.key() for o in objs}
         self.patches.extend(deletion(body) for key, body in base.items() if key not in mine)
 
@@ -132,6 +167,13 @@ class Overlay:
             fields["patches"] = patches
         out[f"{folder}/{KUSTOMIZATION}"] = kustomization(**fields)
         return out
+
+
+def ops_text(ops: list[dict[str, Any]]) -> str:
+    """JSON 6902 operations as YAML, one line each where the value is a single value (a flow mapping, JSON's
+    spelling); block YAML with quoted strings otherwise (kustomize drops a nested block scalar's last newline)."""
+    return "".join(f"- {json.dumps(op)}\n" if not isinstance(op.get("value"), (dict, list))
+                   else dump_text([op], blocks=False) for op in ops)
 
 
 def _groups(per_env: dict[str, list[Obj]]) -> dict[str, dict[str, list[Obj]]]:

@@ -5,6 +5,10 @@ what one environment's object has beyond that base as a strategic-merge patch of
 (a field the environment lacks is `null`, which deletes it). Two things such a patch cannot say: a
 `null` the object really holds (a patch's null deletes), and a list of a kind kustomize merges by key
 (containers by name); for those `json_ops` gives JSON 6902 operations, exact for any change.
+
+A list of equal length in every environment shares what its items share, item by item (a Keycloak realm's
+clients that differ only in their `rootUrl`). A merge patch of a custom resource replaces such a list whole,
+so where it would and the patch is long, `prefer_ops` says when the operations on the items are much shorter.
 """
 
 from __future__ import annotations
@@ -19,18 +23,28 @@ MERGING_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "Rep
                            "Service", "ServiceAccount", "Endpoints"})
 
 
-def common(values: list[Any]) -> Any:
-    """The part every value agrees on: equal values whole, mappings key by key; NOTHING when nothing is shared."""
+def _shares(shared: Any, values: list[Any]) -> bool:
+    """Whether `common` found something worth keeping: not NOTHING, and not an empty mapping of non-empty ones."""
+    return shared is not NOTHING and (shared != {} or all(v == {} for v in values))
+
+
+def common(values: list[Any], items: bool = False) -> Any:
+    """The part every value agrees on: equal values whole, mappings key by key, with `items` lists of one
+    length item by item (when every item shares something); NOTHING when nothing is shared."""
     first = values[0]
     if all(v == first for v in values[1:]):
         return first
+    if items and all(isinstance(v, list) and len(v) == len(first) for v in values):
+        shared_items = [common([v[i] for v in values], items) for i in range(len(first))]
+        shared = all(_shares(item, [v[i] for v in values]) for i, item in enumerate(shared_items))
+        return shared_items if shared else NOTHING
     if not all(isinstance(v, dict) for v in values):
         return NOTHING
     out = {}
     for key in first:
         if all(key in v for v in values[1:]):
-            shared = common([v[key] for v in values])
-            if shared is not NOTHING and (shared != {} or all(v[key] == {} for v in values)):
+            shared = common([v[key] for v in values], items)
+            if _shares(shared, [v[key] for v in values]):
                 out[key] = shared
     return out
 
@@ -108,10 +122,14 @@ def _pointer(parts: list[str]) -> str:
 
 
 def json_ops(body: Any, base: Any, at: list[str] | None = None) -> list[dict[str, Any]]:
-    """JSON 6902 operations that turn `base` into `body`: remove, add and replace on mapping members only."""
+    """JSON 6902 operations that turn `base` into `body`: remove, add and replace on mapping members, and on
+    the items of a list whose length stays (a list that changes length is replaced whole)."""
     at = at or []
     if body == base:
         return []
+    if isinstance(body, list) and isinstance(base, list) and len(body) == len(base):
+        return [op for i, (mine, theirs) in enumerate(zip(body, base, strict=True))
+                for op in json_ops(mine, theirs, [*at, str(i)])]
     if not (isinstance(body, dict) and isinstance(base, dict)):
         return [{"op": "replace", "path": _pointer(at), "value": body}]
     ops = [{"op": "remove", "path": _pointer([*at, key])} for key in base if key not in body]
@@ -121,6 +139,25 @@ def json_ops(body: Any, base: Any, at: list[str] | None = None) -> list[dict[str
         else:
             ops.append({"op": "add", "path": _pointer([*at, key]), "value": value})
     return ops
+
+
+def replaces_list(diff: Any, base: Any) -> bool:
+    """Whether a merge patch holding `diff` replaces a list of `base` by one of the same length."""
+    if isinstance(diff, list):
+        return isinstance(base, list) and len(diff) == len(base)
+    if isinstance(diff, dict) and isinstance(base, dict):
+        return any(replaces_list(value, base[key]) for key, value in diff.items() if key in base)
+    return False
+
+
+# A merge patch longer than this (about a screen) that replaces a list is worth saying as operations.
+LONG_PATCH = 60
+
+
+def prefer_ops(merge_lines: int, ops_lines: int) -> bool:
+    """JSON 6902 operations instead of a long merge patch that replaces a list: when they take at most half
+    its lines (a short patch stays a patch: it shows the items whole)."""
+    return merge_lines > LONG_PATCH and 2 * ops_lines <= merge_lines
 
 
 def target(body: dict[str, Any]) -> dict[str, Any]:

@@ -193,17 +193,27 @@ def proxies(ctx: Context) -> list[Obj]:
 
 
 def clients(ctx: Context) -> list[dict[str, Any]]:
-    """The OIDC client of every UI that logs in through the identity provider (itself or via a proxy)."""
+    """The OIDC client of every UI that logs in through the identity provider (itself or via a proxy).
+
+    Only `rootUrl` names the UI's host: Keycloak resolves a redirect URI starting with `/` against the
+    client's rootUrl, and the web origin `+` stands for the origins of the resolved redirect URIs
+    (org.keycloak:keycloak-services 26.7.3 RedirectUtils.resolveValidRedirects and relativeToAbsoluteURI,
+    WebOriginsUtils.resolveValidWebOrigins; `+` is Constants.INCLUDE_REDIRECTS in keycloak-server-spi-private).
+    So an environment's realm differs from another's in each client's rootUrl alone."""
     out = []
     for comp, endpoint in ctx.exposed():
         if endpoint.sso == "oidc" or protected(ctx, endpoint):
             cid = client_id(comp, endpoint)
-            host = ctx.host(comp, endpoint)
             out.append({"clientId": cid, "name": comp.title, "enabled": True, "protocol": "openid-connect",
                         "publicClient": False, "standardFlowEnabled": True,
                         "secret": "${CLIENT_SECRET_" + cid.upper().replace("-", "_") + "}",
-                        "redirectUris": [f"https://{host}/*"], "webOrigins": [f"https://{host}"]})
+                        "rootUrl": f"https://{ctx.host(comp, endpoint)}", "redirectUris": ["/*"], "webOrigins": ["+"]})
     return out
+
+
+def redirect_patterns(client: dict[str, Any]) -> list[str]:
+    """A client's redirect URIs as Keycloak resolves them: a relative one against the client's rootUrl."""
+    return [client.get("rootUrl", "") + uri if uri.startswith("/") else uri for uri in client["redirectUris"]]
 
 
 def realm(ctx: Context) -> list[Obj]:
