@@ -1,0 +1,70 @@
+"""Which components a shared cluster installs once and which each environment gets in its own namespaces.
+
+Environments sharing a cluster (`namespace_prefix`) install the cluster-wide components once, in the
+host environment; every other environment gets its own copy of the rest in `<prefix>-<namespace>`.
+What is cluster-wide is derived from facts the entries already state (an operator, CRDs, admission
+webhooks, a DaemonSet, host-network ports, a capability one cluster has one of, something a
+distribution bundles): each of them writes cluster-scoped objects or holds a node. An operand declared
+only as custom resources (`source: none`) is per environment. For the rest the entry says so in
+`scope` with the chart templates read as evidence; an entry nothing classifies is installed once
+(never twice by mistake) and named in the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from homelab.catalog.model import Component
+
+if TYPE_CHECKING:
+    from homelab.catalog.loader import Catalog
+
+Level = Literal["cluster", "namespace"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    level: Level | None  # None: nothing says (installed once, with a warning)
+    why: str
+
+
+def cluster_facts(comp: Component, catalog: Catalog) -> list[str]:
+    """The facts of `comp` that make it cluster-wide, in words; empty when none does."""
+    caps = catalog.capabilities
+    single = [cap for cap in comp.provides if cap in caps and (caps[cap].exclusive or caps[cap].bootstrap)]
+    facts = [
+        ("an operator others consume", comp.operator),
+        ("installs CRDs", comp.crds is not None),
+        ("registers admission webhooks", bool(comp.webhooks)),
+        ("a DaemonSet on every node", comp.footprint.per_node),
+        ("the CNI", comp.ip_block_nodes is not None),
+        ("opens host-network ports", bool(comp.node_flows)),
+        (f"provides {', '.join(single)}, one per cluster", bool(single)),
+        (f"bundled with {', '.join(comp.bundled_with)}", bool(comp.bundled_with)),
+    ]
+    return [text for text, holds in facts if holds]
+
+
+def placement(comp: Component, catalog: Catalog) -> Placement:
+    facts = cluster_facts(comp, catalog)
+    if facts:
+        return Placement("cluster", "; ".join(facts))
+    if comp.scope is not None:
+        return Placement(comp.scope.level, comp.scope.reason)
+    if comp.source.kind == "none":
+        return Placement("namespace", "only custom resources in its own namespace (source: none)")
+    return Placement(None, "neither its facts nor a `scope` say whether it may be installed once per environment")
+
+
+def per_environment(comp: Component, catalog: Catalog) -> bool:
+    """True when each environment on a shared cluster gets its own copy; False: the host's is the only one."""
+    return placement(comp, catalog).level == "namespace"
+
+
+def contradictions(comp: Component, catalog: Catalog) -> list[str]:
+    """A `scope: namespace` on an entry whose facts make it cluster-wide (the loader refuses it)."""
+    facts = cluster_facts(comp, catalog)
+    if comp.scope is not None and comp.scope.level == "namespace" and facts:
+        return [f"scope says namespace, but it is cluster-wide: {'; '.join(facts)}"]
+    return []
