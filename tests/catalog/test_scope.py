@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.profiles import config_for
 
 from homelab.catalog import load_catalog
 from homelab.catalog.model import Scope
 from homelab.catalog.scope import contradictions, per_environment, placement
 from homelab.plan import make_plan
-from tests.profiles import config_for
 
 CATALOG = load_catalog()
 
