@@ -6,7 +6,7 @@ from homelab import environments
 from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component
 from homelab.config import Config
-from homelab.plan import fit, graph, resolve
+from homelab.plan import fit, graph, resolve, sharing
 from homelab.plan.model import Edge, NodeFit, Plan, Planned, Site
 
 __all__ = ["Edge", "NodeFit", "Plan", "Planned", "Site", "make_plan", "site_of"]
@@ -37,9 +37,10 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     if config.env(env).replicas is None:  # the default count: no more copies than nodes to spread them over
         ha_replicas = min(ha_replicas, nodes_here)
     layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
+    components = sharing.moved(config, catalog, env, names, file)
     planned = []
     for name in names:
-        comp = catalog.components[name]
+        comp = components[name]
         planned.append(Planned(
             component=comp,
             wave=levels[name],

@@ -11,12 +11,15 @@ from typing import Any
 
 from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Endpoint
+from homelab.catalog.scope import per_environment
 from homelab.config import Cluster, Config
 from homelab.plan import Plan, Planned
+from homelab.plan.sharing import guest_prefix
 
 MANAGED_BY = "homelab"
 PLATFORM_LABEL = "homelab.dev/platform"
 ENV_LABEL = "homelab.dev/env"
+OWNER_LABEL = "app.kubernetes.io/name"  # the component an object is for (or the platform's name)
 WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 # What runs the GitOps controller itself: `homelab bootstrap` installs it first; prune and destroy keep it.
@@ -89,6 +92,15 @@ class Context:
     @property
     def components(self) -> list[Planned]:
         return list(self.plan.components.values())
+
+    @property
+    def prefix(self) -> str | None:
+        """The namespace prefix of an environment on its host's cluster; None when it installs everything."""
+        return guest_prefix(self.config, self.env)
+
+    def installs(self, name: str) -> bool:
+        """False for a cluster-wide component of a guest environment: its host installs it, the guest uses it."""
+        return self.prefix is None or per_environment(self.component(name), self.catalog)
 
     def component(self, name: str) -> Component:
         return self.plan.components[name].component
@@ -175,12 +187,14 @@ class Context:
         return ".".join(p for p in parts if p)
 
     def exposed(self) -> list[tuple[Component, Endpoint]]:
-        return [(p.component, e) for p in self.components for e in p.component.endpoints if e.expose]
+        """The endpoints published at this environment's host names (a guest's own components' only)."""
+        return [(p.component, e) for p in self.components if self.installs(p.name)
+                for e in p.component.endpoints if e.expose]
 
     def labels(self, name: str, role: str) -> dict[str, str]:
         """Kubernetes recommended labels plus our ownership label (the env label comes from the overlay)."""
         return {
-            "app.kubernetes.io/name": name,
+            OWNER_LABEL: name,
             "app.kubernetes.io/component": role,
             "app.kubernetes.io/part-of": self.platform,
             "app.kubernetes.io/managed-by": MANAGED_BY,
