@@ -9,6 +9,7 @@ cluster-wide components stay where they are: they are the host's, which the gues
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ from homelab import yamlsrc
 from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component
 from homelab.catalog.scope import per_environment
-from homelab.config import Config
+from homelab.config import Cluster, Config
 from homelab.errors import InputError, PlanError, Problem
+from homelab.plan import fit
+from homelab.plan.model import NodeFit, Planned
 
 MAX_NAMESPACE = 63
 
@@ -72,3 +75,34 @@ def moved(config: Config, catalog: Catalog, env: str, names: list[str], file: st
     for name in own:
         components[name] = Component.model_validate(_rename(components[name].model_dump(), spaces, service))
     return components
+
+
+def installs(config: Config, catalog: Catalog, env: str, comp: Component) -> bool:
+    """False for a cluster-wide component of a guest environment: its host installs it, the guest uses it."""
+    return guest_prefix(config, env) is None or per_environment(comp, catalog)
+
+
+def cluster_load(config: Config, catalog: Catalog, planned: dict[str, list[Planned]]) -> list[Planned]:
+    """What runs on a cluster several environments share: the host's components, and each guest's own under
+    its prefix (`dev-postgresql`); so a cluster-wide component is counted once."""
+    out: list[Planned] = []
+    for env, members in planned.items():
+        prefix = guest_prefix(config, env)
+        for p in members:
+            if not installs(config, catalog, env, p.component):
+                continue
+            named = p.component.model_copy(update={"name": f"{prefix}-{p.name}"}) if prefix else p.component
+            out.append(dataclasses.replace(p, component=named))
+    return out
+
+
+def place_together(config: Config, env: str, load: list[Planned], cluster: Cluster, file: str,
+                   field: str) -> list[NodeFit]:
+    """Fit the whole cluster's load onto its nodes; a PlanError says which environments share it."""
+    try:
+        return fit.place(load, cluster.nodes, cluster.headroom, file, field)
+    except PlanError as exc:
+        names = ", ".join(config.on_cluster_of(env))
+        for problem in exc.problems:
+            problem.message = f"on the cluster {names} share: {problem.message}"
+        raise
