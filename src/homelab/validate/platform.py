@@ -24,7 +24,7 @@ from homelab.render import env_objects
 from homelab.render.argocd import application_values
 from homelab.render.bootstrap import FOLDER as BOOTSTRAP
 from homelab.render.context import Context
-from homelab.validate import kyverno, sso, stores
+from homelab.validate import collisions, kyverno, sso, stores
 from homelab.validate.findings import Finding, json_path
 from homelab.validate.netpol import NODE, Network
 from homelab.validate.podsecurity import LEVELS, pod_spec, violations
@@ -308,16 +308,19 @@ def check(tree: Path, config: Config, catalog: Catalog, envs: list[str] | None =
     """Every platform finding in the rendered environments of `tree` (those `config` names)."""
     found: list[Finding] = []
     cache: dict[Path, list[Any]] = {}
+    own: dict[str, list[dict[str, Any]]] = {}
+    where: dict[str, dict[tuple[str, str, str], tuple[str, int]]] = {}
     for env in envs or [e for e in config.env_names() if (tree / e / "kustomization.yaml").is_file()]:
         plan = make_plan(config, catalog, env)
-        objects = [*env_objects(tree, env), *_manifest_objects(tree, plan, cache)]
+        own[env], where[env] = env_objects(tree, env), _locations(tree, env, cache)
+        objects = [*own[env], *_manifest_objects(tree, plan, cache)]
         host = config.host_of(env)
         if host is not None and (tree / host / "kustomization.yaml").is_file():
             objects += env_objects(tree, host)  # a guest runs among its host's objects (render/guest)
-        view = EnvView(env, tree, plan, catalog, config, objects, _locations(tree, env, cache))
+        view = EnvView(env, tree, plan, catalog, config, objects, where[env])
         for rule in RULES:
             found.extend(rule(view))
-    return found
+    return found + collisions.check(config, tree, own)
 
 
 def _manifest_objects(tree: Path, plan: Plan, cache: dict[Path, list[Any]]) -> list[dict[str, Any]]:
