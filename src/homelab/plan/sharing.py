@@ -103,6 +103,5 @@ def place_together(config: Config, env: str, load: list[Planned], cluster: Clust
         return fit.place(load, cluster.nodes, cluster.headroom, file, field)
     except PlanError as exc:
         names = ", ".join(config.on_cluster_of(env))
-        for problem in exc.problems:
-            problem.message = f"on the cluster {names} share: {problem.message}"
-        raise
+        raise PlanError([dataclasses.replace(p, message=f"on the cluster {names} share: {p.message}")
+                         for p in exc.problems]) from None
