@@ -82,6 +82,11 @@ def test_wiring_follows_the_prefixed_namespaces(tree: Path) -> None:
     # policies add up: the host's store admits dev's namespaces through a policy dev writes beside prod's
     policy = next(o for o in dev if o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == "seaweedfs")
     assert policy["metadata"]["name"] == "dev-allow" and "dev-mlflow" in yaml.safe_dump(policy)
+    # dev's UIs log in to a realm of its own on prod's Keycloak (whose operator watches only its own namespace)
+    realm = next(o for o in dev if o["kind"] == "KeycloakRealmImport")
+    assert (realm["metadata"]["namespace"], realm["spec"]["realm"]["realm"]) == ("keycloak", "homelab-dev")
+    assert "https://auth.home.example.net/realms/homelab-dev" in text.replace("\n", "") or \
+        "https://auth.home.example.net/realms/homelab-dev" in yaml.safe_dump(dev)
     # dev's own namespaces admit the host's operator and Prometheus, and reach the host's store, by their names
     pg = yaml.safe_dump([o for o in dev if o["kind"] == "NetworkPolicy"
                          and o["metadata"]["namespace"] == "dev-postgresql"])

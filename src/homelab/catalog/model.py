@@ -425,6 +425,14 @@ class Scope(Evidence):
                                                    "writes (cluster), or that it writes none (namespace)")
 
 
+class Watches(Evidence):
+    """Where an operator reconciles its custom resources as the entry installs it: every namespace (so an
+    environment on a shared cluster can have its own operand in its prefixed namespace) or only its own."""
+
+    all_namespaces: bool
+    how: str = Field(min_length=10, description="the chart value, default or flag that makes it so")
+
+
 LOCAL_PATCH_KEY = re.compile(r"[A-Z][A-Za-z0-9]*/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 
 
@@ -485,6 +493,8 @@ class Component(Strict):
         default=None, description="why a UI or operator whose chart offers replicas or a PDB stays at one copy")
     instances: list[Instances] = Field(
         default_factory=list, description="an operator-run store: where its custom resources hold member counts")
+    watches: Watches | None = Field(
+        default=None, description="an operator: whether it reconciles resources in every namespace")
     scope: Scope | None = Field(
         default=None, description="installed once per shared cluster or once per environment, where its other "
                                   "facts do not say (catalog/scope)")

@@ -4,8 +4,9 @@ Environments sharing a cluster (`namespace_prefix`) install the cluster-wide com
 host environment; every other environment gets its own copy of the rest in `<prefix>-<namespace>`.
 What is cluster-wide is derived from facts the entries already state (an operator, CRDs, admission
 webhooks, a DaemonSet, host-network ports, a capability one cluster has one of, something a
-distribution bundles): each of them writes cluster-scoped objects or holds a node. An operand declared
-only as custom resources (`source: none`) is per environment. For the rest the entry says so in
+distribution bundles): each of them writes cluster-scoped objects or holds a node; so is an operand of
+an operator that reconciles only its own namespace (its `watches`). An operand declared only as
+custom resources (`source: none`) is per environment. For the rest the entry says so in
 `scope` with the chart templates read as evidence; an entry nothing classifies is installed once
 (never twice by mistake) and named in the plan.
 """
@@ -46,8 +47,24 @@ def cluster_facts(comp: Component, catalog: Catalog) -> list[str]:
     return [text for text, holds in facts if holds]
 
 
+def narrow_operators(comp: Component, catalog: Catalog) -> list[str]:
+    """Operators `comp` requires that are not known to reconcile every namespace: its copy in a prefixed
+    namespace would never be reconciled, so it can only be the one in the operator's reach."""
+    out = []
+    for cap in comp.requires:
+        for name in catalog.providers.get(cap, []):
+            provider = catalog.components[name]
+            if provider.operator and not (provider.watches and provider.watches.all_namespaces):
+                out.append(name)
+    return sorted(set(out))
+
+
 def placement(comp: Component, catalog: Catalog) -> Placement:
     facts = cluster_facts(comp, catalog)
+    for name in narrow_operators(comp, catalog):
+        watches = catalog.components[name].watches
+        facts.append(f"run by {name}, which reconciles only its own namespace" if watches else
+                     f"run by {name}, not known to reconcile every namespace (no `watches`)")
     if facts:
         return Placement("cluster", "; ".join(facts))
     if comp.scope is not None:

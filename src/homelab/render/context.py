@@ -45,6 +45,8 @@ class Obj:
 
     body: dict[str, Any]
     group: str
+    # an environment's own object in a namespace it shares with its host (render/guest keeps it as named)
+    own: bool = False
 
     @property
     def kind(self) -> str:
@@ -97,6 +99,10 @@ class Context:
     def prefix(self) -> str | None:
         """The namespace prefix of an environment on its host's cluster; None when it installs everything."""
         return guest_prefix(self.config, self.env)
+
+    def realm(self) -> str:
+        """The identity provider's realm this environment's UIs log in to: a guest has its own on the host's."""
+        return "-".join(p for p in (self.platform, self.prefix) if p)
 
     def installs(self, name: str) -> bool:
         """False for a cluster-wide component of a guest environment: its host installs it, the guest uses it."""
@@ -175,15 +181,17 @@ class Context:
         """Namespaces we create (and default-deny): every planned component's, minus Kubernetes' own."""
         return sorted(set(self.namespace_members()) - SYSTEM_NAMESPACES)
 
-    def subdomain(self) -> str:
-        sub = self.config.env(self.env).subdomain
-        return self.env if sub is None else sub
+    def subdomain(self, env: str | None = None) -> str:
+        sub = self.config.env(env or self.env).subdomain
+        return (env or self.env) if sub is None else sub
 
     def host(self, comp: Component, endpoint: Endpoint) -> str:
-        """`<host>.<env>.<domain>`; an empty subdomain (prod) drops the env label."""
+        """`<host>.<env>.<domain>`; an empty subdomain (prod) drops the env label. A guest's host's component is
+        served at the host's names."""
         first = next((e for e in comp.endpoints if e.expose), comp.endpoints[0])
         label = endpoint.host or (comp.name if endpoint == first else f"{endpoint.name}-{comp.name}")
-        parts = [label, self.subdomain(), self.config.platform.domain]
+        env = self.env if self.installs(comp.name) else self.config.host_of(self.env)
+        parts = [label, self.subdomain(env), self.config.platform.domain]
         return ".".join(p for p in parts if p)
 
     def exposed(self) -> list[tuple[Component, Endpoint]]:

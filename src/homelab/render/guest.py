@@ -40,7 +40,7 @@ def own_objects(ctx: Context, objects: list[Obj]) -> list[Obj]:
         ns = obj.namespace
         if obj.kind == "Namespace":
             keep, rename = obj.name in mine, False
-        elif ns in mine:
+        elif ns in mine or obj.own:
             keep, rename = True, False
         else:
             owner = obj.body["metadata"].get("labels", {}).get(OWNER_LABEL)
