@@ -16,7 +16,8 @@ NODES = [{"name": f"n{i}", "cpu": 4, "memory": "8Gi"} for i in range(2)]
 SHARED = {"dev": {"kube_context": "lab", "namespace_prefix": "dev"},
           "staging": {"kube_context": "lab", "namespace_prefix": "staging"},
           "prod": {"kube_context": "lab", "subdomain": ""}}
-CLUSTER_WIDE = entry("operator", provides=["d"], operator=True, footprint={"cpu": "1", "memory": "1Gi"})
+CLUSTER_WIDE = entry("operator", provides=["d"], operator=True, footprint={"cpu": "1", "memory": "1Gi"},
+                     watches={"all_namespaces": True, "how": "synthetic: every namespace", "confirmed": "test"})
 
 
 def store(cpu: str) -> dict[str, Any]:
@@ -42,6 +43,14 @@ def test_each_environment_on_a_shared_cluster_is_fitted_with_the_others(tmp_path
     assert site is not None and (site.host, site.prefix) == ("prod", "dev")
     assert dev.to_json()["cluster"]["namespaces"] == "dev-*"
     assert make_plan(lab, cat, "prod").to_json()["cluster"]["guests"] == ["dev", "staging"]
+
+
+def test_an_operand_of_an_operator_that_watches_only_its_namespace_is_the_hosts(tmp_path: Path) -> None:
+    narrow = {**CLUSTER_WIDE, "watches": {"all_namespaces": False, "how": "synthetic: its own namespace",
+                                          "confirmed": "test"}}
+    cat = catalog(tmp_path, [narrow, store("1")], ["db"])
+    dev = make_plan(config(nodes=NODES, environments=SHARED), cat, "dev")
+    assert dev.hosted == ["db", "operator"] and dev.components["db"].component.namespace == "db"
 
 
 def test_what_fits_alone_but_not_together_is_refused(tmp_path: Path) -> None:
