@@ -78,3 +78,17 @@ def test_a_prefix_that_makes_a_namespace_too_long_names_its_line(tmp_path: Path)
     assert str(err.value) == (
         f"{file}:4: environments.dev.namespace_prefix: namespace '{prefix}-db' would be 64 characters long; "
         "Kubernetes allows 63 (use a prefix of at most 60 characters)")
+
+
+def test_service_names_written_in_an_entrys_data_follow_the_prefix() -> None:
+    """akhq's values name Kafka's bootstrap Service by namespace; drone-runner-kube names drone's."""
+    from homelab.catalog import load_catalog
+    from homelab.plan.sharing import moved
+
+    lab = config(nodes=NODES, environments=SHARED)
+    got = moved(lab, load_catalog(), "dev", ["akhq", "kafka", "drone", "drone-runner-kube", "cert-manager"], "x.yaml")
+    assert "kafka-kafka-bootstrap.dev-kafka.svc:9092" in str(got["akhq"].values)
+    assert "drone.dev-drone.svc:8080" in str(got["drone-runner-kube"].values)
+    assert (got["akhq"].namespace, got["kafka"].namespace, got["cert-manager"].namespace) == (
+        "dev-akhq", "dev-kafka", "cert-manager")
+    assert moved(lab, load_catalog(), "prod", ["akhq"], "x.yaml")["akhq"].namespace == "akhq"

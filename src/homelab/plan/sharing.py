@@ -4,7 +4,9 @@ A guest environment's per-environment components (catalog/scope) move to `<prefi
 before anything else sees them, with every service name of such a namespace their data writes
 (`<service>.<namespace>.svc`) and every `namespace:` they name; so the plan reports the namespaces
 they really get and renderers derive hosts, peers and destinations from them as always. The
-cluster-wide components stay where they are: they are the host's, which the guest uses.
+cluster-wide components stay where they are: they are the host's, which the guest uses. Every
+environment on a shared cluster is also fitted together with the others (`cluster_load`,
+`place_together`): the host's components and each guest's own, so the cluster-wide ones count once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def guest_prefix(config: Config, env: str) -> str | None:
 
 
 def _rename(value: Any, names: dict[str, str], service: re.Pattern[str], key: str = "") -> Any:
+    """`value` with every `namespace:` in `names` and every `<service>.<namespace>.svc` of one renamed."""
     if isinstance(value, dict):
         return {k: _rename(v, names, service, str(k)) for k, v in value.items()}
     if isinstance(value, list):
