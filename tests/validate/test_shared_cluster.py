@@ -106,3 +106,14 @@ def test_the_collision_check_fails_a_guest_writing_the_hosts_names(tree: Path, c
          "dev: Namespace mlflow (cluster-scoped) is also prod's, on the cluster prod, dev, staging share"),
         ("development/mlflow/dev/application.yaml",
          "dev: Application argocd/mlflow is also prod's, on the cluster prod, dev, staging share")]
+
+
+def test_the_hosts_policies_exempt_its_guests_privileged_namespaces(config: Config) -> None:
+    """One Kyverno, one set of ClusterPolicies: prod's must let dev's SonarQube (privileged) run in dev-sonarqube."""
+    from homelab.render.pipeline import render_env
+
+    with_sonarqube = config.model_copy(update={"add": ["sonarqube"]})
+    _, objects = render_env(with_sonarqube, load_catalog(), "prod")
+    policy = next(o.body for o in objects if o.kind == "ClusterPolicy" and o.name == "homelab-baseline-pod-security")
+    excluded = yaml.safe_dump(policy["spec"]["rules"][0]["exclude"])
+    assert all(f"- {ns}\n" in excluded for ns in ("sonarqube", "dev-sonarqube", "staging-sonarqube")), excluded

@@ -100,6 +100,21 @@ class Context:
         """The namespace prefix of an environment on its host's cluster; None when it installs everything."""
         return guest_prefix(self.config, self.env)
 
+    def guests(self) -> dict[str, Plan]:
+        """The plans of the environments running as prefixed namespaces on this host's cluster (none for a guest
+        or a cluster of its own): what the host's cluster-wide objects must also serve."""
+        if "guests" not in self.memo:
+            from homelab.plan import make_plan
+
+            self.memo["guests"] = {} if self.prefix else {
+                guest: make_plan(self.config, self.catalog, guest) for guest in self.config.on_cluster_of(self.env)[1:]}
+        return dict(self.memo["guests"])
+
+    def guest_components(self) -> list[Planned]:
+        """The guests' own components (in their prefixed namespaces) on this host's cluster."""
+        return [p for plan in self.guests().values() for p in plan.components.values()
+                if per_environment(p.component, self.catalog)]
+
     def realm(self) -> str:
         """The identity provider's realm this environment's UIs log in to: a guest has its own on the host's."""
         return "-".join(p for p in (self.platform, self.prefix) if p)

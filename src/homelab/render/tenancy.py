@@ -21,7 +21,7 @@ from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Tenancy
 from homelab.catalog.scope import per_environment
 from homelab.errors import CatalogError, Problem
-from homelab.plan import Plan, make_plan
+from homelab.plan import Plan
 from homelab.render.context import Context
 
 TOKEN = re.compile(r"\$\{(tenant|consumer|credential|field:[-\w]+|secret:[-\w]+)\}")
@@ -118,10 +118,7 @@ def _all_tenants(ctx: Context) -> list[Tenant]:
 def _on_this_cluster(ctx: Context) -> list[tuple[str, Plan, Callable[[str], bool]]]:
     """(env, plan, does it install this component) for this environment and, on a host, each of its guests."""
     out: list[tuple[str, Plan, Callable[[str], bool]]] = [(ctx.env, ctx.plan, ctx.installs)]
-    if ctx.prefix is None:
-        for guest in ctx.config.on_cluster_of(ctx.env)[1:]:
-            plan = make_plan(ctx.config, ctx.catalog, guest)
-            out.append((guest, plan, _owns(plan, ctx.catalog)))
+    out += [(guest, plan, _owns(plan, ctx.catalog)) for guest, plan in ctx.guests().items()]
     return out
 
 
