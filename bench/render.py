@@ -2,7 +2,9 @@
 
 `full + overrides` gives every environment its own Helm values and chart version for one component: the
 worst case of layout's bases, which then render each environment a second time without what promotion
-carries (render/layout.py).
+carries (render/layout.py). `standard, shared cluster` is examples/shared-cluster.yaml (dev and staging as
+prefixed namespaces on prod's cluster: each plan also fits the others, the host renders its guests'
+tenancies), beside the same environments each on a cluster of its own.
 
 Times planning + rendering every file in memory, and writing the tree atomically, separately.
 Targets: `full` x 3 under 1 s, 1,000 components x 3 under 5 s (render + write).
@@ -59,6 +61,15 @@ def main() -> None:
             measure("full + overrides", Config.model_validate(body), load_catalog(), work, table)
         except HomelabError as exc:
             notes.append(f"full profile not measured: {exc.summary()}")
+        from importlib import resources
+
+        shared = yaml.safe_load(resources.files("homelab").joinpath("examples/shared-cluster.yaml").read_text())
+        apart = yaml.safe_load(yaml.safe_dump(shared))
+        for i, env in enumerate(("dev", "staging")):
+            apart["environments"][env] = {"kube_context": f"homelab-{env}", "cluster": {
+                "load_balancer": {"addresses": [f"192.168.{20 + i}.240/28"]}, "network": f"lan-{env}"}}
+        measure("standard, own clusters", Config.model_validate(apart), load_catalog(), work, table)
+        measure("standard, shared cluster", Config.model_validate(shared), load_catalog(), work, table)
         for size in (100, 1000):
             catalog = load_catalog(generate(work / f"catalog-{size}", size, platform=True))
             body = big_cluster_config(size + 20)

@@ -189,6 +189,10 @@ class Environment(Strict):
         default=None, ge=1, description="copies of every component whose catalog entry says how it runs highly "
         "available (`availability`), members of every operator-run store (`instances`); default dev 1, staging 2, "
         "prod 3")
+    namespace_prefix: DnsLabel | None = Field(
+        default=None, description="run as namespaces <prefix>-<namespace> on the cluster of the environment with the "
+        "same kube_context and no prefix (its host), which installs the cluster-wide components once; this one gets "
+        "only its own per-environment components")
     overrides: EnvironmentOverrides = Field(default_factory=EnvironmentOverrides)
 
 
@@ -278,10 +282,31 @@ class Config(Strict):
         return self.env(env).replicas or DEFAULT_REPLICAS.get(env, 1)
 
     def cluster_for(self, env: str) -> Cluster:
-        """The cluster `env` runs on: its own `cluster:` keys over the top-level ones. Every reader of nodes,
-        distribution, version, load-balancer addresses, headroom or network goes through here."""
+        """The cluster `env` runs on: its own `cluster:` keys over the top-level ones, or its host's when it runs
+        as prefixed namespaces. Every reader of nodes, distribution, version, load-balancer addresses, headroom
+        or network goes through here."""
+        host = self.host_of(env)
+        if host is not None:
+            return self.cluster_for(host)
         own = self.env(env).cluster
         return self.cluster if own is None else own.over(self.cluster)
+
+    def prefix_of(self, env: str) -> str | None:
+        return self.env(env).namespace_prefix
+
+    def host_of(self, env: str) -> str | None:
+        """The environment whose cluster a prefixed `env` runs on: the one with its kube_context and no prefix
+        (the load-time check makes it exactly one); None for an environment that is no guest."""
+        if self.prefix_of(env) is None:
+            return None
+        context = self.env(env).kube_context
+        hosts = [e for e in self.env_names() if self.prefix_of(e) is None and self.env(e).kube_context == context]
+        return hosts[0] if len(hosts) == 1 else None
+
+    def on_cluster_of(self, env: str) -> list[str]:
+        """Every environment on the cluster `env` runs on: its host first, then the prefixed guests."""
+        host = self.host_of(env) or env
+        return [host, *(e for e in self.env_names() if self.host_of(e) == host)]
 
     def nodes_for(self, env: str) -> list[Node]:
         return list(self.cluster_for(env).nodes)

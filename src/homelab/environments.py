@@ -4,9 +4,11 @@ An environment runs on the top-level `cluster:` or on its own (`environments.<en
 falling back to the top-level one), reached through its `kube_context`. Environments on one network
 (`cluster.network`, default: all on one) are one LAN: two clusters there must not hand out the same
 load-balancer address or use a node's address, and two environments must not serve the same host
-names. Two environments deploying to one kube context would overwrite each other's namespaces
-(environments as prefixed namespaces of one cluster are not built), so naming one context twice is
-an error; leaving every context unset (the current one) is allowed, with a note in `plan`.
+names. Environments deploying to one kube context share its cluster only as prefixed namespaces
+(`namespace_prefix`): exactly one of them, without a prefix, is the host that installs the
+cluster-wide components; two unprefixed on one named context would overwrite each other's namespaces
+and are an error. Leaving every context unset (the current one) is allowed, with a note in `plan`:
+the current context may name another cluster each time (that is how a config without contexts works).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Where:
     context: str | None
     own: bool  # True when the environment has a `cluster:` of its own
     hosts: str  # the domain its host names end in, e.g. dev.home.example.net
+    host: str | None = None  # the environment whose cluster it runs on as prefixed namespaces
+    prefix: str | None = None
 
     @property
     def network(self) -> str:
@@ -63,22 +67,25 @@ def where(config: Config, env: str) -> Where:
     own = config.env(env)
     sub = env if own.subdomain is None else own.subdomain
     hosts = ".".join(p for p in (sub, config.platform.domain) if p)
-    return Where(env, config.cluster_for(env), own.kube_context, own.cluster is not None, hosts)
+    return Where(env, config.cluster_for(env), own.kube_context, own.cluster is not None, hosts,
+                 config.host_of(env), own.namespace_prefix)
 
 
 def claims(config: Config, env: str) -> list[Claim]:
-    """Every address `env` uses, located where the user wrote it (its own `cluster:` or the top-level one)."""
-    own = config.env(env).cluster
+    """Every address `env` uses, located where the user wrote it (its own `cluster:`, its host's, or the top-level
+    one)."""
+    at = config.host_of(env) or env
+    own = config.env(at).cluster
     cluster = config.cluster_for(env)
     out: list[Claim] = []
     if cluster.load_balancer:
         mine = own is not None and own.load_balancer is not None
-        base = ("environments", env, "cluster") if mine else ("cluster",)
+        base = ("environments", at, "cluster") if mine else ("cluster",)
         for i, item in enumerate(cluster.load_balancer.addresses):
             out.append(Claim(env, f"load-balancer addresses {item}", *address_range(item),
                              loc=(*base, "load_balancer", "addresses", i)))
     mine = own is not None and own.nodes is not None
-    base = ("environments", env, "cluster") if mine else ("cluster",)
+    base = ("environments", at, "cluster") if mine else ("cluster",)
     for i, node in enumerate(cluster.nodes):
         if node.address is not None:
             value = int(node.address)
@@ -145,14 +152,50 @@ def _context_problems(places: dict[str, Where], file: str, source: yamlsrc.Locat
     problems = []
     for x, y in itertools.combinations(places, 2):
         context = places[x].context
-        if context is not None and context == places[y].context:
+        if context is not None and context == places[y].context and places[x].prefix is places[y].prefix is None:
             loc = ("environments", y, "kube_context")
             problems.append(Problem(
-                f"{x} and {y} both deploy to kube context '{context}': every environment deploys the same "
-                "namespaces, so one would overwrite the other", file=file,
+                f"{x} and {y} both deploy to kube context '{context}' without a namespace_prefix: every environment "
+                "deploys the same namespaces, so one would overwrite the other", file=file,
                 line=source.line_of(loc) if source else None, field=yamlsrc.dotted(loc),
-                hint=f"give {y} a context of its own, on a cluster of its own; environments as namespaces of one "
-                     "shared cluster are not built yet"))
+                hint=f"give {y} a context of its own, or run it as namespaces of {x}'s cluster: "
+                     f"environments.{y}.namespace_prefix: {y}"))
+    return problems
+
+
+def _prefix_problems(config: Config, file: str, source: yamlsrc.Located | None) -> list[Problem]:
+    """A prefixed environment needs exactly one host (same context, no prefix), no cluster of its own, and a
+    prefix no other environment on that cluster uses."""
+    def problem(env: str, key: str, message: str, hint: str) -> Problem:
+        loc = ("environments", env, key)
+        return Problem(message, file=file, line=source.line_of(loc) if source else None,
+                       field=yamlsrc.dotted(loc), hint=hint)
+
+    problems = []
+    taken: dict[tuple[str | None, str], str] = {}
+    for env in config.env_names():
+        own = config.env(env)
+        prefix, context = own.namespace_prefix, own.kube_context
+        if prefix is None:
+            continue
+        where = f"kube context '{context}'" if context else CURRENT
+        if own.cluster is not None:
+            problems.append(problem(env, "cluster", f"{env} runs as namespaces '{prefix}-*' on its host's cluster, "
+                                    "so a cluster of its own means nothing",
+                                    f"remove environments.{env}.cluster, or remove namespace_prefix and give {env} "
+                                    "a kube_context of its own"))
+        hosts = [e for e in config.env_names() if config.prefix_of(e) is None and config.env(e).kube_context == context]
+        if len(hosts) != 1:
+            found = f"{len(hosts)} ({', '.join(hosts)})" if hosts else "none"
+            problems.append(problem(env, "namespace_prefix", f"{env} runs as prefixed namespaces on the cluster of "
+                                    f"the one environment without a prefix on {where}, and there are {found}",
+                                    "give the prefixed environment the kube_context of its host, and the host "
+                                    "(the one that installs the cluster-wide components) no namespace_prefix"))
+        if (context, prefix) in taken:
+            problems.append(problem(env, "namespace_prefix", f"{env} and {taken[context, prefix]} both use the "
+                                    f"namespace_prefix '{prefix}' on {where}",
+                                    f"give {env} a prefix of its own, e.g. {env}"))
+        taken.setdefault((context, prefix), env)
     return problems
 
 
@@ -174,11 +217,13 @@ def check(config: Config, source: yamlsrc.Located | None = None, file: str = "ho
     """Everything environments may not share; an empty list when they are apart."""
     places = {env: where(config, env) for env in config.env_names()}
     file = source.file if source else file
-    return [*_context_problems(places, file, source), *_host_problems(places, file, source),
+    return [*_prefix_problems(config, file, source), *_context_problems(places, file, source),
+            *_host_problems(places, file, source),
             *_address_problems(config, places, file, source)]
 
 
 def sharing_current_context(config: Config) -> list[str]:
-    """Environments that set no kube_context: they all deploy wherever the current context points."""
-    names = [env for env in config.env_names() if config.env(env).kube_context is None]
+    """Unprefixed environments that set no kube_context: they all deploy wherever the current context points."""
+    names = [env for env in config.env_names()
+             if config.env(env).kube_context is None and config.prefix_of(env) is None]
     return names if len(names) > 1 else []

@@ -99,3 +99,17 @@ def test_bad_config_never_leaves_a_partial_tree(path: Path, tmp_path: Path) -> N
     result = run("render", "-c", str(path), "-o", str(tmp_path / "out"))
     assert_bad_input(result, str(path))
     assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_namespace_prefix_too_long_for_a_planned_namespace(tmp_path: Path) -> None:
+    """Known only once the plan has its namespaces; still one located line and exit 2."""
+    path = tmp_path / "homelab.yaml"
+    prefix = "p" * 50
+    path.write_text("platform: {name: lab, domain: lab.example.net}\n"
+                    "gitops: {repo_url: 'https://git.example.net/lab.git'}\n"
+                    "cluster: {nodes: [{name: n1, cpu: 64, memory: 256Gi, storage: 4Ti}]}\n"
+                    "environments:\n"
+                    "  prod: {kube_context: lab, subdomain: ''}\n"
+                    f"  dev: {{kube_context: lab, namespace_prefix: {prefix}}}\n")
+    assert_bad_input(run("plan", "-c", str(path), "-e", "dev"), f"{path}:6: environments.dev.namespace_prefix: "
+                     f"namespace '{prefix}-", "Kubernetes allows 63")

@@ -13,6 +13,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from homelab import yamlsrc
+from homelab.catalog import scope
 from homelab.catalog.model import CapabilityInfo, Component, Distribution, Profile
 from homelab.config import problems_from
 from homelab.errors import CatalogError, Problem
@@ -127,6 +128,8 @@ def _cross_check(catalog: Catalog) -> list[Problem]:
             if cap not in catalog.capabilities:
                 problems.append(Problem(f"values_when names undeclared capability '{cap}'", file=where,
                                         field="values_when", hint="declare it in capabilities.yaml"))
+        for message in scope.contradictions(comp, catalog):
+            problems.append(Problem(message, file=where, field="scope.level", hint="remove `scope` or say cluster"))
         for cap in comp.requires:
             if cap not in catalog.providers:
                 problems.append(Problem(f"requires '{cap}' but no component provides it", file=where,

@@ -430,6 +430,25 @@ class OidcClient(Evidence):
     redirect: OidcRedirect | None = Field(default=None, description="where its rendered login holds its redirect URL")
 
 
+class Scope(Evidence):
+    """Whether a shared cluster installs it once (`cluster`: the host environment's, which the others use) or once
+    per environment in its prefixed namespaces (`namespace`), for an entry whose other facts do not already say
+    (an operator, CRDs, webhooks, a DaemonSet and a one-per-cluster capability make it `cluster`; see
+    catalog/scope). `confirmed` names the upstream files read: the chart's templates at the pinned tag."""
+
+    level: Literal["cluster", "namespace"]
+    reason: str = Field(min_length=20, description="the cluster-scoped objects, host ports or singletons its chart "
+                                                   "writes (cluster), or that it writes none (namespace)")
+
+
+class Watches(Evidence):
+    """Where an operator reconciles its custom resources as the entry installs it: every namespace (so an
+    environment on a shared cluster can have its own operand in its prefixed namespace) or only its own."""
+
+    all_namespaces: bool
+    how: str = Field(min_length=10, description="the chart value, default or flag that makes it so")
+
+
 LOCAL_PATCH_KEY = re.compile(r"[A-Z][A-Za-z0-9]*/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 
 
@@ -490,6 +509,11 @@ class Component(Strict):
         default=None, description="why a UI or operator whose chart offers replicas or a PDB stays at one copy")
     instances: list[Instances] = Field(
         default_factory=list, description="an operator-run store: where its custom resources hold member counts")
+    watches: Watches | None = Field(
+        default=None, description="an operator: whether it reconciles resources in every namespace")
+    scope: Scope | None = Field(
+        default=None, description="installed once per shared cluster or once per environment, where its other "
+                                  "facts do not say (catalog/scope)")
 
     def _local_values_are_patches(self) -> None:
         """A local kustomization has no Helm values: its values patch its objects, keyed `<Kind>/<name>`."""

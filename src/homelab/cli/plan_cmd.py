@@ -34,6 +34,8 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
             for i, p in enumerate(sorted(members, key=lambda p: (p.wave, p.name))):
                 c, m, _ = p.requests()
                 flag = " [yellow]![/]" if p.warnings else ""
+                if p.name in plan.hosted and plan.site:
+                    flag += f" [dim]({plan.site.host}'s)[/]"
                 table.add_row(f"[bold]{info.title}[/] / {title}" if i == 0 else "", p.name + flag, str(p.wave),
                               p.version or "-", format_cpu(c), format_bytes(m), "; ".join(p.reasons))
     out.print(table)
@@ -45,6 +47,17 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
                     f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
                     f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(set(n.placed))))
     out.print(fit)
+    if plan.cluster_nodes is not None:
+        together = Table(title="Fit of the shared cluster: every environment on it, cluster-wide components once "
+                               "(a guest's own as <prefix>-<name>)")
+        for column in ("node", "cpu", "memory", "storage", "components"):
+            together.add_column(column)
+        for n in plan.cluster_nodes:
+            together.add_row(n.name, f"{format_cpu(n.cpu_used)} / {format_cpu(n.cpu_total)}",
+                             f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
+                             f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}",
+                             str(len(set(n.placed))))
+        out.print(together)
     for name, why in plan.skipped.items():
         out.print(f"[dim]skipped:[/] {name} ({why})")
     for p in plan.components.values():
@@ -78,6 +91,10 @@ def _print_sites(plans: dict[str, Plan | str]) -> None:
         names = [n.name for n in plan.nodes]
         nodes = ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]} ({len(names)})"
         where = ("own" if site.own_cluster else "top-level") + ": " + (site.context or "current context")
+        if site.host:
+            where = f"namespaces {site.prefix}-* on {site.host}'s cluster ({site.context or 'current context'})"
+        elif site.guests:
+            where += f"; hosts {', '.join(site.guests)}"
         table.add_row(env, where, f"{site.distribution} {site.version}", site.network, nodes,
                       ", ".join(site.addresses) or "-", f"*.{site.hosts}",
                       f"cpu {cpu / room_cpu:.0%}, memory {memory / room_mem:.0%}")

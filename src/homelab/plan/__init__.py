@@ -6,7 +6,7 @@ from homelab import environments
 from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component
 from homelab.config import Config
-from homelab.plan import fit, graph, resolve
+from homelab.plan import fit, graph, resolve, sharing
 from homelab.plan.model import Edge, NodeFit, Plan, Planned, Site
 
 __all__ = ["Edge", "NodeFit", "Plan", "Planned", "Site", "make_plan", "site_of"]
@@ -15,19 +15,41 @@ __all__ = ["Edge", "NodeFit", "Plan", "Planned", "Site", "make_plan", "site_of"]
 def site_of(config: Config, env: str) -> Site:
     """Where `env` runs, as the plan reports it."""
     place = environments.where(config, env)
-    own = config.env(env).cluster
+    at = place.host or env  # a guest's nodes are its host's
+    own = config.env(at).cluster
     cluster = place.cluster
     others = environments.sharing_current_context(config) if place.context is None else []
     return Site(context=place.context, distribution=cluster.kubernetes.distribution,
                 version=cluster.kubernetes.version, network=cluster.network,
                 addresses=list(cluster.load_balancer.addresses) if cluster.load_balancer else [],
                 hosts=place.hosts, own_cluster=place.own,
-                nodes_field=f"environments.{env}.cluster.nodes" if own and own.nodes else "cluster.nodes",
-                shares_context_with=[e for e in others if e != env])
+                nodes_field=f"environments.{at}.cluster.nodes" if own and own.nodes else "cluster.nodes",
+                shares_context_with=[e for e in others if e != env], host=place.host, prefix=place.prefix,
+                guests=config.on_cluster_of(env)[1:] if place.host is None else [])
 
 
 def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.yaml") -> Plan:
     """Resolve, order and place the components of `env`. Raises PlanError on any problem."""
+    selection, planned = _components(config, catalog, env, file)
+    site = site_of(config, env)
+    cluster = config.cluster_for(env)
+    own = [p for p in planned if sharing.installs(config, catalog, env, p.component)]
+    nodes = fit.place(own, cluster.nodes, cluster.headroom, file, site.nodes_field)
+    together = None
+    if len(config.on_cluster_of(env)) > 1:  # fitted with every environment on its cluster, the shared ones once
+        load = sharing.cluster_load(config, catalog, {e: (planned if e == env else _components(config, catalog, e,
+                                                                                                file)[1])
+                                                      for e in config.on_cluster_of(env)})
+        together = sharing.place_together(config, env, load, cluster, file, site.nodes_field)
+    warnings = [*selection.notes, *(w for p in planned for w in p.warnings), *shared_nodes(planned, nodes)]
+    return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
+                edges=selection.edges, nodes=nodes, headroom=cluster.headroom, warnings=warnings,
+                skipped=selection.skipped, site=site, cluster_nodes=together,
+                hosted=sorted({p.name for p in planned} - {p.name for p in own}))
+
+
+def _components(config: Config, catalog: Catalog, env: str, file: str) -> tuple[resolve.Selection, list[Planned]]:
+    """The selection for `env` and its components in install order (a guest's own moved to their namespaces)."""
     selection = resolve.select(config, catalog, env, file)
     names = list(selection.reasons)
     levels = graph.waves(names, selection.edges)
@@ -37,9 +59,10 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
     if config.env(env).replicas is None:  # the default count: no more copies than nodes to spread them over
         ha_replicas = min(ha_replicas, nodes_here)
     layer_order = {layer: i for i, layer in enumerate(catalog.layers)}
+    components = sharing.moved(config, catalog, env, names, file)
     planned = []
     for name in names:
-        comp = catalog.components[name]
+        comp = components[name]
         planned.append(Planned(
             component=comp,
             wave=levels[name],
@@ -49,13 +72,7 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
             warnings=selection.warnings.get(name, []),
         ))
     planned.sort(key=lambda p: (p.wave, layer_order.get(p.component.layer, 99), p.name))
-    site = site_of(config, env)
-    cluster = config.cluster_for(env)
-    nodes = fit.place(planned, cluster.nodes, cluster.headroom, file, site.nodes_field)
-    warnings = [*selection.notes, *(w for p in planned for w in p.warnings), *shared_nodes(planned, nodes)]
-    return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
-                edges=selection.edges, nodes=nodes, headroom=cluster.headroom, warnings=warnings,
-                skipped=selection.skipped, site=site)
+    return selection, planned
 
 
 def copies(comp: Component, count: int, nodes: int) -> int:

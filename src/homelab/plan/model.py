@@ -69,11 +69,15 @@ class Site:
     own_cluster: bool  # it has an `environments.<env>.cluster` of its own
     nodes_field: str  # where its nodes are written in homelab.yaml
     shares_context_with: list[str] = field(default_factory=list)  # other environments also on the current context
+    host: str | None = None  # the environment whose cluster it runs on, as namespaces `<prefix>-*`
+    prefix: str | None = None
+    guests: list[str] = field(default_factory=list)  # environments running as prefixed namespaces on its cluster
 
     def to_json(self) -> dict[str, Any]:
         return {"kube_context": self.context, "distribution": self.distribution, "version": self.version,
                 "network": self.network, "load_balancer": self.addresses, "hosts": f"*.{self.hosts}",
-                "own_cluster": self.own_cluster, "shares_context_with": self.shares_context_with}
+                "own_cluster": self.own_cluster, "shares_context_with": self.shares_context_with,
+                "namespaces": f"{self.prefix}-*" if self.prefix else None, "host": self.host, "guests": self.guests}
 
 
 @dataclass
@@ -87,6 +91,9 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # profile members not installed, and why
     site: Site | None = None  # where it runs (None for plans built by hand in tests)
+    # the placement of everything on a cluster this environment shares (namespace_prefix); None when it is alone
+    cluster_nodes: list[NodeFit] | None = None
+    hosted: list[str] = field(default_factory=list)  # planned here, installed by the host (cluster-wide components)
 
     def waves(self) -> list[list[str]]:
         out: list[list[str]] = []
@@ -140,17 +147,20 @@ class Plan:
                     "uses": [asdict(e) for e in self.requires_of(p.name, optional=True)],
                     "reasons": p.reasons,
                     "warnings": p.warnings,
+                    "installed_by": self.site.host if self.site and p.name in self.hosted else self.env,
                 }
                 for p in self.components.values()
             ],
-            "nodes": [
-                {
-                    "name": n.name, "arch": n.arch, "address": n.address,
-                    "cpu": {"used": format_cpu(n.cpu_used), "total": format_cpu(n.cpu_total)},
-                    "memory": {"used": format_bytes(n.memory_used), "total": format_bytes(n.memory_total)},
-                    "storage": {"used": format_bytes(n.storage_used), "total": format_bytes(n.storage_total)},
-                    "components": sorted(set(n.placed)),
-                }
-                for n in self.nodes
-            ],
+            "nodes": [_node_json(n) for n in self.nodes],
+            "cluster_nodes": None if self.cluster_nodes is None else [_node_json(n) for n in self.cluster_nodes],
         }
+
+
+def _node_json(n: NodeFit) -> dict[str, Any]:
+    return {
+        "name": n.name, "arch": n.arch, "address": n.address,
+        "cpu": {"used": format_cpu(n.cpu_used), "total": format_cpu(n.cpu_total)},
+        "memory": {"used": format_bytes(n.memory_used), "total": format_bytes(n.memory_total)},
+        "storage": {"used": format_bytes(n.storage_used), "total": format_bytes(n.storage_total)},
+        "components": sorted(set(n.placed)),
+    }

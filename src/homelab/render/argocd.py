@@ -24,7 +24,8 @@ MANIFESTS = "manifests"
 
 
 def project_name(ctx: Context, layer: str) -> str:
-    return f"{ctx.platform}-{layer}"
+    """`<platform>-<layer>`; `<platform>-<prefix>-<layer>` for an environment on its host's cluster."""
+    return "-".join(p for p in (ctx.platform, ctx.prefix, layer) if p)
 
 
 def source(ctx: Context, comp: Component, version: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +98,8 @@ def applications(ctx: Context, tree: Path | None) -> list[Obj]:
     ns = ctx.argocd_namespace()
     for planned in ctx.gitops_components():
         comp = planned.component
+        if not ctx.installs(planned.name):
+            continue  # the host's
         spec: dict[str, Any] = {
             "project": project_name(ctx, comp.layer),
             "source": source(ctx, comp, planned.version or comp.source.version or "", helm_values(ctx, comp.name,
@@ -120,7 +123,7 @@ def projects(ctx: Context) -> list[Obj]:
     """An AppProject per layer: exactly its components' repositories and the namespaces they write into."""
     out = []
     for layer in ctx.catalog.layers:
-        members = [p.component for p in ctx.components if p.component.layer == layer]
+        members = [p.component for p in ctx.components if p.component.layer == layer and ctx.installs(p.name)]
         if not members:
             continue
         repos = {ctx.config.gitops.repo_url, *(r for c in members for r in repos_of(c, ctx))}

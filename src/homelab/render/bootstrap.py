@@ -44,7 +44,7 @@ def steps(ctx: Context, tree: Path | None) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     for planned in ctx.components:
         comp = planned.component
-        if not ctx.is_bootstrap(planned.name) or comp.source.kind != "helm":
+        if not ctx.is_bootstrap(planned.name) or comp.source.kind != "helm" or not ctx.installs(planned.name):
             continue
         why = "; ".join(str(ctx.catalog.capabilities[c].bootstrap) for c in comp.provides
                         if c in ctx.catalog.capabilities and ctx.catalog.capabilities[c].bootstrap)
@@ -53,8 +53,9 @@ def steps(ctx: Context, tree: Path | None) -> dict[str, Any]:
             "release": comp.name, "namespace": comp.namespace, "values": f"{comp.name}.values.yaml"}})
     distribution = ctx.cluster.kubernetes.distribution
     flags = [{"flag": item.disable, "because": f"the plan installs {mine} in place of the bundled {item.name}"}
-             for item, mine in replaced_bundles(ctx.catalog, distribution, ctx.plan)]
-    exclusions = [x for p in ctx.components if p.component.gitops for x in p.component.gitops.resource_exclusions]
+             for item, mine in replaced_bundles(ctx.catalog, distribution, ctx.plan) if ctx.installs(mine)]
+    exclusions = [x for p in ctx.components if p.component.gitops and ctx.installs(p.name)
+                  for x in p.component.gitops.resource_exclusions]
     return {"environment": ctx.env, "distribution": {"name": distribution, "server_flags": flags},
             "steps": out, "argocd": {"resource_exclusions": exclusions}}
 

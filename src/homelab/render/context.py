@@ -11,12 +11,15 @@ from typing import Any
 
 from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Endpoint
+from homelab.catalog.scope import per_environment
 from homelab.config import Cluster, Config
 from homelab.plan import Plan, Planned
+from homelab.plan.sharing import guest_prefix
 
 MANAGED_BY = "homelab"
 PLATFORM_LABEL = "homelab.dev/platform"
 ENV_LABEL = "homelab.dev/env"
+OWNER_LABEL = "app.kubernetes.io/name"  # the component an object is for (or the platform's name)
 WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 # What runs the GitOps controller itself: `homelab bootstrap` installs it first; prune and destroy keep it.
@@ -42,6 +45,8 @@ class Obj:
 
     body: dict[str, Any]
     group: str
+    # an environment's own object in a namespace it shares with its host (render/guest keeps it as named)
+    own: bool = False
 
     @property
     def kind(self) -> str:
@@ -89,6 +94,34 @@ class Context:
     @property
     def components(self) -> list[Planned]:
         return list(self.plan.components.values())
+
+    @property
+    def prefix(self) -> str | None:
+        """The namespace prefix of an environment on its host's cluster; None when it installs everything."""
+        return guest_prefix(self.config, self.env)
+
+    def guests(self) -> dict[str, Plan]:
+        """The plans of the environments running as prefixed namespaces on this host's cluster (none for a guest
+        or a cluster of its own): what the host's cluster-wide objects must also serve."""
+        if "guests" not in self.memo:
+            from homelab.plan import make_plan
+
+            self.memo["guests"] = {} if self.prefix else {
+                guest: make_plan(self.config, self.catalog, guest) for guest in self.config.on_cluster_of(self.env)[1:]}
+        return dict(self.memo["guests"])
+
+    def guest_components(self) -> list[Planned]:
+        """The guests' own components (in their prefixed namespaces) on this host's cluster."""
+        return [p for plan in self.guests().values() for p in plan.components.values()
+                if per_environment(p.component, self.catalog)]
+
+    def realm(self) -> str:
+        """The identity provider's realm this environment's UIs log in to: a guest has its own on the host's."""
+        return "-".join(p for p in (self.platform, self.prefix) if p)
+
+    def installs(self, name: str) -> bool:
+        """False for a cluster-wide component of a guest environment: its host installs it, the guest uses it."""
+        return self.prefix is None or per_environment(self.component(name), self.catalog)
 
     def component(self, name: str) -> Component:
         return self.plan.components[name].component
@@ -163,24 +196,28 @@ class Context:
         """Namespaces we create (and default-deny): every planned component's, minus Kubernetes' own."""
         return sorted(set(self.namespace_members()) - SYSTEM_NAMESPACES)
 
-    def subdomain(self) -> str:
-        sub = self.config.env(self.env).subdomain
-        return self.env if sub is None else sub
+    def subdomain(self, env: str | None = None) -> str:
+        sub = self.config.env(env or self.env).subdomain
+        return (env or self.env) if sub is None else sub
 
     def host(self, comp: Component, endpoint: Endpoint) -> str:
-        """`<host>.<env>.<domain>`; an empty subdomain (prod) drops the env label."""
+        """`<host>.<env>.<domain>`; an empty subdomain (prod) drops the env label. A guest's host's component is
+        served at the host's names."""
         first = next((e for e in comp.endpoints if e.expose), comp.endpoints[0])
         label = endpoint.host or (comp.name if endpoint == first else f"{endpoint.name}-{comp.name}")
-        parts = [label, self.subdomain(), self.config.platform.domain]
+        env = self.env if self.installs(comp.name) else self.config.host_of(self.env)
+        parts = [label, self.subdomain(env), self.config.platform.domain]
         return ".".join(p for p in parts if p)
 
     def exposed(self) -> list[tuple[Component, Endpoint]]:
-        return [(p.component, e) for p in self.components for e in p.component.endpoints if e.expose]
+        """The endpoints published at this environment's host names (a guest's own components' only)."""
+        return [(p.component, e) for p in self.components if self.installs(p.name)
+                for e in p.component.endpoints if e.expose]
 
     def labels(self, name: str, role: str) -> dict[str, str]:
         """Kubernetes recommended labels plus our ownership label (the env label comes from the overlay)."""
         return {
-            "app.kubernetes.io/name": name,
+            OWNER_LABEL: name,
             "app.kubernetes.io/component": role,
             "app.kubernetes.io/part-of": self.platform,
             "app.kubernetes.io/managed-by": MANAGED_BY,

@@ -18,6 +18,7 @@ from homelab.render import (
     backup,
     bootstrap,
     gate,
+    guest,
     ingress,
     layout,
     metallb,
@@ -68,6 +69,7 @@ def render_env(config: Config, catalog: Catalog, env: str, tree: Path | None = N
     objects: list[Obj] = []
     for _, renderer in CONCERNS:
         objects.extend(renderer(ctx, tree))
+    objects = guest.own_objects(ctx, objects)
     seen: dict[tuple[str, str, str, str], Obj] = {}
     for obj in objects:
         if obj.key() in seen:

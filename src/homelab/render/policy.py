@@ -43,8 +43,9 @@ def policies(ctx: Context) -> dict[str, tuple[str, list[dict[str, Any]], dict[st
     """name -> (title, rules, extra annotations)."""
     mode = action(ctx)
     system = sorted(SYSTEM_NAMESPACES)
-    privileged = sorted({p.component.namespace for p in ctx.components if p.component.pod_security == "privileged"}
-                        | set(system))
+    # the host's policies hold for its guests' namespaces too: their privileged components are exempt as well
+    privileged = sorted({p.component.namespace for p in [*ctx.components, *ctx.guest_components()]
+                         if p.component.pod_security == "privileged"} | set(system))
     return {
         "baseline-pod-security": ("Pods meet the Kubernetes Pod Security baseline profile", [_rule(
             "baseline-pod-security", {"failureAction": mode, "podSecurity": {"level": "baseline", "version": "latest"}},

@@ -138,7 +138,7 @@ def _provider_entries(ctx: Context, shared: dict[tuple[str, str], Wanted]) -> No
         templated = want.templated()  # the store's own keys pass through; the tenants' keys only feed the entries
         refs = {}
         for name in tenant.facet.secret_fields:
-            key = f"{tenant.consumer.name}__{name}"
+            key = f"{tenant.who}__{name}"
             want.sources[key] = (tenant.vault_path(ctx), name)
             refs[name] = tenancy.ref(key, json_value=extra.document is not None)
         entry = tenancy.fill(extra.entry, ctx, tenant, refs)

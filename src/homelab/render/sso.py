@@ -231,16 +231,19 @@ def realm(ctx: Context) -> list[Obj]:
         return []
     names = {c["clientId"]: c for c in wanted}
     owners = {client_id(comp, ep): comp for comp, ep in ctx.exposed()}
-    placeholders = {c["secret"][2:-1]: {"secret": {"name": f"{ctx.platform}-oidc-clients", "key": cid}}
+    placeholders = {c["secret"][2:-1]: {"secret": {"name": f"{ctx.realm()}-oidc-clients", "key": cid}}
                     for cid, c in names.items()}
     data = {cid: (_client_path(ctx, owners[cid]), "client-secret") for cid in names}
     keycloak = next((r["metadata"]["name"] for r in idp.resources if r.get("kind") == "Keycloak"), idp.name)
     spec = {"keycloakCRName": keycloak, "placeholders": placeholders,
-            "realm": {"realm": ctx.platform, "enabled": True, "displayName": f"{ctx.platform} ({ctx.env})",
+            "realm": {"realm": ctx.realm(), "enabled": True, "displayName": f"{ctx.platform} ({ctx.env})",
                       "clients": wanted}}
-    return [_secret(ctx, idp, f"{ctx.platform}-oidc-clients", idp.namespace, data),
-            ctx.obj(REALM_API, "KeycloakRealmImport", ctx.platform, owner=idp.name, role="sso", group="platform/sso",
-                    namespace=idp.namespace, wave=ctx.wave_of(idp.name), spec=spec)]
+    out = [_secret(ctx, idp, f"{ctx.realm()}-oidc-clients", idp.namespace, data),
+           ctx.obj(REALM_API, "KeycloakRealmImport", ctx.realm(), owner=idp.name, role="sso", group="platform/sso",
+                   namespace=idp.namespace, wave=ctx.wave_of(idp.name), spec=spec)]
+    for obj in out:
+        obj.own = True  # a guest's realm, beside its host's on the host's Keycloak
+    return out
 
 
 def render(ctx: Context) -> list[Obj]:

@@ -13,11 +13,15 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from homelab.catalog.loader import Catalog
 from homelab.catalog.model import Component, Tenancy
+from homelab.catalog.scope import per_environment
 from homelab.errors import CatalogError, Problem
+from homelab.plan import Plan
 from homelab.render.context import Context
 
 TOKEN = re.compile(r"\$\{(tenant|consumer|credential|field:[-\w]+|secret:[-\w]+)\}")
@@ -27,23 +31,31 @@ IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Tenant:
-    """One consumer of one store through one tenancy facet."""
+    """One consumer of one store through one tenancy facet. A consumer of another environment on the same
+    cluster (a guest's, on its host's cluster-wide store) is that environment's (`env`), under its prefix."""
 
     consumer: Component
     provider: Component
     facet: Tenancy
+    env: str
+    prefix: str | None = None
+
+    @property
+    def who(self) -> str:
+        """The consumer as the store knows it: `<prefix>-<consumer>` for a guest's on its host's store."""
+        return f"{self.prefix}-{self.consumer.name}" if self.prefix else self.consumer.name
 
     @property
     def name(self) -> str:
-        return self.consumer.name.replace("-", "_")
+        return self.who.replace("-", "_")
 
     @property
     def credential(self) -> str:
         """The name of the tenant's Secret in the store's namespace."""
-        return f"{self.consumer.name}-{self.provider.name}"
+        return f"{self.who}-{self.provider.name}"
 
     def vault_path(self, ctx: Context) -> str:
-        return f"{ctx.platform}/{ctx.env}/{self.consumer.name}/{self.provider.name}"
+        return f"{ctx.platform}/{self.env}/{self.consumer.name}/{self.provider.name}"
 
 
 def ref(key: str, json_value: bool = False) -> str:
@@ -84,13 +96,35 @@ def tenants(ctx: Context, provider: str | None = None) -> list[Tenant]:
 
 
 def _all_tenants(ctx: Context) -> list[Tenant]:
-    out: dict[tuple[str, str, int], Tenant] = {}
-    for edge in ctx.plan.edges:
-        store, consumer = ctx.component(edge.provider), ctx.component(edge.consumer)
-        for index, facet in enumerate(store.tenancy):
-            if edge.capability in facet.capabilities and refers_to(ctx, consumer, edge.capability):
-                out.setdefault((edge.provider, edge.consumer, index), Tenant(consumer, store, facet))
+    """This environment's tenants, and on a host also its guests' tenants of its cluster-wide stores (the store's
+    side of them is the host's to render: one Secret, one set of values per store)."""
+    out: dict[tuple[str, str, str, int], Tenant] = {}
+    for env, plan, installs in _on_this_cluster(ctx):
+        for edge in plan.edges:
+            if not installs(edge.consumer) or edge.provider not in ctx.plan.components:
+                continue  # not this environment's own consumer (a guest's host renders the host's)
+            store, consumer = ctx.component(edge.provider), plan.components[edge.consumer].component
+            if env != ctx.env and per_environment(store, ctx.catalog):
+                continue  # a guest's own store: the guest renders it
+            guest = env != ctx.env or not ctx.installs(edge.provider)
+            prefix = ctx.config.prefix_of(env) if guest else None
+            for index, facet in enumerate(store.tenancy):
+                if edge.capability in facet.capabilities and refers_to(ctx, consumer, edge.capability):
+                    out.setdefault((env, edge.provider, edge.consumer, index),
+                                   Tenant(consumer, store, facet, env, prefix))
     return list(out.values())
+
+
+def _on_this_cluster(ctx: Context) -> list[tuple[str, Plan, Callable[[str], bool]]]:
+    """(env, plan, does it install this component) for this environment and, on a host, each of its guests."""
+    out: list[tuple[str, Plan, Callable[[str], bool]]] = [(ctx.env, ctx.plan, ctx.installs)]
+    out += [(guest, plan, _owns(plan, ctx.catalog)) for guest, plan in ctx.guests().items()]
+    return out
+
+
+def _owns(plan: Plan, catalog: Catalog) -> Callable[[str], bool]:
+    """Whether a guest environment installs a component of its plan itself (not its host)."""
+    return lambda name: per_environment(plan.components[name].component, catalog)
 
 
 def tenant_of(ctx: Context, consumer: Component, capability: str) -> Tenant:
@@ -100,7 +134,7 @@ def tenant_of(ctx: Context, consumer: Component, capability: str) -> Tenant:
             store = ctx.component(edge.provider)
             for facet in store.tenancy:
                 if capability in facet.capabilities:
-                    return Tenant(consumer, store, facet)
+                    return Tenant(consumer, store, facet, ctx.env, None if ctx.installs(store.name) else ctx.prefix)
     raise CatalogError([Problem(f"{consumer.name} refers to ${{store:{capability}/...}}, but no store in the plan "
                                 f"gives it a tenancy of {capability}", file=ctx.catalog.files.get(consumer.name),
                                 hint=f"require {capability} from a store whose entry has `tenancy`")])
@@ -116,7 +150,7 @@ def fill(value: Any, ctx: Context, tenant: Tenant, secret_ref: dict[str, str] | 
         if token == "tenant":
             return tenant.name
         if token == "consumer":
-            return tenant.consumer.name
+            return tenant.who
         if token == "credential":
             return tenant.credential
         kind, _, name = token.partition(":")

@@ -63,7 +63,7 @@ def oidc_issuer(ctx: Context) -> str:
     exposed = [e for e in idp.endpoints if e.expose] if idp else []
     if not idp or not exposed:
         return ""
-    return f"https://{ctx.host(idp, exposed[0])}/realms/{ctx.platform}"
+    return f"https://{ctx.host(idp, exposed[0])}/realms/{ctx.realm()}"
 
 
 def substitute(value: Any, ctx: Context, comp: Component) -> Any:

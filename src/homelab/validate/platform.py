@@ -19,12 +19,12 @@ import yaml
 
 from homelab.catalog.loader import Catalog
 from homelab.config import Config
-from homelab.plan import Plan, make_plan
+from homelab.plan import Plan, Planned, make_plan
 from homelab.render import env_objects
 from homelab.render.argocd import application_values
 from homelab.render.bootstrap import FOLDER as BOOTSTRAP
 from homelab.render.context import Context
-from homelab.validate import kyverno, sso, stores
+from homelab.validate import collisions, kyverno, sso, stores
 from homelab.validate.findings import Finding, json_path
 from homelab.validate.netpol import NODE, Network
 from homelab.validate.podsecurity import LEVELS, pod_spec, violations
@@ -57,12 +57,17 @@ class EnvView:
                                                                                    None))
         return Finding(rule, file, index, json_path(path), f"{self.env}: {message}", fix, kind, name)
 
+    def subjects(self) -> list[Planned]:
+        """The components this environment installs (a guest's own; its host's are checked with the host)."""
+        return [p for p in self.plan.components.values() if self.ctx.installs(p.name)]
+
     def cni_values(self) -> dict[str, Any]:
-        """The values the CNI is installed with: its bootstrap values file, else its Application's."""
+        """The values the CNI is installed with: its bootstrap values file (the host's, for a guest), else its
+        Application's."""
         cni = self.plan.provider_of("cni")
         if cni is None:
             return {}
-        path = self.tree / BOOTSTRAP / self.env / f"{cni}.values.yaml"
+        path = self.tree / BOOTSTRAP / (self.config.host_of(self.env) or self.env) / f"{cni}.values.yaml"
         if path.is_file():
             return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
         app = self.application(cni)
@@ -86,7 +91,12 @@ class EnvView:
         return self.net
 
     def application(self, name: str) -> dict[str, Any] | None:
-        return next((a for a in self.of("Application") if a["metadata"]["name"] == name), None)
+        """The Application of `name`: a guest environment's own (`<prefix>-<name>`, see render/guest) before its
+        host's."""
+        prefix = self.ctx.prefix
+        names = [f"{prefix}-{name}", name] if prefix else [name]
+        apps = {a["metadata"]["name"]: a for a in self.of("Application")}
+        return next((apps[n] for n in names if n in apps), None)
 
     def namespace(self, name: str) -> dict[str, Any] | None:
         return next((n for n in self.of("Namespace") if n["metadata"]["name"] == name), None)
@@ -106,7 +116,7 @@ def _contains(values: dict[str, Any], wanted: dict[str, Any]) -> bool:
 def webhooks_reachable(view: EnvView) -> Iterator[Finding]:
     """The API server calls admission and conversion webhooks; a policy that drops it fails every write they guard."""
     net = view.network()
-    for planned in view.plan.components.values():
+    for planned in view.subjects():
         comp = planned.component
         for hook in comp.webhooks:
             if not net.allows(NODE, comp.namespace, hook.port):
@@ -120,7 +130,7 @@ def api_reachable(view: EnvView) -> Iterator[Finding]:
     """Controllers and operators watch the API server; without it they stop reconciling."""
     net, port = view.network(), api_port_of(view)
     cni = view.plan.provider_of("cni") or "the CNI"
-    for planned in view.plan.components.values():
+    for planned in view.subjects():
         comp = planned.component
         if comp.kube_api and not net.allows(comp.namespace, NODE, port):
             why = "" if net.ip_block_nodes else f" ({cni} does not match node addresses with ipBlock without its " \
@@ -146,6 +156,8 @@ def operands_reachable(view: EnvView) -> Iterator[Finding]:
                 if edge.provider != comp.name or edge.capability != flow.capability:
                     continue
                 operand = view.plan.components[edge.consumer].component
+                if not view.ctx.installs(operand.name):
+                    continue  # the host's operand, checked with the host
                 for port in flow.ports:
                     if not net.allows(comp.namespace, operand.namespace, port):
                         yield view.finding("operator-reaches-operands", view.namespace(operand.namespace),
@@ -296,13 +308,19 @@ def check(tree: Path, config: Config, catalog: Catalog, envs: list[str] | None =
     """Every platform finding in the rendered environments of `tree` (those `config` names)."""
     found: list[Finding] = []
     cache: dict[Path, list[Any]] = {}
+    own: dict[str, list[dict[str, Any]]] = {}
+    where: dict[str, dict[tuple[str, str, str], tuple[str, int]]] = {}
     for env in envs or [e for e in config.env_names() if (tree / e / "kustomization.yaml").is_file()]:
         plan = make_plan(config, catalog, env)
-        objects = [*env_objects(tree, env), *_manifest_objects(tree, plan, cache)]
-        view = EnvView(env, tree, plan, catalog, config, objects, _locations(tree, env, cache))
+        own[env], where[env] = env_objects(tree, env), _locations(tree, env, cache)
+        objects = [*own[env], *_manifest_objects(tree, plan, cache)]
+        host = config.host_of(env)
+        if host is not None and (tree / host / "kustomization.yaml").is_file():
+            objects += env_objects(tree, host)  # a guest runs among its host's objects (render/guest)
+        view = EnvView(env, tree, plan, catalog, config, objects, where[env])
         for rule in RULES:
             found.extend(rule(view))
-    return found
+    return found + collisions.check(config, tree, own)
 
 
 def _manifest_objects(tree: Path, plan: Plan, cache: dict[Path, list[Any]]) -> list[dict[str, Any]]:

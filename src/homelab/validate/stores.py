@@ -47,7 +47,7 @@ def own_tenancy(view: EnvView) -> Iterator[Finding]:
     have = {(t.consumer.name, t.provider.name) for t in tenants}
     for edge in view.plan.edges:
         store = view.plan.components[edge.provider].component
-        if (not edge.optional and (edge.consumer, edge.provider) not in have
+        if view.ctx.installs(edge.consumer) and (not edge.optional and (edge.consumer, edge.provider) not in have
                 and any(edge.capability in f.capabilities for f in store.tenancy)):
             yield view.finding("own-tenancy", view.application(edge.consumer) or view.namespace(store.namespace),
                                ["metadata", "name"], f"{edge.consumer} requires {edge.capability} from {store.name} "
@@ -85,6 +85,8 @@ def _tenant(view: EnvView, ctx: Context, tenant: tenancy.Tenant) -> Iterator[Fin
         yield view.finding("own-tenancy", view.namespace(store.namespace), ["metadata", "name"],
                            f"{store.name} reads {who}'s credentials from no Vault path {path}",
                            f"render the ExternalSecret {tenant.credential} in {store.namespace}")
+    if tenant.env != view.env:
+        return  # a guest's consumer on this host's store: its own side is checked with the guest
     if tenant.facet.secret_fields and not any(reads(o, path) for o in view.of("ExternalSecret")
                                               if o["metadata"].get("namespace") == tenant.consumer.namespace):
         yield view.finding("own-tenancy", view.application(who) or view.namespace(tenant.consumer.namespace),
@@ -118,8 +120,8 @@ def _created_buckets(view: EnvView) -> set[str]:
 def backup_location(view: EnvView) -> Iterator[Finding]:
     """A backup location without an endpoint goes to Amazon S3; one on a bucket nobody creates fails every backup."""
     velero = view.plan.provider_of("cluster-backup")
-    if velero is None:
-        return
+    if velero is None or not view.ctx.installs(velero):
+        return  # a guest's backups are its host's Velero's
     locations = view.of("BackupStorageLocation")
     if not locations:
         yield view.finding("backup-location", view.application(velero), ["metadata", "name"],
@@ -159,7 +161,7 @@ def database_backup(view: EnvView) -> Iterator[Finding]:
             yield view.finding("database-backup", sched, ["spec", "method"],
                                f"ScheduledBackup {sched['metadata']['name']} uses the deprecated barmanObjectStore "
                                "method", "use method: plugin with pluginConfiguration.name")
-    for planned in view.plan.components.values():
+    for planned in view.subjects():
         comp = planned.component
         for _, wiring in backup.wirings(ctx, comp):
             if wiring.kind is None:
