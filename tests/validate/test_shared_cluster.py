@@ -90,7 +90,7 @@ def test_wiring_follows_the_prefixed_namespaces(tree: Path) -> None:
     # dev's own namespaces admit the host's operator and Prometheus, and reach the host's store, by their names
     pg = yaml.safe_dump([o for o in dev if o["kind"] == "NetworkPolicy"
                          and o["metadata"]["namespace"] == "dev-postgresql"])
-    assert all(ns in pg for ns in ("cnpg-system", "monitoring", "seaweedfs", "dev-keycloak"))
+    assert all(ns in pg for ns in ("cnpg-system", "monitoring", "seaweedfs", "dev-mlflow"))
 
 
 def test_the_collision_check_fails_a_guest_writing_the_hosts_names(tree: Path, config: Config,
