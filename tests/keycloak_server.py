@@ -45,7 +45,16 @@ def _named(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any
 def read_redirect(objects: list[dict[str, Any]], where: OidcRedirect, application: str) -> str:
     """The redirect URL as rendered: the value at `where` in the named object (default: `application`)."""
     kind, _, name = (where.object or f"Application/{application}").partition("/")
-    value = _at(_named(objects, kind, name), where.pointer)
+    obj = _named(objects, kind, name)
+    if where.patch:
+        patch_kind, _, patch_name = where.patch.partition("/")
+        patches = [p["patch"] for p in obj["spec"]["source"]["kustomize"]["patches"]
+                   if p.get("target", {}).get("kind") == patch_kind and p["target"].get("name") == patch_name]
+        assert len(patches) == 1, f"{kind} {name} has {len(patches)} kustomize patches of {where.patch}"
+        value = patches[0]
+    else:
+        assert where.pointer
+        value = _at(obj, where.pointer)
     if where.key:  # YAML text; an ExternalSecret's is a Go template, whose expressions are read as text
         value = yaml.safe_load(re.sub(r"\{\{.*?\}\}", "templated", value))
         for part in where.key.split("."):

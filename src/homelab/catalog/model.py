@@ -410,9 +410,18 @@ class OidcRedirect(Evidence):
     `append` what the UI adds to that value (Grafana's root_url + `/login/generic_oauth`)."""
 
     object: str | None = Field(default=None, description="`Kind/name` of the object; default its Application")
-    pointer: str = Field(pattern=r"^/", description="JSON pointer into the object")
-    key: str | None = Field(default=None, description="dotted path inside YAML text at the pointer")
+    pointer: str | None = Field(default=None, pattern=r"^/", description="JSON pointer into the object")
+    patch: str | None = Field(default=None, pattern=r"^[A-Za-z]+/[-a-z0-9.]+$", description="`Kind/name` a local "
+                              "source's kustomize patch targets: the value is that patch's text (its place in the "
+                              "list changes with the environment)")
+    key: str | None = Field(default=None, description="dotted path inside YAML text at the pointer or patch")
     append: str = ""
+
+    @model_validator(mode="after")
+    def _one_place(self) -> OidcRedirect:
+        if (self.pointer is None) == (self.patch is None):
+            raise ValueError("name the value by exactly one of pointer or patch")
+        return self
 
 
 class OidcClient(Evidence):
