@@ -49,9 +49,10 @@ def test_a_missing_dependency_fails_under_ci_and_skips_elsewhere(tmp_path: Path,
     assert "no-such-program-homelab is not installed" in result.stdout or ci == ""
 
 
-def test_npm_installs_what_the_lock_file_pins() -> None:
-    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
-    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("project", [".", ".ci/renovate"])
+def test_npm_installs_what_the_lock_file_pins(project: str) -> None:
+    lock = json.loads((ROOT / project / "package-lock.json").read_text(encoding="utf-8"))
+    package = json.loads((ROOT / project / "package.json").read_text(encoding="utf-8"))
     assert lock["packages"][""]["dependencies"] == package["dependencies"]
     assert "package-lock.json" not in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
     for script in (ROOT / ".ci/run", ROOT / ".ci/servers/azurite.sh"):

@@ -24,7 +24,7 @@ from tests.profiles import config_for
 from homelab.catalog import load_catalog
 from homelab.render import render_tree, write_tree
 
-BIN = Path(__file__).resolve().parents[2] / "node_modules" / ".bin"
+BIN = Path(__file__).resolve().parents[2] / ".ci" / "renovate" / "node_modules" / ".bin"
 Pin = tuple[str, str, str, str, str]  # file, datasource, depName, registry URL ("" when none), version
 ANNOTATION = re.compile(r"^\s*# renovate: (.+)$")
 URL_VERSION = re.compile(r"^\s*- https://\S+?/(v?\d+\.\d+[^/\s]*)/")
@@ -37,7 +37,7 @@ NO_REPOSITORY = {("development/localstack/base/application.yaml", "4.14.0"),
 
 def _renovate(name: str) -> str:
     path = BIN / name
-    return str(path) if path.exists() else missing(f"{path} is not installed (npm ci: package.json pins renovate)")
+    return str(path) if path.exists() else missing(f"{path} is not installed (npm ci in .ci/renovate: its package.json pins renovate)")
 
 
 @pytest.fixture(scope="module")
