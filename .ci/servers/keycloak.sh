@@ -5,6 +5,7 @@
 # which Maven Central here does not serve (26.7.3 is the newest it has). Built once for these options
 # (`kc.sh build`, Quarkus's augmentation, about a minute) into ~/.cache/homelab-ci/keycloak, then started
 # with `kc.sh start --optimized`. Runs on the machine's Java (17).
+# `--cache=local` (a run time option): one server, so no Infinispan cluster, whose JGroups ports listen on every interface.
 # ci: background
 . "$(dirname "$0")/lib.bash"
 VERSION=26.7.3
@@ -37,6 +38,6 @@ mkdir -p "$DIR/data"
 # The bootstrap admin is created with the master realm, on the first start against an empty database.
 start keycloak env KC_BOOTSTRAP_ADMIN_USERNAME=homelab-admin KC_BOOTSTRAP_ADMIN_PASSWORD=homelab-keycloak-admin \
   "$KC_HOME/bin/kc.sh" start --optimized --http-enabled=true --http-host=127.0.0.1 \
-  --http-port=$PORT --hostname-strict=false \
+  --http-port=$PORT --hostname-strict=false --cache=local \
   --db-url="jdbc:h2:file:$DIR/data/keycloakdb;NON_KEYWORDS=VALUE"
 wait_until 300 keycloak check
