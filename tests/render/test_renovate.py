@@ -37,7 +37,8 @@ NO_REPOSITORY = {("development/localstack/base/application.yaml", "4.14.0"),
 
 def _renovate(name: str) -> str:
     path = BIN / name
-    return str(path) if path.exists() else missing(f"{path} is not installed (npm ci in .ci/renovate: its package.json pins renovate)")
+    return str(path) if path.exists() else missing(
+        f"{path} is not installed (npm ci in .ci/renovate: its package.json pins renovate)")
 
 
 @pytest.fixture(scope="module")
