@@ -11,14 +11,21 @@ start() {
   mkdir -p "$CI_ROOT/$name"
   LOG="$CI_ROOT/$name/$name.log"
   setsid nohup "$@" >"$LOG" 2>&1 </dev/null &
-  echo $! >"$CI_ROOT/$name/pid"
+  STARTED_PID=$!
+  echo "$STARTED_PID" >"$CI_ROOT/$name/pid"
 }
 
-# wait_until SECONDS WHAT CMD...: poll CMD until it succeeds; on time-out show the log and fail.
+# wait_until SECONDS WHAT CMD...: poll CMD until it succeeds; on time-out, or as soon as the process
+# `start` launched has exited (a port already bound, a bad option), show the log and fail.
 wait_until() {
   local limit=$1 what=$2; shift 2
   local deadline=$((SECONDS + limit))
   until "$@" >/dev/null 2>&1; do
+    if [ -n "${STARTED_PID:-}" ] && ! kill -0 "$STARTED_PID" 2>/dev/null && ! "$@" >/dev/null 2>&1; then
+      echo "$what: its process exited before it was ready" >&2
+      [ -n "${LOG:-}" ] && tail -n 40 "$LOG" >&2
+      exit 1
+    fi
     if ((SECONDS >= deadline)); then
       echo "$what: not ready after ${limit}s" >&2
       [ -n "${LOG:-}" ] && tail -n 40 "$LOG" >&2
