@@ -146,3 +146,25 @@ def test_a_long_list_differing_inside_its_items_is_said_as_operations(tmp_path: 
     for env in ENVS:
         assert build(tmp_path / GROUP / env) == per_env[env], env
         assert kustomize(tmp_path / GROUP / env) == per_env[env], env
+
+
+def test_one_object_too_long_to_review_is_written_short_with_a_file_per_item(tmp_path: Path) -> None:
+    """30 clients make one realm of 300 lines: the base holds it with no clients, each client is an `add` in a
+    file named by its clientId, applied in order, and every environment builds back exactly (the per-environment
+    rootUrl operations still address the clients by index)."""
+    per_env = {env: [realm(env, 30)] for env in ENVS}
+    files = factor({env: [Obj(copy.deepcopy(b), GROUP) for b in bodies] for env, bodies in per_env.items()})
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(dump(data))
+    base = f"{GROUP}/base/"
+    assert files[f"{base}keycloak-realm-import.yaml"][0]["spec"]["realm"]["clients"] == []
+    parts = [rel for rel in files if rel.startswith(f"{base}keycloak-realm-import-clients/")]
+    assert parts == [f"{base}keycloak-realm-import-clients/ui-{i}.yaml" for i in range(30)]
+    assert files[f"{base}kustomization.yaml"]["patches"][3] == {
+        "path": "keycloak-realm-import-clients/ui-3.yaml",
+        "target": {"kind": "KeycloakRealmImport", "name": "lab", "namespace": "web"}}
+    assert all(dump(data).count(b"\n") <= 200 for rel, data in files.items() if rel.startswith(base))
+    for env in ENVS:
+        assert build(tmp_path / GROUP / env) == per_env[env], env
+        assert kustomize(tmp_path / GROUP / env) == per_env[env], env

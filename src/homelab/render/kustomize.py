@@ -40,7 +40,8 @@ def _pointer(path: str) -> list[str]:
 
 
 def json_patch(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> None:
-    """JSON 6902 `add`, `replace` and `remove` on mapping members and on list items by index (all our patches use)."""
+    """JSON 6902 `add`, `replace` and `remove` on mapping members and on list items by index, `-` appending
+    (all our patches use)."""
     for op in ops:
         if op.get("op") not in ("add", "replace", "remove"):
             raise InputError([Problem(f"unsupported patch operation {op.get('op')!r}", file=str(where),
@@ -50,7 +51,7 @@ def json_patch(body: dict[str, Any], ops: list[dict[str, Any]], where: Path) -> 
             node = body
             for part in parents:
                 node = node[int(part)] if isinstance(node, list) else node[part]
-            key: Any = int(last) if isinstance(node, list) else last
+            key: Any = (len(node) if last == "-" else int(last)) if isinstance(node, list) else last
             has = key < len(node) if isinstance(node, list) else key in node
         except (KeyError, IndexError, ValueError, TypeError):
             has, node = False, None
@@ -84,11 +85,11 @@ def _same(body: dict[str, Any], patch: dict[str, Any]) -> bool:
 
 
 def apply_patches(objects: list[dict[str, Any]], patches: list[dict[str, Any]], folder: Path) -> None:
-    """kustomize `patches`: a file of strategic-merge patches (`$patch: delete` removes the object), or an
-    inline JSON 6902 patch with a target."""
+    """kustomize `patches`: a file of strategic-merge patches (`$patch: delete` removes the object), or JSON 6902
+    operations with a target, inline or in a file."""
     where = folder / KUSTOMIZATION
     for entry in patches:
-        if "path" in entry:
+        if "path" in entry and "target" not in entry:
             for patch in _yaml_docs(folder / entry["path"]):
                 matches = [body for body in objects if _same(body, patch)]
                 if len(matches) != 1:
@@ -101,7 +102,8 @@ def apply_patches(objects: list[dict[str, Any]], patches: list[dict[str, Any]], 
                 else:
                     merge_patch(matches[0], patch)
         else:
-            ops = yamlsrc.parse(entry["patch"], str(where)).data
+            ops = (yamlsrc.read(folder / entry["path"], "patch").data if "path" in entry
+                   else yamlsrc.parse(entry["patch"], str(where)).data)
             for body in objects:
                 if _selected(body, entry.get("target") or {}):
                     json_patch(body, ops, where)

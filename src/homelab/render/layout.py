@@ -31,6 +31,7 @@ from homelab.render.patch import (
     replaces_list,
     target,
 )
+from homelab.render.unfold import unfold
 from homelab.render.yamlout import dump, dump_text
 
 BASE = "base"
@@ -90,6 +91,27 @@ def _files(bodies: list[dict[str, Any]]) -> dict[str, Docs]:
         # a per-object name another kind's file has (an Application `set` beside ApplicationSets) keeps it whole
         out.update(split if split and not (split.keys() & (by_kind.keys() | out.keys())) else {name: docs})
     return out
+
+
+def _unfolded(files: dict[str, Docs]) -> tuple[dict[str, Docs], dict[str, Any], list[dict[str, Any]]]:
+    """`files` with each lone object too long to review made short (see `unfold`): the files, the files of
+    operations that append its items back, and the kustomize patches that apply them in order."""
+    out: dict[str, Docs] = {}
+    parts: dict[str, Any] = {}
+    appended: list[dict[str, Any]] = []
+    for name, docs in files.items():
+        body, items = unfold(name, docs[0]) if len(docs) == 1 else (docs[0], {})
+        out[name] = Docs([body]) if items else docs
+        parts.update(items)
+        appended.extend({"path": rel, "target": _selector(docs[0])} for rel in items)
+    return out, parts, appended
+
+
+def _selector(body: dict[str, Any]) -> dict[str, Any]:
+    """The shortest kustomize target that names `body` in its folder: kind, name and namespace."""
+    meta = body["metadata"]
+    return {"kind": body["kind"], "name": meta["name"], **({"namespace": meta["namespace"]}
+                                                           if meta.get("namespace") else {})}
 
 
 def _base(per_env: dict[str, list[Obj]]) -> dict[Key, dict[str, Any]]:
@@ -157,12 +179,13 @@ class Overlay:
 
     def files(self, folder: str, with_base: bool) -> dict[str, Any]:
         changes = _files(self.patches)
-        mine = _files(self.own)
+        mine, parts, appended = _unfolded(_files(self.own))
         names = {name: (f"added-{name}" if name in changes else name) for name in mine}
         out: dict[str, Any] = {f"{folder}/{names[name]}": docs for name, docs in mine.items()}
         out.update((f"{folder}/{name}", docs) for name, docs in changes.items())
+        out.update((f"{folder}/{name}", ops) for name, ops in parts.items())
         fields: dict[str, Any] = {"resources": ([f"../{BASE}"] if with_base else []) + list(names.values())}
-        patches = [{"path": name} for name in changes] + self.operations
+        patches = appended + [{"path": name} for name in changes] + self.operations
         if patches:
             fields["patches"] = patches
         out[f"{folder}/{KUSTOMIZATION}"] = kustomization(**fields)
@@ -195,9 +218,10 @@ def factor(per_env: dict[str, list[Obj]], unpromoted: dict[str, list[Obj]] | Non
     for group, members in _groups(per_env).items():
         base = _base(neutral.get(group, {}))
         if base:
-            base_files = _files(list(base.values()))
-            files.update((f"{group}/{BASE}/{name}", docs) for name, docs in base_files.items())
-            files[f"{group}/{BASE}/{KUSTOMIZATION}"] = kustomization(resources=list(base_files))
+            base_files, parts, appended = _unfolded(_files(list(base.values())))
+            files.update((f"{group}/{BASE}/{name}", data) for name, data in {**base_files, **parts}.items())
+            files[f"{group}/{BASE}/{KUSTOMIZATION}"] = kustomization(
+                resources=list(base_files), **({"patches": appended} if appended else {}))
         for env, objs in members.items():
             overlay = Overlay(objs, base)
             folder = f"{group}/{env}" if overlay else f"{group}/{BASE}"

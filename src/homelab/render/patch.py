@@ -117,7 +117,7 @@ def deletion(base: dict[str, Any]) -> dict[str, Any]:
     return {**identity(base), "$patch": "delete"}
 
 
-def _pointer(parts: list[str]) -> str:
+def pointer(parts: list[str]) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
@@ -131,13 +131,13 @@ def json_ops(body: Any, base: Any, at: list[str] | None = None) -> list[dict[str
         return [op for i, (mine, theirs) in enumerate(zip(body, base, strict=True))
                 for op in json_ops(mine, theirs, [*at, str(i)])]
     if not (isinstance(body, dict) and isinstance(base, dict)):
-        return [{"op": "replace", "path": _pointer(at), "value": body}]
-    ops = [{"op": "remove", "path": _pointer([*at, key])} for key in base if key not in body]
+        return [{"op": "replace", "path": pointer(at), "value": body}]
+    ops = [{"op": "remove", "path": pointer([*at, key])} for key in base if key not in body]
     for key, value in body.items():
         if key in base:
             ops.extend(json_ops(value, base[key], [*at, key]))
         else:
-            ops.append({"op": "add", "path": _pointer([*at, key]), "value": value})
+            ops.append({"op": "add", "path": pointer([*at, key]), "value": value})
     return ops
 
 
