@@ -133,6 +133,8 @@ def test_each_rule_catches_a_broken_render(trees: dict[str, Path], tmp_path: Pat
     found = [f for f in findings(tree, profile, ["dev"]) if f.rule == rule]
     assert found and any(word in f.message for f in found), [f.message for f in found]
     assert all(f.fix and f.file for f in found)
+    # each names the file its object is written in (a component's folder, our manifests), not the overlay's root
+    assert all(f.file.endswith(".yaml") and not f.file.startswith("dev/") for f in found), [f.file for f in found]
 
 
 def test_api_unreachable_when_the_cni_values_lose_node_matching(trees: dict[str, Path], tmp_path: Path) -> None:

@@ -10,13 +10,11 @@ this check is what proves it on the tree as written, hand edits included.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from homelab.config import Config
 from homelab.validate.findings import Finding
+from homelab.validate.locate import Locator
 
 Identity = tuple[str, str, str]  # (what, namespace or "" when cluster-scoped, name)
 RULE = "one-cluster-names"
@@ -41,27 +39,10 @@ def clusters(config: Config) -> list[list[str]]:
     return [group for env in config.env_names() if len(group := config.on_cluster_of(env)) > 1 and group[0] == env]
 
 
-def locate(tree: Path, env: str) -> dict[tuple[str, str, str], tuple[str, int]]:
-    """(kind, namespace, name) -> (file, document index) of `env`'s objects: in a component's `<env>/` folder,
-    else its `base/` (read only when there is something to point at)."""
-    where: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for folder in (env, "base"):
-        for path in sorted(tree.rglob(f"{folder}/*.yaml")):
-            if path.name == "kustomization.yaml":
-                continue
-            for index, doc in enumerate(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)):
-                if isinstance(doc, dict):
-                    meta = doc.get("metadata") or {}
-                    key = (str(doc.get("kind", "")), str(meta.get("namespace", "")), str(meta.get("name", "")))
-                    where.setdefault(key, (path.relative_to(tree).as_posix(), index))
-    return where
-
-
-def check(config: Config, tree: Path, objects: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+def check(config: Config, objects: dict[str, list[dict[str, Any]]], locator: Locator) -> list[Finding]:
     """A finding for every identity two environments on one cluster both take (objects: each environment's
     own, as built from its folder)."""
     found = []
-    where: dict[str, dict[tuple[str, str, str], tuple[str, int]]] = {}
     for group in clusters(config):
         taken: dict[Identity, str] = {}
         for env in (e for e in group if e in objects):
@@ -72,9 +53,7 @@ def check(config: Config, tree: Path, objects: dict[str, list[dict[str, Any]]]) 
                         continue
                     meta = obj.get("metadata") or {}
                     key = (str(obj.get("kind", "")), str(meta.get("namespace", "")), str(meta.get("name", "")))
-                    if env not in where:
-                        where[env] = locate(tree, env)
-                    file, index = where[env].get(key, (f"{env}/kustomization.yaml", None))
+                    file, index = locator.place(env, *key)
                     place = f"{ns}/{name}" if ns else f"{name} (cluster-scoped)"
                     found.append(Finding(
                         RULE, file, index, "$.metadata.name",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from homelab.render.bootstrap import FOLDER as BOOTSTRAP
 from homelab.render.context import Context
 from homelab.validate import collisions, kyverno, sso, stores
 from homelab.validate.findings import Finding, json_path
+from homelab.validate.locate import Locator
 from homelab.validate.netpol import NODE, Network
 from homelab.validate.podsecurity import LEVELS, pod_spec, violations
 
@@ -45,7 +46,7 @@ class EnvView:
     catalog: Catalog
     config: Config
     objects: list[dict[str, Any]]
-    where: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
+    locator: Locator
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [o for o in self.objects if o.get("kind") == kind]
@@ -53,8 +54,7 @@ class EnvView:
     def finding(self, rule: str, obj: dict[str, Any] | None, path: list[Any], message: str, fix: str) -> Finding:
         meta = (obj or {}).get("metadata") or {}
         kind, name = str((obj or {}).get("kind", "")), str(meta.get("name", ""))
-        file, index = self.where.get((kind, str(meta.get("namespace", "")), name), (f"{self.env}/kustomization.yaml",
-                                                                                   None))
+        file, index = self.locator.place(self.env, kind, str(meta.get("namespace", "")), name)
         return Finding(rule, file, index, json_path(path), f"{self.env}: {message}", fix, kind, name)
 
     def subjects(self) -> list[Planned]:
@@ -294,33 +294,23 @@ def _parsed(tree: Path, cache: dict[Path, list[Any]], folder: str) -> Iterator[t
                 yield path, index, doc
 
 
-def _locations(tree: Path, env: str, cache: dict[Path, list[Any]]) -> dict[tuple[str, str, str], tuple[str, int]]:
-    where: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for folder in ("base", env, "manifests"):
-        for path, index, doc in _parsed(tree, cache, folder):
-            meta = doc.get("metadata") or {}
-            key = (str(doc["kind"]), str(meta.get("namespace", "")), str(meta.get("name", "")))
-            where.setdefault(key, (str(path.relative_to(tree)), index))
-    return where
-
-
 def check(tree: Path, config: Config, catalog: Catalog, envs: list[str] | None = None) -> list[Finding]:
     """Every platform finding in the rendered environments of `tree` (those `config` names)."""
     found: list[Finding] = []
     cache: dict[Path, list[Any]] = {}
     own: dict[str, list[dict[str, Any]]] = {}
-    where: dict[str, dict[tuple[str, str, str], tuple[str, int]]] = {}
+    locator = Locator(tree)
     for env in envs or [e for e in config.env_names() if (tree / e / "kustomization.yaml").is_file()]:
         plan = make_plan(config, catalog, env)
-        own[env], where[env] = env_objects(tree, env), _locations(tree, env, cache)
+        own[env] = env_objects(tree, env)
         objects = [*own[env], *_manifest_objects(tree, plan, cache)]
         host = config.host_of(env)
         if host is not None and (tree / host / "kustomization.yaml").is_file():
             objects += env_objects(tree, host)  # a guest runs among its host's objects (render/guest)
-        view = EnvView(env, tree, plan, catalog, config, objects, where[env])
+        view = EnvView(env, tree, plan, catalog, config, objects, locator)
         for rule in RULES:
             found.extend(rule(view))
-    return found + collisions.check(config, tree, own)
+    return found + collisions.check(config, own, locator)
 
 
 def _manifest_objects(tree: Path, plan: Plan, cache: dict[Path, list[Any]]) -> list[dict[str, Any]]:
