@@ -236,3 +236,15 @@ def test_counts_name_what_they_count(workdir: Path) -> None:
                     and any(isinstance(d, dict) and "apiVersion" in d for d in yaml.safe_load_all(p.read_text())))
     assert f"objects in {manifests} manifest files" in result.output
     assert "catalog entries" in result.output
+
+
+def test_the_cli_refuses_to_lose_an_edit_with_exit_2_and_renders_with_discard_edits(workdir: Path) -> None:
+    """render/edits: a file changed since the last render is named, kept, and overwritten only when asked."""
+    assert Run(["render", "-o", "out", "--no-validate"]).exit_code == 0
+    target = next(p for p in sorted((workdir / "out").rglob("application.yaml")) if "targetRevision:" in p.read_text())
+    target.write_text(target.read_text() + "# mine\n")
+    refused = Run(["render", "-o", "out", "--no-validate"])
+    assert refused.exit_code == 2 and str(target.relative_to(workdir)) in refused.output, refused.output
+    assert target.read_text().endswith("# mine\n")
+    assert Run(["render", "-o", "out", "--no-validate", "--discard-edits"]).exit_code == 0
+    assert not target.read_text().endswith("# mine\n")

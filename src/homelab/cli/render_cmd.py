@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
         validate: Annotated[bool, typer.Option("--validate/--no-validate",
                                                help="validate the written tree (schemas, lint, kustomize)")] = True,
         crds: Annotated[Path | None, typer.Option("--crds", help="CRD folder for validation")] = None,
+        discard_edits: Annotated[bool, typer.Option(
+            "--discard-edits", help="overwrite files changed since the last render (refused otherwise)")] = False,
     ) -> None:
         """Write the GitOps tree: Argo CD app-of-apps per environment and all the platform's wiring.
 
@@ -48,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
             result = render_tree(loaded.config, catalog, envs, tree=output if output.is_dir() else None,
                                  progress=step, file=loaded.source.file)
-            write_tree(result, output)
+            write_tree(result, output, discard_edits)
             step("written")
         table = Table(title=f"Rendered into {output}")
         for column in ("environment", "catalog entries", "waves", "objects"):

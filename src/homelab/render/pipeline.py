@@ -17,6 +17,7 @@ from homelab.render import (
     argocd,
     backup,
     bootstrap,
+    edits,
     gate,
     guest,
     ingress,
@@ -141,5 +142,12 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     return Rendered(files=dict(sorted(files.items())), envs=names, plans=plans, objects=per_env, warnings=warnings)
 
 
-def write_tree(rendered: Rendered, out: Path) -> None:
+def write_tree(rendered: Rendered, out: Path, discard_edits: bool = False) -> None:
+    """Write the tree; refused (bad input) where it would lose an edit made to a file the last render wrote,
+    unless `discard_edits`."""
+    previous = edits.recorded((out / writer.MARKER).read_text(encoding="utf-8")) \
+        if (out / writer.MARKER).is_file() else {}
+    found = [] if discard_edits else edits.edited(out, previous, rendered.files)
+    if found:
+        edits.refuse(out, found, rendered.files, rendered.envs)
     writer.write(out, rendered.files)

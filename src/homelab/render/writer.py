@@ -1,7 +1,7 @@
 """Write the tree atomically and only where we may.
 
 The whole tree is written to a temporary folder beside the output and swapped in by rename. A
-marker file lists every file we wrote; anything else already in the output (the user's
+marker file lists every file we wrote (with its sha256: render/edits); anything else already in the output (the user's
 `overrides/`, a `.git`, notes) is carried into the new tree untouched. A non-empty folder without
 our marker is refused (it is someone else's), unless all it holds is the user's `overrides/`.
 """
@@ -14,9 +14,11 @@ import tempfile
 from pathlib import Path
 
 from homelab.errors import InputError, Problem, unwritable
+from homelab.render.edits import marker_lines, recorded
 
 MARKER = ".homelab-rendered"
-HEADER = "# written by `homelab render`; the files below are regenerated, everything else is yours\n"
+HEADER = ("# written by `homelab render`; the files below are regenerated, everything else is yours\n"
+          "# (sha256 of each as written: `grep -v '^#' .homelab-rendered | sha256sum -c --quiet` lists your edits)\n")
 
 
 def ours(out: Path) -> set[str] | None:
@@ -24,8 +26,7 @@ def ours(out: Path) -> set[str] | None:
     marker = out / MARKER
     if not marker.is_file():
         return None
-    lines = marker.read_text(encoding="utf-8").splitlines()
-    return {line for line in lines if line and not line.startswith("#")}
+    return set(recorded(marker.read_text(encoding="utf-8")))
 
 
 def check_target(out: Path) -> None:
@@ -92,7 +93,7 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         for rel, data in files.items():
             (tmp / rel).write_bytes(data)
-        (tmp / MARKER).write_text(HEADER + "".join(f"{rel}\n" for rel in sorted(files)), encoding="utf-8")
+        (tmp / MARKER).write_text(HEADER + marker_lines(files), encoding="utf-8")
         os.chmod(tmp, 0o755)
         for path in foreign:  # the user's files ride along into the new tree, untouched
             (tmp / path).parent.mkdir(parents=True, exist_ok=True)
