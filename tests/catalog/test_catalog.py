@@ -4,7 +4,9 @@ and the profiles plan on the hardware they state and fail clearly on less."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.shared import shared
@@ -114,3 +116,23 @@ def test_profile_fails_clearly_on_smaller_hardware(profile: str) -> None:
 def test_minimal_fits_one_8gib_node() -> None:
     nodes = CATALOG.profiles["minimal"].nodes
     assert len(nodes) == 1 and nodes[0].memory == 8 * 2**30
+
+
+def _tags_alone(node: Any, at: str = "") -> Iterator[str]:
+    """Where a values mapping sets an image `tag` without the `repository` it belongs to."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _tags_alone(item, f"{at}[{i}]")
+    elif isinstance(node, dict):
+        if "tag" in node and at.rsplit(".", 1)[-1].lower().endswith("image") and "repository" not in node:
+            yield at
+        for key, value in node.items():
+            yield from _tags_alone(value, f"{at}.{key}" if at else str(key))
+
+
+def test_every_image_tag_names_its_repository() -> None:
+    """Renovate finds an image by its repository; a tag alone (the chart's default image) is a pin it never updates."""
+    alone = [f"{name}: values.{where}" for name, comp in sorted(CATALOG.components.items())
+             for where in _tags_alone(comp.values)]
+    assert alone == [], "write image.repository beside image.tag, from the pinned values.yaml:\n" + "\n".join(alone)
+    assert list(_tags_alone({"image": {"tag": "1"}})) == ["image"]

@@ -30,9 +30,6 @@ ANNOTATION = re.compile(r"^\s*# renovate: (.+)$")
 URL_VERSION = re.compile(r"^\s*- https://\S+?/(v?\d+\.\d+[^/\s]*)/")
 IMAGE_LINE = re.compile(r"^\s*image: (\S+):([^\s:/]+)$")
 CONFIG = config_for("full")  # the built-in example: what `homelab render` writes without a homelab.yaml
-# image tags written without their repository (the chart's default repository): Renovate cannot know the image
-NO_REPOSITORY = {("development/localstack/base/application.yaml", "4.14.0"),
-                 ("backup/velero/base/application.yaml", "v1.18.1")}
 
 
 def _renovate(name: str) -> str:
@@ -130,7 +127,7 @@ def _written(tree: Path) -> tuple[set[Pin], set[str]]:
                      for s in doc["steps"] if "helm" in s}
         if rel.startswith("manifests/") or doc.get("kind") == "Application":
             pins |= {(rel, "docker", name, "", tag) for rel, name, tag in _images(rel, doc)
-                     if (rel, tag) not in NO_REPOSITORY and (rel.rsplit("/", 1)[0], name) not in retagged}
+                     if (rel.rsplit("/", 1)[0], name) not in retagged}
     return pins, own
 
 
