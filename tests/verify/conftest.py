@@ -38,9 +38,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A loopback port where nothing listens (bound once, then released)."""
-    return free_port()
+def closed_port() -> Iterator[int]:
+    """A loopback port where nothing listens: held bound but not listening for the test, so a connection is
+    refused and no other socket can take it meanwhile. Released at once, an ephemeral port could become a
+    client's own source port: a probe connecting to it then connects to itself (TCP self-connect) and reads its
+    own request back (ldap3 failed with "KeyError: (1, 0)" that way)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
 @pytest.fixture
