@@ -59,6 +59,9 @@ def _by_crd_name() -> dict[tuple[str, str], Path]:
 def serve() -> Iterator[RawServer]:
     state = RawServer()
     files = shared_files()
+    # read before serving: parsed on a first request instead, every concurrent request parsed all the CRDs at
+    # once (functools.cache does not wait for a call under way) and a loaded machine timed the fetch out
+    by_name = _by_crd_name()
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -71,7 +74,7 @@ def serve() -> Iterator[RawServer]:
                 repo, tag, path = f"{parts[1]}/{parts[2]}", parts[3], "/".join(parts[4:])
                 found = files.get((repo, path))
                 group, _, plural = parts[-1].removesuffix(".yaml").partition("_")
-                found = found or _by_crd_name().get((repo, f"{plural}.{group}"))
+                found = found or by_name.get((repo, f"{plural}.{group}"))
             if found is None:
                 state.missing.append(self.path)
                 self.send_response(404)
