@@ -57,7 +57,9 @@ def test_a_guest_writes_only_its_own_namespaces_and_names(tree: Path, config: Co
         mine = objects(tree, env)
         namespaces = [o["metadata"]["name"] for o in mine if o["kind"] == "Namespace"]
         assert namespaces and all(ns.startswith(f"{env}-") for ns in namespaces), namespaces
-        assert not [o for o in mine if o["kind"] in CLUSTER_SCOPED_OF_THE_HOST]
+        # cluster-wide objects are the host's; a guest's own ClusterPolicies (dev audits: see below) are named apart
+        assert not [o for o in mine if o["kind"] in CLUSTER_SCOPED_OF_THE_HOST and not (
+            o["kind"] == "ClusterPolicy" and o["metadata"]["name"].startswith(f"homelab-{env}-"))]
         for obj in mine:
             ns, name = obj["metadata"].get("namespace"), obj["metadata"]["name"]
             # in the host's namespaces (argocd, velero, a store's) only under its prefix; the gate's root is its own
@@ -117,3 +119,32 @@ def test_the_hosts_policies_exempt_its_guests_privileged_namespaces(config: Conf
     policy = next(o.body for o in objects if o.kind == "ClusterPolicy" and o.name == "homelab-baseline-pod-security")
     excluded = yaml.safe_dump(policy["spec"]["rules"][0]["exclude"])
     assert all(f"- {ns}\n" in excluded for ns in ("sonarqube", "dev-sonarqube", "staging-sonarqube")), excluded
+
+
+def test_a_dev_guest_audits_beside_a_host_that_enforces(tree: Path) -> None:
+    """One Kyverno: prod's policies (Enforce) leave dev's namespaces to dev's own set (Audit, matching only them);
+    staging enforces like its host, so prod's cover it and it writes none."""
+    from homelab.validate import kyverno
+
+    def policies(env: str) -> dict[str, dict[str, Any]]:
+        return {o["metadata"]["name"]: o for o in objects(tree, env) if o["kind"] == "ClusterPolicy"}
+
+    dev_namespaces = {o["metadata"]["name"] for o in objects(tree, "dev") if o["kind"] == "Namespace"}
+    assert dev_namespaces and all(ns.startswith("dev-") for ns in dev_namespaces)
+    assert policies("staging") == {}
+    prod, dev = policies("prod"), policies("dev")
+    assert set(dev) == {name.replace("homelab-", "homelab-dev-", 1) for name in prod} and len(dev) == 3
+    latest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ""},
+              "spec": {"containers": [{"name": "c", "image": "nginx:latest",
+                                       "resources": {"requests": {"cpu": "1", "memory": "1Mi"}}}]}}
+
+    def refused(policy: dict[str, Any], namespace: str) -> set[str]:
+        pod = {**latest, "metadata": {"name": "p", "namespace": namespace}}
+        return {r.action for r in kyverno.rejections(policy, pod, None)}
+
+    ns = sorted(dev_namespaces)[0]
+    pins = "pin-images"
+    assert refused(prod[f"homelab-{pins}"], ns) == set(), "the host's Enforce leaves dev's namespaces alone"
+    assert refused(dev[f"homelab-dev-{pins}"], ns) == {"Audit"}
+    assert refused(prod[f"homelab-{pins}"], "staging-postgresql") == {"Enforce"}
+    assert refused(dev[f"homelab-dev-{pins}"], "staging-postgresql") == set(), "dev's set holds only in dev's"

@@ -78,6 +78,15 @@ def _with_defaults(container: dict[str, Any], defaults: dict[str, str]) -> dict[
     return {**container, "resources": resources}
 
 
+def _matches_pods_in(rule: dict[str, Any], namespace: str) -> bool:
+    """A `match.any` clause selects Pods, in every namespace or in a list naming `namespace`."""
+    for clause in ((rule.get("match") or {}).get("any") or []):
+        resources = clause.get("resources") or {}
+        if "Pod" in resources.get("kinds", []) and namespace in resources.get("namespaces", [namespace]):
+            return True
+    return False
+
+
 def _excluded(rule: dict[str, Any], namespace: str) -> bool:
     for clause in ((rule.get("exclude") or {}).get("any") or []):
         if namespace in ((clause.get("resources") or {}).get("namespaces") or []):
@@ -107,9 +116,7 @@ def rejections(policy: dict[str, Any], obj: dict[str, Any], defaults: dict[str, 
         candidates.append(admitted_pod(obj, None) or {})  # the workload itself, before any LimitRange applies
     name = policy["metadata"]["name"]
     for rule in (policy.get("spec") or {}).get("rules") or []:
-        kinds = [k for m in ((rule.get("match") or {}).get("any") or []) for k in (m.get("resources") or {})
-                 .get("kinds", [])]
-        if "Pod" not in kinds or _excluded(rule, namespace):
+        if not _matches_pods_in(rule, namespace) or _excluded(rule, namespace):
             continue
         action = (rule.get("validate") or {}).get("failureAction", "Audit")
         for candidate in candidates:
