@@ -4,6 +4,7 @@ host's and the guest's objects live in one (fake) API server, each command selec
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -212,7 +213,12 @@ def test_status_of_the_guest_names_its_components_and_shows_shared_ones_as_the_h
     assert isinstance(guest, Guest)
     used = shared_components(shared.loaded, "dev")
     assert {"cert-manager", "cloudnative-pg"} <= used and not {"postgresql", "redis", "nats"} & used
-    report = read_status(api.kube(tmp_path), PLATFORM, "dev", tmp_path / "state", guest, used)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "verify-dev.json").write_text(json.dumps([{"name": "redis", "kind": "redis", "ok": True}]))
+    report = read_status(api.kube(tmp_path), PLATFORM, "dev", state, guest, used)
+    redis = next(c for c in report["components"] if c["name"] == "redis")
+    assert redis["verify"] and redis["verify"]["ok"], "verify names targets after components: the row matches"
     rows = {(c["name"], c["owner"]) for c in report["components"]}
     assert {("nats", "dev"), ("redis", "dev"), ("cert-manager", "prod"), ("cloudnative-pg", "prod")} <= rows
     assert all(c["application"] == f"dev-{c['name']}" for c in report["components"]
