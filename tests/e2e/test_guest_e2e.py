@@ -27,6 +27,7 @@ import yaml
 from homelab.catalog import load_catalog
 from homelab.cluster import argocd
 from homelab.cluster import objects as o
+from homelab.cluster.apply import inventory_ref
 from homelab.cluster.bootstrap import is_root
 from homelab.cluster.kube import Kube
 from homelab.config import load
@@ -109,6 +110,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                     kube.delete(ref)
             wait_until("this run's Argo CD objects gone", lambda: all(kube.get(r) is None for r in leftover),
                        timeout=240)
+            for env in (HOST, GUEST):  # kept while those were
+                if kube.get(inventory_ref(platform, env)) is not None:
+                    kube.delete(inventory_ref(platform, env))
     kube.close()
 
 
