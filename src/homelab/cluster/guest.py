@@ -105,4 +105,3 @@ def shared_components(loaded: LoadedConfig, env: str, catalog: Catalog | None = 
     plan = make_plan(loaded.config, catalog, env, loaded.source.file)
     return frozenset(name for name, p in plan.components.items()
                      if not installs(loaded.config, catalog, env, p.component))
-
