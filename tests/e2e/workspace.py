@@ -59,10 +59,10 @@ class Workspace:
         write_tree(render_tree(config, load_catalog(), envs=[ENV]), self.tree)
         return env_objects(self.tree, ENV)
 
-    def homelab(self, *args: str, kubeconfig: Path | None = None,
-                timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def homelab(self, *args: str, kubeconfig: Path | None = None, timeout: float = 600,
+                env_name: str = ENV) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        command = [sys.executable, "-m", "homelab", *args, "--env", ENV,
+        command = [sys.executable, "-m", "homelab", *args, "--env", env_name,
                    "--kubeconfig", str(kubeconfig or self.kubeconfig)]
         return subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)

@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
         from homelab.cluster import argocd
         from homelab.cluster.bootstrap import bootstrap as run
         from homelab.cluster.bootstrap import controller_install, run_preflight
+        from homelab.cluster.guest import guest_of, require_host
         from homelab.errors import InputError, Problem
         from homelab.plan import make_plan
 
@@ -83,17 +84,23 @@ def register(app: typer.Typer) -> None:
         name = check_env(loaded, env)
         objects = _env_objects(tree, name)
         plan = make_plan(loaded.config, load_catalog(), name, loaded.source.file)
+        guest = guest_of(loaded, name)
         kube = _connect(loaded, name, kubeconfig, timeout)
         out = console(stderr=True)
         try:
+            if guest is not None:  # before preflight: a guest without its host cannot start at all
+                require_host(kube, loaded.config.platform.name, guest, argocd=True)
             for finding in run_preflight(kube, plan, loaded.config.cluster_for(name).kubernetes.version):
                 out.print(f"{'[yellow]![/]' if finding.warning else '[green]ok[/]'} {finding.check}: {finding.message}")
             # after preflight: nothing is downloaded for a cluster that cannot take the plan
-            install = ([], []) if handover else controller_install(objects, tree, loaded.config.gitops.path,
-                                                                     manifest=argocd_manifest)
-            if not handover:
+            install = None if handover or guest else controller_install(objects, tree, loaded.config.gitops.path,
+                                                                          manifest=argocd_manifest)
+            if install is not None:
                 out.print(f"Argo CD {argocd.VERSION}: {len(install[1])} objects from {tree}, install manifest sha256 "
                           "verified")
+            elif guest is not None:
+                out.print(f"{name} runs as namespaces {guest.prefix}-* on {guest.host}'s cluster: no second Argo CD; "
+                          f"{name}'s AppProjects and Applications go to {guest.host}'s")
             mode = "handover" if handover else "local" if local else "git"
             with cluster_view.RichProgress() as progress:
                 result = run(kube, objects, install, platform=loaded.config.platform.name, env=name,
@@ -102,7 +109,8 @@ def register(app: typer.Typer) -> None:
         finally:
             kube.close()
         applied = len(result.applied.applied) if result.applied else 0
-        out.print(f"[green]bootstrapped {name}[/]: Argo CD {len(result.argocd)} objects, {applied} of ours applied")
+        argo = f"{guest.host}'s Argo CD" if guest else f"Argo CD {len(result.argocd)} objects"
+        out.print(f"[green]bootstrapped {name}[/]: {argo}, {applied} of ours applied")
         if result.deferred:
             out.print(f"{len(result.deferred)} Applications sync from {loaded.config.gitops.repo_url} and wait for "
                       "it: push the tree there, then run `homelab bootstrap --handover`")
@@ -121,10 +129,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Server-side apply of the rendered tree, wave by wave, waiting for readiness; prune what we own."""
         from homelab.cluster.apply import apply_tree
+        from homelab.cluster.guest import guest_of, require_host
 
         loaded = load_config(config)
         name = check_env(loaded, env)
         objects = _env_objects(tree, name)
+        guest = guest_of(loaded, name)
         kube = _connect(loaded, name, kubeconfig, timeout)
 
         def confirm(diffs: list[Any]) -> bool:
@@ -134,6 +144,8 @@ def register(app: typer.Typer) -> None:
             return cluster_view.confirm(f"Prune these {len(diffs)} object(s)?", yes)
 
         try:
+            if guest is not None:
+                require_host(kube, loaded.config.platform.name, guest)
             with cluster_view.RichProgress() as progress:
                 result = apply_tree(kube, objects, loaded.config.platform.name, name, timeout=timeout,
                                     force=force_conflicts, confirm_prune=confirm, progress=progress, prune=prune,
@@ -154,13 +166,16 @@ def register(app: typer.Typer) -> None:
         """Per component: sync, health, chart version, pods ready, drift and the last verify result."""
         import json
 
+        from homelab.cluster.guest import guest_of, shared_components
         from homelab.cluster.status import read_status
 
         loaded = load_config(config, quiet=json_out)
         name = check_env(loaded, env)
+        guest = guest_of(loaded, name)
+        shared = shared_components(loaded, name) if guest else frozenset()
         kube = _connect(loaded, name, kubeconfig, timeout)
         try:
-            report = read_status(kube, loaded.config.platform.name, name, STATE_DIR)
+            report = read_status(kube, loaded.config.platform.name, name, STATE_DIR, guest, shared)
         finally:
             kube.close()
         if json_out:
@@ -208,10 +223,12 @@ def register(app: typer.Typer) -> None:
         """Delete everything we own in the environment, in reverse wave order; claims are kept by default."""
         from homelab.cluster.destroy import DestroyPlan
         from homelab.cluster.destroy import destroy as run
+        from homelab.cluster.guest import guest_of, refuse_host_with_guests
 
         loaded = load_config(config)
         name = check_env(loaded, env)
         objects = _env_objects(tree, name) if tree.is_dir() else []
+        guest = guest_of(loaded, name)
         kube = _connect(loaded, name, kubeconfig, timeout)
         out = console(stderr=True)
 
@@ -226,9 +243,11 @@ def register(app: typer.Typer) -> None:
             return cluster_view.confirm(f"Delete these {len(plan.delete)} object(s) from {name}?", yes)
 
         try:
+            refuse_host_with_guests(kube, loaded, name)
             with cluster_view.RichProgress() as progress:
                 plan = run(kube, objects, loaded.config.platform.name, name, delete_data=delete_data,
-                           confirm=confirm, timeout=timeout, progress=progress, workers=WORKERS)
+                           confirm=confirm, timeout=timeout, progress=progress, workers=WORKERS,
+                           foreign=guest.foreign if guest else lambda obj: None)
         finally:
             kube.close()
         out.print(f"[green]deleted {len(plan.delete)} objects[/]" + (f", kept {len(plan.kept)}" if plan.kept else ""))

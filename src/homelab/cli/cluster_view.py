@@ -72,7 +72,9 @@ def print_status(report: dict[str, Any]) -> None:
     for c in report["components"]:
         colour = "green" if c["sync"] == "Synced" and c["health"] == "Healthy" else "yellow"
         verify = "-" if c["verify"] is None else ("[green]ok[/]" if c["verify"]["ok"] else "[red]failed[/]")
-        table.add_row(c["name"], str(c["wave"]), f"[{colour}]{c['sync']}[/]", f"[{colour}]{c['health']}[/]",
+        owner = c.get("owner")
+        name = c["name"] + (f" [dim]({owner}'s)[/]" if owner and owner != report["env"] else "")
+        table.add_row(name, str(c["wave"]), f"[{colour}]{c['sync']}[/]", f"[{colour}]{c['health']}[/]",
                       f"{c['chart'] or '-'} {c['version'] or ''}".strip(), f"{c['pods_ready']}/{c['pods_total']}",
                       ", ".join(c["drift"]) or "-", verify)
     out.print(table)

@@ -104,21 +104,24 @@ def _waves(kube: Kube, objects: list[o.Obj], timeout: float, progress: Progress,
     return ApplyResult(applied=applied, waves=count)
 
 
-def bootstrap(kube: Kube, env_objects: list[o.Obj], install: tuple[list[o.Obj], list[o.Obj]], *, platform: str,
-              env: str, repo_url: str, mode: str = "git", timeout: float = 900, progress: Progress | None = None,
-              clock: Clock | None = None, force: bool = False, workers: int = 1) -> BootstrapResult:
+def bootstrap(kube: Kube, env_objects: list[o.Obj], install: tuple[list[o.Obj], list[o.Obj]] | None, *,
+              platform: str, env: str, repo_url: str, mode: str = "git", timeout: float = 900,
+              progress: Progress | None = None, clock: Clock | None = None, force: bool = False,
+              workers: int = 1) -> BootstrapResult:
     """Install Argo CD (`install`, from `controller_install`) and the environment's entry point; `mode` is
-    "git", "local" or "handover". `force` takes over the environment's fields from another field manager."""
+    "git", "local" or "handover". `force` takes over the environment's fields from another field manager.
+    Without `install` (a guest on its host's cluster: cluster/guest.py) the Argo CD already there is used."""
     progress, clock = progress or Quiet(), clock or Clock()
     result = BootstrapResult()
     if mode == "handover":
         root = [obj for obj in entry_objects(env_objects) if is_root(obj)]
         result.applied = _waves(kube, root, timeout, progress, clock, force, workers)
         return result
-    namespaces, controller = install
-    result.argocd = _waves(kube, namespaces, timeout, progress, clock, force, workers).applied
-    with kube.managed_as(ARGOCD_FIELD_MANAGER):
-        result.argocd += _waves(kube, controller, timeout, progress, clock, True, workers).applied
+    if install is not None:
+        namespaces, controller = install
+        result.argocd = _waves(kube, namespaces, timeout, progress, clock, force, workers).applied
+        with kube.managed_as(ARGOCD_FIELD_MANAGER):
+            result.argocd += _waves(kube, controller, timeout, progress, clock, True, workers).applied
     if mode == "local":
         tree = [obj for obj in env_objects if not is_root(obj)]
         result.deferred = [str(o.ref(a)) for a in tree if a.get("kind") == "Application" and sourced_from(a, repo_url)]

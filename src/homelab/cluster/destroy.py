@@ -28,16 +28,20 @@ class DestroyPlan:
     kept: list[str] = field(default_factory=list)
 
 
-def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> DestroyPlan:
-    """Pure selection: what goes, what stays and why; `claims` are all PVCs in the cluster."""
+def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool,
+                 foreign: Callable[[o.Obj], str | None] = lambda obj: None) -> DestroyPlan:
+    """Pure selection: what goes, what stays and why; `claims` are all PVCs in the cluster, `foreign` says why
+    an object is not ours to delete whatever its labels say (a guest's: cluster/guest.py)."""
     top = o.delete_order([obj for obj in owned if not (obj.get("metadata") or {}).get("ownerReferences")])
     projects = {str((obj.get("spec") or {}).get("project")) for obj in top
                 if o.protected(obj) and obj.get("kind") == "Application"}
     holding = set() if delete_data else {o.ref(c).namespace for c in claims}
     kept, chosen = [], []
     for obj in top:
-        r = o.ref(obj)
-        if o.protected(obj):
+        r, why = o.ref(obj), foreign(obj)
+        if why:
+            kept.append(f"{r} ({why})")
+        elif o.protected(obj):
             kept.append(f"{r} (runs Argo CD itself)")
         elif r.kind == "AppProject" and r.name in projects:
             kept.append(f"{r} (project of Argo CD's own Application)")
@@ -52,14 +56,16 @@ def plan_destroy(owned: list[o.Obj], claims: list[o.Obj], delete_data: bool) -> 
 
 def destroy(kube: Kube, tree: list[o.Obj], platform: str, env: str, *, delete_data: bool = False,
             confirm: Callable[[DestroyPlan], bool] = lambda p: True, timeout: float = 600,
-            progress: Progress | None = None, clock: Clock | None = None, workers: int = 1) -> DestroyPlan:
-    """Delete what we own in `env`; the inventory goes last so an interrupted destroy can be re-run."""
+            progress: Progress | None = None, clock: Clock | None = None, workers: int = 1,
+            foreign: Callable[[o.Obj], str | None] = lambda obj: None) -> DestroyPlan:
+    """Delete what we own in `env` (less what `foreign` names); the inventory goes last so an interrupted
+    destroy can be re-run."""
     progress, clock = progress or Quiet(), clock or Clock()
     kinds = remembered_kinds(kube, platform, env) | kinds_of(tree)
     owned = [obj for obj in owned_live(kube, platform, env, kinds)
              if o.ref(obj) != inventory_ref(platform, env)]
     claims = [] if delete_data else kube.list("v1", "PersistentVolumeClaim")
-    plan = plan_destroy(owned, claims, delete_data)
+    plan = plan_destroy(owned, claims, delete_data, foreign)
     if not confirm(plan):
         raise cluster_error(ExitCode.ABORTED, "nothing deleted: destroy was declined")
     delete_in_order(kube, plan.delete, timeout, clock, progress, title="destroy", workers=workers)

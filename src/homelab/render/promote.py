@@ -2,8 +2,10 @@
 
 What moves: the commit SRC runs into `environments.<DST>.revision` (render/revision.py says how we
 know it), `environments.<SRC>.overrides.versions` and `.values` for every component both
-environments run (a version equal to the catalog's pin drops DST's override), and the user's
-`overrides/<SRC>/<component>.yaml` files, copied byte for byte over DST's. Replicas and the
+environments install (a version equal to the catalog's pin drops DST's override), and the user's
+`overrides/<SRC>/<component>.yaml` files, copied byte for byte over DST's. A guest on a shared cluster
+(`namespace_prefix`) installs only its own components: the cluster-wide ones it uses are its host's, so
+promoting from or to a guest never carries their versions, values or files. Replicas and the
 component selection stay as DST has them. homelab.yaml is edited with ruamel.yaml's round-trip
 mode, so comments, order and quoting of everything else survive; nothing of DST's is deleted
 unless SRC replaces it.
@@ -29,6 +31,7 @@ from homelab.catalog.loader import Catalog
 from homelab.config import Config, LoadedConfig
 from homelab.errors import InputError, Problem
 from homelab.plan import make_plan
+from homelab.plan.sharing import installs
 from homelab.render import revision
 from homelab.render.values import OVERRIDES
 
@@ -102,9 +105,10 @@ def _section(parent: CommentedMap, key: str) -> CommentedMap:
 
 def _carried(config: Config, catalog: Catalog, src: str, dst: str, file: str) -> tuple[dict[str, str],
                                                                                    dict[str, Any]]:
-    """DST's overrides.versions and .values once SRC's are carried over (components both run)."""
-    src_plan, dst_plan = make_plan(config, catalog, src, file), make_plan(config, catalog, dst, file)
-    both = [name for name in src_plan.components if name in dst_plan.components]
+    """DST's overrides.versions and .values once SRC's are carried over (components both install: one a guest
+    uses from its host is the host's, so a guest's promotion never moves it)."""
+    both = _both(config, catalog, src, dst, file)
+    src_plan = make_plan(config, catalog, src, file)
     src_over, dst_over = config.env(src).overrides, config.env(dst).overrides
     versions = {k: v for k, v in dst_over.versions.items() if k not in both}
     values: dict[str, Any] = {k: v for k, v in dst_over.values.items() if k not in both}
@@ -115,6 +119,14 @@ def _carried(config: Config, catalog: Catalog, src: str, dst: str, file: str) ->
         if name in src_over.values:
             values[name] = src_over.values[name]
     return versions, values
+
+
+def _both(config: Config, catalog: Catalog, src: str, dst: str, file: str) -> list[str]:
+    """The components SRC and DST both install (a guest installs only its own: plan/sharing)."""
+    src_plan, dst_plan = make_plan(config, catalog, src, file), make_plan(config, catalog, dst, file)
+    return [name for name, p in src_plan.components.items() if name in dst_plan.components
+            and installs(config, catalog, src, p.component)
+            and installs(config, catalog, dst, dst_plan.components[name].component)]
 
 
 def _set_revision(section: CommentedMap, commit: str) -> None:
@@ -190,14 +202,21 @@ def splice(before: str, after: str, env: str) -> str:
     return spliced if pyyaml.safe_load(spliced) == pyyaml.safe_load(after) else after
 
 
-def _file_changes(tree: Path, catalog: Catalog, src: str, dst: str) -> list[Change]:
+def _hosts(config: Config, catalog: Catalog, env: str, file: str) -> set[str]:
+    """The planned components `env` uses from its host (none unless it is a guest: plan/sharing)."""
+    planned = make_plan(config, catalog, env, file).components
+    return {name for name, p in planned.items() if not installs(config, catalog, env, p.component)}
+
+
+def _file_changes(tree: Path, catalog: Catalog, src: str, dst: str, skip: set[str]) -> list[Change]:
+    """SRC's overrides files over DST's, but for the components in `skip` (one of them uses its host's)."""
     changes = []
     folder = tree / OVERRIDES / src
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         target = tree / OVERRIDES / dst / path.name
         after = path.read_text(encoding="utf-8")
         before = target.read_text(encoding="utf-8") if target.exists() else ""
-        if path.stem in catalog.components and before != after:
+        if path.stem in catalog.components and path.stem not in skip and before != after:
             changes.append(Change(target, before, after))
     return changes
 
@@ -225,7 +244,9 @@ def plan(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, tree: Path,
                                       hint=f"choose one of: {', '.join(names)}")])
     source = revision.of(loaded.config, src, tree, given)
     change = _config_change(loaded, catalog, src, dst, source.commit)
-    files = _file_changes(tree, catalog, src, dst) if tree.is_dir() else []
+    file, config = loaded.source.file, loaded.config
+    skip = _hosts(config, catalog, src, file) | _hosts(config, catalog, dst, file)
+    files = _file_changes(tree, catalog, src, dst, skip) if tree.is_dir() else []
     return Promotion(([change] if change else []) + files, source)
 
 
