@@ -87,11 +87,13 @@ def refs(objects: list[dict[str, Any]]) -> set[o.Ref]:
 
 def test_render_gives_the_guest_only_its_own_labelled_objects(shared: Shared) -> None:
     """What every command below relies on: the guest's tree holds only objects labelled dev, in its prefixed
-    namespaces or (adding to the host's) named for it; cluster-scoped only its own Namespaces."""
+    namespaces or (adding to the host's) named for it; cluster-scoped only what is named for it (its Namespaces,
+    and its own Kyverno policies where it audits under a host that enforces)."""
     assert shared.guest and not refs(shared.guest) & refs(shared.host)
     assert {o.labels(x)[o.ENV_LABEL] for x in shared.guest} == {"dev"}
     cluster_scoped = [o.ref(x) for x in shared.guest if not o.ref(x).namespace]
-    assert cluster_scoped and all(r.kind == "Namespace" and r.name.startswith("dev-") for r in cluster_scoped)
+    assert cluster_scoped and all(r.kind in ("Namespace", "ClusterPolicy") and r.name.startswith("dev-")
+                                  for r in cluster_scoped)
 
 
 def test_guest_of_names_the_host_prefix_and_the_line(shared: Shared) -> None:

@@ -59,7 +59,7 @@ def test_a_guest_writes_only_its_own_namespaces_and_names(tree: Path, config: Co
         assert namespaces and all(ns.startswith(f"{env}-") for ns in namespaces), namespaces
         # cluster-wide objects are the host's; a guest's own ClusterPolicies (dev audits: see below) are named apart
         assert not [o for o in mine if o["kind"] in CLUSTER_SCOPED_OF_THE_HOST and not (
-            o["kind"] == "ClusterPolicy" and o["metadata"]["name"].startswith(f"homelab-{env}-"))]
+            o["kind"] == "ClusterPolicy" and o["metadata"]["name"].startswith(f"{env}-homelab-"))]
         for obj in mine:
             ns, name = obj["metadata"].get("namespace"), obj["metadata"]["name"]
             # in the host's namespaces (argocd, velero, a store's) only under its prefix; the gate's root is its own
@@ -133,7 +133,7 @@ def test_a_dev_guest_audits_beside_a_host_that_enforces(tree: Path) -> None:
     assert dev_namespaces and all(ns.startswith("dev-") for ns in dev_namespaces)
     assert policies("staging") == {}
     prod, dev = policies("prod"), policies("dev")
-    assert set(dev) == {name.replace("homelab-", "homelab-dev-", 1) for name in prod} and len(dev) == 3
+    assert set(dev) == {f"dev-{name}" for name in prod} and len(dev) == 3
     latest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ""},
               "spec": {"containers": [{"name": "c", "image": "nginx:latest",
                                        "resources": {"requests": {"cpu": "1", "memory": "1Mi"}}}]}}
@@ -145,6 +145,6 @@ def test_a_dev_guest_audits_beside_a_host_that_enforces(tree: Path) -> None:
     ns = sorted(dev_namespaces)[0]
     pins = "pin-images"
     assert refused(prod[f"homelab-{pins}"], ns) == set(), "the host's Enforce leaves dev's namespaces alone"
-    assert refused(dev[f"homelab-dev-{pins}"], ns) == {"Audit"}
+    assert refused(dev[f"dev-homelab-{pins}"], ns) == {"Audit"}
     assert refused(prod[f"homelab-{pins}"], "staging-postgresql") == {"Enforce"}
-    assert refused(dev[f"homelab-dev-{pins}"], "staging-postgresql") == set(), "dev's set holds only in dev's"
+    assert refused(dev[f"dev-homelab-{pins}"], "staging-postgresql") == set(), "dev's set holds only in dev's"

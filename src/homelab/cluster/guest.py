@@ -4,8 +4,8 @@ Render writes a guest only its own objects (render/guest.py), each labelled with
 and apply, diff, prune and destroy select by those labels: what they touch is the guest's alone. What only
 the cluster can tell is added here. The host comes first: a guest's custom resources need the CRDs and
 operators the host installs, its Applications the host's Argo CD, so a guest is refused (exit 2, naming
-its `namespace_prefix`) until the host is there. A guest owns no cluster-scoped object but its own
-Namespaces, so destroy leaves any other one alone whatever its labels say. A host is not destroyed while
+its `namespace_prefix`) until the host is there. A guest owns no cluster-scoped object but those named
+`<prefix>-*`, so destroy leaves any other one alone whatever its labels say. A host is not destroyed while
 guests still run on what it installs. And status shows the components a guest uses from its host as the
 host's.
 """
@@ -43,9 +43,10 @@ class Guest:
 
     def foreign(self, obj: o.Obj) -> str | None:
         """Why this guest must leave `obj` alone although it carries the guest's labels; None: it is the guest's.
-        The only cluster-scoped objects a guest owns are its Namespaces, `<prefix>-*`; any other is shared."""
+        The only cluster-scoped objects a guest owns are named `<prefix>-*` (its Namespaces, its own Kyverno
+        policies where it audits under a host that enforces); any other is shared."""
         r = o.ref(obj)
-        if r.namespace or (r.kind == "Namespace" and r.name.startswith(f"{self.prefix}-")):
+        if r.namespace or r.name.startswith(f"{self.prefix}-"):
             return None
         return f"cluster-scoped, shared with {self.host}: a guest never deletes it"
 

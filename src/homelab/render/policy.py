@@ -2,7 +2,7 @@
 
 On a shared cluster the host's policies hold in its guests' namespaces too, except a guest's whose action
 differs (a dev guest's Audit under a prod host's Enforce): the host's exclude those namespaces, and the guest
-writes its own set (`<platform>-<prefix>-<name>`) that matches only them.
+writes its own set (`<prefix>-<platform>-<name>`, a guest's names in the host's space) that matches only them.
 
 Pods meet the Pod Security baseline (namespaces the plan marks privileged are exempt, with the
 catalog's reason), set CPU and memory requests, and pin their images (a tag or digest, never `latest`).
@@ -120,7 +120,7 @@ def render(ctx: Context) -> list[Obj]:
     if where is None:
         return out
     for name, (title, rules, notes) in policies(ctx, where).items():
-        obj = ctx.obj(API, "ClusterPolicy", "-".join(p for p in (ctx.platform, ctx.prefix, name) if p),
+        obj = ctx.obj(API, "ClusterPolicy", "-".join(p for p in (ctx.prefix, ctx.platform, name) if p),
                       owner=engine.name, role="policy", group="platform/policy", wave=ctx.wave_of(engine.name),
                       spec={"background": True, "rules": rules},
                       annotations={"policies.kyverno.io/title": title,
