@@ -290,8 +290,8 @@ class Availability(Evidence):
 
 class SingleCopy(Evidence):
     """A UI or operator whose chart offers a replica count or a PodDisruptionBudget, but that cannot run two
-    copies safely as the catalog installs it (a single writer on a ReadWriteOnce volume, no leader election):
-    it stays at one copy in every environment, and says why."""
+    copies safely as the catalog installs it (a single writer on a ReadWriteOnce volume, no leader election), or
+    whose chart fixes it at one copy: it stays at one copy in every environment, and says why."""
 
     reason: str = Field(min_length=20, description="why two copies would be unsafe, naming the chart's keys")
 
