@@ -13,6 +13,7 @@ from tests.catalog.test_values_keys import sets
 from tests.profiles import config_for
 
 from homelab.catalog import load_catalog
+from homelab.config import builtin_text
 from homelab.plan import make_plan
 from homelab.render import env_objects
 from homelab.render.argocd import application_values
@@ -96,6 +97,18 @@ def test_a_budget_homelab_writes_selects_the_pods_the_entry_names(trees: dict[st
                            "selector": {"matchLabels": comp.availability.budget_pods["cloudnative-pg"]}}
 
 
+def test_a_replicated_chart_without_a_budget_loses_one_member_at_a_time(trees: dict[str, Path]) -> None:
+    """StarRocks' frontends keep their majority only while one is drained: homelab's budgets for a replicated
+    chart allow one pod down (maxUnavailable 1); for stateless copies (MLflow's) one must stay (minAvailable 1)."""
+    budgets = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]
+               for o in env_objects(trees["full"], "prod") if o["kind"] == "PodDisruptionBudget"}
+    for name, keep in (("starrocks", {"maxUnavailable": 1}), ("mlflow", {"minAvailable": 1})):
+        comp = CATALOG.components[name]
+        assert comp.availability is not None and comp.availability.budget_pods, name
+        for budget, pods in comp.availability.budget_pods.items():
+            assert budgets[(comp.namespace, budget)] == {**keep, "selector": {"matchLabels": pods}}, name
+
+
 def _leaves(values: dict[str, Any], prefix: str = "") -> list[str]:
     out = []
     for key, value in values.items():
@@ -105,14 +118,18 @@ def _leaves(values: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def test_the_environment_count_and_a_component_override_win_in_that_order() -> None:
-    # four copies of everything highly available fill the example's six nodes: Prometheus, the largest, stays at two
+    # four copies of everything highly available (StarRocks five, an odd majority) no longer fit the example's six
+    # nodes, whose CPU prod's three copies fill to 95%: a seventh node of the same size makes room; Prometheus, the
+    # largest, stays at two
+    cluster = yaml.safe_load(builtin_text())["cluster"]
+    seventh = {**cluster["nodes"][-1], "name": "node7", "address": "192.168.10.17"}
     body_envs = {"dev": {}, "staging": {"replicas": 4, "overrides": {"replicas": {"prometheus": 2}}},
                  "prod": {"overrides": {"replicas": {"traefik": 5}}}}
-    config = config_for("full", environments=body_envs)
+    config = config_for("full", environments=body_envs, cluster={**cluster, "nodes": [*cluster["nodes"], seventh]})
     staging = make_plan(config, CATALOG, "staging").components
     prod = make_plan(config, CATALOG, "prod").components
     assert staging["traefik"].replicas == 4 and staging["cert-manager"].replicas == 4
-    assert staging["prometheus"].replicas == 2
+    assert staging["prometheus"].replicas == 2 and staging["starrocks"].replicas == 5
     assert prod["traefik"].replicas == 5 and prod["cert-manager"].replicas == 3
     assert make_plan(config, CATALOG, "dev").components["traefik"].replicas == 1
 
