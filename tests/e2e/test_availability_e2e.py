@@ -7,7 +7,8 @@ PodDisruptionBudget are stood in for by a pause workload of that kind and a PDB 
 prod renders for the component: the count at its
 `availability.replicas` key, the pod affinity at its `availability.affinity` key, and `minAvailable` from
 the PodDisruptionBudget values it switches on. A store whose operator writes no budget (RabbitMQ, Keycloak)
-gets the budget exactly as prod renders it, over a StatefulSet standing in for the operator's members.
+gets the budget exactly as prod renders it, over a StatefulSet standing in for the operator's members; so does a
+chart without a budget of its own (MLflow, StarRocks), over a stand-in carrying the labels its entry names.
 """
 
 from __future__ import annotations
@@ -136,3 +137,41 @@ def test_prod_budget_for_an_operator_run_store_allows_one_member_down(kube: Kube
 
     status = eventually(budget, f"the {component} PodDisruptionBudget counting {copies} healthy members", timeout=90)
     assert status["desiredHealthy"] == copies - 1 and status["disruptionsAllowed"] == 1
+
+
+@pytest.mark.parametrize(("component", "budget", "kind"), [("mlflow", "mlflow", "Deployment"),
+                                                           ("starrocks", "starrocks-fe", "StatefulSet")])
+def test_prod_budget_homelab_writes_beside_a_chart_without_one(kube: Kube, ns: str, trees: dict[str, Path],
+                                                               component: str, budget: str, kind: str) -> None:
+    """A chart with no PodDisruptionBudget of its own (`budget_pods`): prod's budget, applied as rendered over a
+    pause workload carrying the labels the entry names, keeps one stateless copy (MLflow's: two may go) or lets
+    one member of a replicated store go at a time (StarRocks' frontends, whose majority needs two of three)."""
+    comp = CATALOG.components[component]
+    facet = comp.availability
+    assert facet is not None
+    objects = env_objects(trees["full"], "prod")
+    app = next(o for o in objects if o["kind"] == "Application" and o["metadata"]["name"] in (component,
+                                                                                               f"prod-{component}"))
+    copies = lookup(app["spec"]["source"]["helm"]["valuesObject"], facet.replicas[0])
+    rendered = next(o for o in objects if o["kind"] == "PodDisruptionBudget"
+                    and (o["metadata"]["namespace"], o["metadata"]["name"]) == (comp.namespace, budget))
+    labels = dict(facet.budget_pods[budget])
+    assert copies == 3 and rendered["spec"]["selector"]["matchLabels"] == labels
+
+    workload: Obj = {"replicas": copies, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": pod_spec()}}
+    if kind == "StatefulSet":
+        workload |= {"serviceName": budget, "podManagementPolicy": "Parallel"}
+    kube.apply({"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": budget, "namespace": ns},
+                "spec": workload})
+    kube.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": budget, "namespace": ns}, "spec": rendered["spec"]})
+
+    def counted() -> Obj | None:
+        pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, budget))
+        status = (pdb or {}).get("status") or {}
+        return status if status.get("currentHealthy") == copies else None
+
+    status = eventually(counted, f"the {budget} PodDisruptionBudget counting {copies} healthy pods", timeout=90)
+    allowed = 1 if facet.mode == "replicated" else copies - 1
+    assert status["disruptionsAllowed"] == allowed and status["desiredHealthy"] == copies - allowed

@@ -46,7 +46,7 @@ def test_plan_says_where_each_environment_of_the_example_runs(tmp_path: Path) ->
     assert table.returncode == 0, table.stderr
     where = table.stdout[table.stdout.index("Where each environment runs"):]
     for context in ("own: homelab-dev", "own: homelab-staging", "top-level: homelab-prod", "192.168.10.224/28",
-                    "192.168.10.240/28", "stage1 … stage4 (4)", "node1 … node6 (6)"):
+                    "192.168.10.240/28", "stage1 … stage4 (4)", "node1 … node7 (7)"):
         assert context in where, context
     sites = {env: json.loads(homelab("plan", "--json", "--env", env, cwd=tmp_path).stdout) for env in
              ("dev", "staging", "prod")}

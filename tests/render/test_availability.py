@@ -96,6 +96,18 @@ def test_a_budget_homelab_writes_selects_the_pods_the_entry_names(trees: dict[st
                            "selector": {"matchLabels": comp.availability.budget_pods["cloudnative-pg"]}}
 
 
+def test_a_replicated_chart_without_a_budget_loses_one_member_at_a_time(trees: dict[str, Path]) -> None:
+    """StarRocks' frontends keep their majority only while one is drained: homelab's budgets for a replicated
+    chart allow one pod down (maxUnavailable 1); for stateless copies (MLflow's) one must stay (minAvailable 1)."""
+    budgets = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]
+               for o in env_objects(trees["full"], "prod") if o["kind"] == "PodDisruptionBudget"}
+    for name, keep in (("starrocks", {"maxUnavailable": 1}), ("mlflow", {"minAvailable": 1})):
+        comp = CATALOG.components[name]
+        assert comp.availability is not None and comp.availability.budget_pods, name
+        for budget, pods in comp.availability.budget_pods.items():
+            assert budgets[(comp.namespace, budget)] == {**keep, "selector": {"matchLabels": pods}}, name
+
+
 def _leaves(values: dict[str, Any], prefix: str = "") -> list[str]:
     out = []
     for key, value in values.items():
@@ -105,16 +117,15 @@ def _leaves(values: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def test_the_environment_count_and_a_component_override_win_in_that_order() -> None:
-    # staging here shares the example's six nodes; four copies of everything highly available no longer fit them
-    # (93 CPUs of requests for 81.6 of room, Ceph's five copies of its whole footprint the largest), three do, as
-    # in prod: the environment's 3 (its default is 2) and Prometheus's own 2 show which count wins
+    # staging here shares prod's nodes (the example's seven): three copies of everything highly available fit, as
+    # in prod; the environment's 3 (its default is 2) and Prometheus's own 2 show which count wins
     body_envs = {"dev": {}, "staging": {"replicas": 3, "overrides": {"replicas": {"prometheus": 2}}},
                  "prod": {"overrides": {"replicas": {"traefik": 5}}}}
     config = config_for("full", environments=body_envs)
     staging = make_plan(config, CATALOG, "staging").components
     prod = make_plan(config, CATALOG, "prod").components
     assert staging["traefik"].replicas == 3 and staging["cert-manager"].replicas == 3
-    assert staging["prometheus"].replicas == 2
+    assert staging["prometheus"].replicas == 2 and staging["starrocks"].replicas == 3
     assert prod["traefik"].replicas == 5 and prod["cert-manager"].replicas == 3
     assert make_plan(config, CATALOG, "dev").components["traefik"].replicas == 1
 

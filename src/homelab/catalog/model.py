@@ -268,7 +268,8 @@ class Availability(Evidence):
         default_factory=dict, description="values that switch on the chart's PodDisruptionBudget (minAvailable 1)")
     budget_pods: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="for a chart without a PodDisruptionBudget: per budget homelab writes "
-        "(minAvailable 1), its name and the labels of the pods it selects (one per workload that runs copies)")
+        "(minAvailable 1; maxUnavailable 1 for a replicated store), its name and the labels of the pods it selects "
+        "(one per workload that runs copies)")
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="what else two copies need, e.g. the chart's leader election")
     odd: bool = Field(default=False, description="a quorum that needs an odd member count: an even default count "

@@ -57,12 +57,15 @@ def values(facet: Availability, replicas: int) -> dict[str, Any]:
 
 def budgets(facet: Availability, replicas: int, namespace: str) -> list[dict[str, Any]]:
     """The PodDisruptionBudgets homelab writes for a chart that has none (`budget_pods`, one per workload that
-    runs copies), from two copies on."""
+    runs copies), from two copies on. Stateless and leader-election copies need one left (minAvailable 1); the
+    members of a replicated store keep their majority and their data copies only while one at a time is drained
+    (maxUnavailable 1, as `store_budget`)."""
     if replicas < 2:
         return []
+    keep = {"maxUnavailable": 1} if facet.mode == "replicated" else {"minAvailable": 1}
     return [{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
              "metadata": {"name": name, "namespace": namespace},
-             "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(pods)}}}
+             "spec": {**keep, "selector": {"matchLabels": dict(pods)}}}
             for name, pods in facet.budget_pods.items()]
 
 
