@@ -56,6 +56,17 @@ def ns(kube: Kube) -> Iterator[str]:
 KINDS = {"Deployment": "pod-template-hash", "StatefulSet": "controller-revision-hash"}
 
 
+def budget_status(kube: Kube, ns: str, name: str, copies: int) -> Obj:
+    """A PodDisruptionBudget's status once it counts `copies` healthy pods (the disruption controller's)."""
+    def counted() -> Obj | None:
+        pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, name))
+        status = (pdb or {}).get("status") or {}
+        return status if status.get("currentHealthy") == copies else None
+
+    found: Obj = eventually(counted, f"the {name} PodDisruptionBudget counting {copies} healthy pods", timeout=90)
+    return found
+
+
 @pytest.mark.parametrize(("component", "kind"), [("traefik", "Deployment"), ("cert-manager", "Deployment"),
                                                  ("eck-operator", "StatefulSet")])
 def test_prod_copies_spread_over_nodes_under_a_disruption_budget(kube: Kube, ns: str, trees: dict[str, Path],
@@ -130,12 +141,7 @@ def test_prod_budget_for_an_operator_run_store_allows_one_member_down(kube: Kube
     kube.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                 "metadata": {"name": component, "namespace": ns}, "spec": rendered["spec"]})
 
-    def budget() -> Obj | None:
-        pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, component))
-        status = (pdb or {}).get("status") or {}
-        return status if status.get("currentHealthy") == copies else None
-
-    status = eventually(budget, f"the {component} PodDisruptionBudget counting {copies} healthy members", timeout=90)
+    status = budget_status(kube, ns, component, copies)
     assert status["desiredHealthy"] == copies - 1 and status["disruptionsAllowed"] == 1
 
 
@@ -167,11 +173,6 @@ def test_prod_budget_homelab_writes_beside_a_chart_without_one(kube: Kube, ns: s
     kube.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                 "metadata": {"name": budget, "namespace": ns}, "spec": rendered["spec"]})
 
-    def counted() -> Obj | None:
-        pdb = kube.get(Ref("policy/v1", "PodDisruptionBudget", ns, budget))
-        status = (pdb or {}).get("status") or {}
-        return status if status.get("currentHealthy") == copies else None
-
-    status = eventually(counted, f"the {budget} PodDisruptionBudget counting {copies} healthy pods", timeout=90)
+    status = budget_status(kube, ns, budget, copies)
     allowed = 1 if facet.mode == "replicated" else copies - 1
     assert status["disruptionsAllowed"] == allowed and status["desiredHealthy"] == copies - allowed
