@@ -94,15 +94,18 @@ class HostileServer:
         self.sock.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def closed_port() -> socket.socket:
+    """A loopback port held bound but never listening: a connection is refused, and while it is held no other
+    socket takes the port (released at once, a later server or a client's own ephemeral port could)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
-def start_all() -> tuple[dict[str, str], list[HostileServer]]:
-    """Start one server per behaviour; HOSTILE_<NAME>_PORT for each, and HOSTILE_CLOSED_PORT."""
+def start_all() -> tuple[dict[str, str], list[HostileServer | socket.socket]]:
+    """Start one server per behaviour; HOSTILE_<NAME>_PORT for each, and HOSTILE_CLOSED_PORT (all closed after)."""
     servers = {name: HostileServer(handler) for name, handler in BEHAVIOURS.items()}
     env = {f"HOSTILE_{name.upper().replace('-', '_')}_PORT": str(server.port) for name, server in servers.items()}
-    env["HOSTILE_CLOSED_PORT"] = str(closed_port())
-    return env, list(servers.values())
+    held = closed_port()
+    env["HOSTILE_CLOSED_PORT"] = str(held.getsockname()[1])
+    return env, [*servers.values(), held]
