@@ -92,3 +92,21 @@ def test_service_names_written_in_an_entrys_data_follow_the_prefix() -> None:
     assert (got["akhq"].namespace, got["kafka"].namespace, got["cert-manager"].namespace) == (
         "dev-akhq", "dev-kafka", "cert-manager")
     assert moved(lab, load_catalog(), "prod", ["akhq"], "x.yaml")["akhq"].namespace == "akhq"
+
+
+def test_a_guests_override_of_a_component_its_host_installs_is_named_not_dropped(tmp_path: Path) -> None:
+    """dev's version of the operator would change nothing (prod's copy runs): the plan says where it belongs; its
+    own store's override takes effect without a word."""
+    cat = catalog(tmp_path, [CLUSTER_WIDE, store("1")], ["db"])
+    envs = {**SHARED, "dev": {**SHARED["dev"], "overrides": {"versions": {"operator": "9.9.9", "db": "2.0.0"},
+                                                                "replicas": {"operator": 2}}}}
+    dev = make_plan(config(nodes=NODES, environments=envs), cat, "dev")
+    named = [w for w in dev.warnings if "changes nothing" in w]
+    assert named == [
+        "operator: environments.dev.overrides.versions changes nothing: prod installs operator on the cluster dev "
+        "shares (set it in environments.prod.overrides)",
+        "operator: environments.dev.overrides.replicas changes nothing: prod installs operator on the cluster dev "
+        "shares (set it in environments.prod.overrides)"]
+    assert dev.components["db"].version == "2.0.0"
+    assert not [w for w in make_plan(config(nodes=NODES, environments=envs), cat, "prod").warnings
+                if "changes nothing" in w]

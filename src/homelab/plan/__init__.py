@@ -41,11 +41,12 @@ def make_plan(config: Config, catalog: Catalog, env: str, file: str = "homelab.y
                                                                                                 file)[1])
                                                       for e in config.on_cluster_of(env)})
         together = sharing.place_together(config, env, load, cluster, file, site.nodes_field)
-    warnings = [*selection.notes, *(w for p in planned for w in p.warnings), *shared_nodes(planned, nodes)]
+    hosted = {p.name for p in planned} - {p.name for p in own}
+    warnings = [*selection.notes, *(w for p in planned for w in p.warnings), *shared_nodes(planned, nodes),
+                *sharing.hosted_overrides(config, env, hosted)]
     return Plan(env=env, profile=config.profile, components={p.name: p for p in planned},
                 edges=selection.edges, nodes=nodes, headroom=cluster.headroom, warnings=warnings,
-                skipped=selection.skipped, site=site, cluster_nodes=together,
-                hosted=sorted({p.name for p in planned} - {p.name for p in own}))
+                skipped=selection.skipped, site=site, cluster_nodes=together, hosted=sorted(hosted))
 
 
 def _components(config: Config, catalog: Catalog, env: str, file: str) -> tuple[resolve.Selection, list[Planned]]:

@@ -85,6 +85,18 @@ def installs(config: Config, catalog: Catalog, env: str, comp: Component) -> boo
     return guest_prefix(config, env) is None or per_environment(comp, catalog)
 
 
+def hosted_overrides(config: Config, env: str, hosted: set[str]) -> list[str]:
+    """Warnings for a guest's overrides of components its host installs: they would change nothing on the cluster
+    (the host's copy is the one that runs), so they are named rather than silently dropped."""
+    host = config.host_of(env)
+    overrides = config.env(env).overrides
+    return [f"{name}: environments.{env}.overrides.{kind} changes nothing: {host} installs {name} on the cluster "
+            f"{env} shares (set it in environments.{host}.overrides)"
+            for kind, chosen in (("versions", overrides.versions), ("values", overrides.values),
+                                 ("replicas", overrides.replicas))
+            for name in sorted(set(chosen) & hosted)]
+
+
 def cluster_load(config: Config, catalog: Catalog, planned: dict[str, list[Planned]]) -> list[Planned]:
     """What runs on a cluster several environments share: the host's components, and each guest's own under
     its prefix (`dev-postgresql`); so a cluster-wide component is counted once."""
