@@ -97,12 +97,8 @@ def refuse_host_with_guests(kube: Kube, loaded: LoadedConfig, env: str) -> None:
 
 
 def shared_components(loaded: LoadedConfig, env: str, catalog: Catalog | None = None) -> frozenset[str]:
-    """The planned components a guest uses from its host (the cluster-wide ones, which the host installs)."""
+    """The planned components a guest uses from its host (`Plan.hosted`: the cluster-wide ones the host installs)."""
     from homelab.catalog import load_catalog
     from homelab.plan import make_plan
-    from homelab.plan.sharing import installs
 
-    catalog = catalog or load_catalog()
-    plan = make_plan(loaded.config, catalog, env, loaded.source.file)
-    return frozenset(name for name, p in plan.components.items()
-                     if not installs(loaded.config, catalog, env, p.component))
+    return frozenset(make_plan(loaded.config, catalog or load_catalog(), env, loaded.source.file).hosted)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from homelab.catalog.scope import per_environment
 from homelab.render.context import SYSTEM_NAMESPACES, Context, Obj
 
 API = "kyverno.io/v1"
@@ -64,7 +63,7 @@ def scope(ctx: Context) -> Scope | None:
     Enforce): that guest writes its own set, holding only in its own namespaces. None: the host's cover it."""
     if ctx.prefix is None:
         apart = [p.component.namespace for guest, plan in ctx.guests().items() if action(guest) != action(ctx.env)
-                 for p in plan.components.values() if per_environment(p.component, ctx.catalog)]
+                 for name, p in plan.components.items() if name not in plan.hosted]
         return Scope(action(ctx.env), apart)
     host = ctx.config.host_of(ctx.env)
     if host is not None and action(host) == action(ctx.env):

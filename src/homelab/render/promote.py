@@ -30,8 +30,7 @@ from ruamel.yaml.comments import CommentedMap
 from homelab.catalog.loader import Catalog
 from homelab.config import Config, LoadedConfig
 from homelab.errors import InputError, Problem
-from homelab.plan import make_plan
-from homelab.plan.sharing import installs
+from homelab.plan import Plan, make_plan
 from homelab.render import revision
 from homelab.render.values import OVERRIDES
 
@@ -103,13 +102,12 @@ def _section(parent: CommentedMap, key: str) -> CommentedMap:
     return parent[key]
 
 
-def _carried(config: Config, catalog: Catalog, src: str, dst: str, file: str) -> tuple[dict[str, str],
-                                                                                   dict[str, Any]]:
+def _carried(config: Config, catalog: Catalog, src_plan: Plan, dst_plan: Plan) -> tuple[dict[str, str],
+                                                                                      dict[str, Any]]:
     """DST's overrides.versions and .values once SRC's are carried over (components both install: one a guest
     uses from its host is the host's, so a guest's promotion never moves it)."""
-    both = _both(config, catalog, src, dst, file)
-    src_plan = make_plan(config, catalog, src, file)
-    src_over, dst_over = config.env(src).overrides, config.env(dst).overrides
+    both = _both(src_plan, dst_plan)
+    src_over, dst_over = config.env(src_plan.env).overrides, config.env(dst_plan.env).overrides
     versions = {k: v for k, v in dst_over.versions.items() if k not in both}
     values: dict[str, Any] = {k: v for k, v in dst_over.values.items() if k not in both}
     for name in both:
@@ -121,12 +119,10 @@ def _carried(config: Config, catalog: Catalog, src: str, dst: str, file: str) ->
     return versions, values
 
 
-def _both(config: Config, catalog: Catalog, src: str, dst: str, file: str) -> list[str]:
-    """The components SRC and DST both install (a guest installs only its own: plan/sharing)."""
-    src_plan, dst_plan = make_plan(config, catalog, src, file), make_plan(config, catalog, dst, file)
-    return [name for name, p in src_plan.components.items() if name in dst_plan.components
-            and installs(config, catalog, src, p.component)
-            and installs(config, catalog, dst, dst_plan.components[name].component)]
+def _both(src_plan: Plan, dst_plan: Plan) -> list[str]:
+    """The components SRC and DST both install (not those a guest uses from its host: `Plan.hosted`)."""
+    return [name for name in src_plan.components if name in dst_plan.components
+            and name not in src_plan.hosted and name not in dst_plan.hosted]
 
 
 def _set_revision(section: CommentedMap, commit: str) -> None:
@@ -152,9 +148,10 @@ def _set_overrides(overrides: CommentedMap, versions: dict[str, str], values: di
                     current[name] = new[name]
 
 
-def _config_change(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, commit: str) -> Change | None:
-    config, file = loaded.config, loaded.source.file
-    versions, values = _carried(config, catalog, src, dst, file)
+def _config_change(loaded: LoadedConfig, catalog: Catalog, src_plan: Plan, dst_plan: Plan,
+                   commit: str) -> Change | None:
+    config, file, dst = loaded.config, loaded.source.file, dst_plan.env
+    versions, values = _carried(config, catalog, src_plan, dst_plan)
     dst_env = config.env(dst)
     carried = versions != dst_env.overrides.versions or values != dst_env.overrides.values
     if not carried and commit == dst_env.revision:
@@ -202,12 +199,6 @@ def splice(before: str, after: str, env: str) -> str:
     return spliced if pyyaml.safe_load(spliced) == pyyaml.safe_load(after) else after
 
 
-def _hosts(config: Config, catalog: Catalog, env: str, file: str) -> set[str]:
-    """The planned components `env` uses from its host (none unless it is a guest: plan/sharing)."""
-    planned = make_plan(config, catalog, env, file).components
-    return {name for name, p in planned.items() if not installs(config, catalog, env, p.component)}
-
-
 def _file_changes(tree: Path, catalog: Catalog, src: str, dst: str, skip: set[str]) -> list[Change]:
     """SRC's overrides files over DST's, but for the components in `skip` (one of them uses its host's)."""
     changes = []
@@ -243,9 +234,9 @@ def plan(loaded: LoadedConfig, catalog: Catalog, src: str, dst: str, tree: Path,
             raise InputError([Problem(f"unknown environment '{env}'", field=which,
                                       hint=f"choose one of: {', '.join(names)}")])
     source = revision.of(loaded.config, src, tree, given)
-    change = _config_change(loaded, catalog, src, dst, source.commit)
-    file, config = loaded.source.file, loaded.config
-    skip = _hosts(config, catalog, src, file) | _hosts(config, catalog, dst, file)
+    src_plan, dst_plan = (make_plan(loaded.config, catalog, env, loaded.source.file) for env in (src, dst))
+    change = _config_change(loaded, catalog, src_plan, dst_plan, source.commit)
+    skip = set(src_plan.hosted) | set(dst_plan.hosted)
     files = _file_changes(tree, catalog, src, dst, skip) if tree.is_dir() else []
     return Promotion(([change] if change else []) + files, source)
 
