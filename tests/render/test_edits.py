@@ -18,7 +18,7 @@ from homelab.render.writer import MARKER
 def _pinned(rendered: Rendered) -> tuple[str, str, str]:
     """A base file holding one chart Application: its path, component and version."""
     for rel, data in rendered.files.items():
-        found = _revisions(data) if "/base/" in rel else {}
+        found = _revisions(data.decode("utf-8")) if "/base/" in rel else {}
         if len(found) == 1:
             name, version = next(iter(found.items()))
             return rel, name, version

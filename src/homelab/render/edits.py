@@ -16,8 +16,7 @@ from typing import Any
 import yaml
 
 from homelab.errors import InputError, Problem
-
-NAME = "app.kubernetes.io/name"
+from homelab.render.context import OWNER_LABEL
 
 
 def digest(data: bytes) -> str:
@@ -55,17 +54,17 @@ def edited(out: Path, previous: dict[str, str | None], files: dict[str, bytes]) 
     return found
 
 
-def _revisions(data: bytes) -> dict[str, str]:
+def _revisions(text: str) -> dict[str, str]:
     """Component -> chart version of each Application in a file's YAML."""
     try:
-        docs = list(yaml.load_all(data.decode("utf-8"), Loader=yaml.CSafeLoader))
-    except (yaml.YAMLError, UnicodeDecodeError):
+        docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
         return {}
     out = {}
     for doc in docs:
         if isinstance(doc, dict) and doc.get("kind") == "Application":
             source: dict[str, Any] = (doc.get("spec") or {}).get("source") or {}
-            name = ((doc.get("metadata") or {}).get("labels") or {}).get(NAME)
+            name = ((doc.get("metadata") or {}).get("labels") or {}).get(OWNER_LABEL)
             if source.get("chart") and name and source.get("targetRevision"):
                 out[str(name)] = str(source["targetRevision"])
     return out
@@ -85,9 +84,9 @@ def refuse(out: Path, found: list[str], files: dict[str, bytes], envs: list[str]
     holds it, else the first: the one following the branch, where updates land first)."""
     problems = []
     for rel in found[:SHOWN]:
-        env = next((part for part in Path(rel).parts[:-1] if part in envs), envs[0] if envs else "dev")
+        env = next((part for part in Path(rel).parts[:-1] if part in envs), envs[0])
         text = (out / rel).read_text(encoding="utf-8", errors="replace")
-        mine, ours = _revisions(text.encode("utf-8")), _revisions(files.get(rel, b""))
+        mine, ours = _revisions(text), _revisions(files.get(rel, b"").decode("utf-8", "replace"))
         line = None
         moved = {name: version for name, version in mine.items() if ours.get(name) not in (None, version)}
         if moved:

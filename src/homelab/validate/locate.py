@@ -21,9 +21,9 @@ Place = tuple[str, int | None]  # file relative to the tree, document index
 class Locator:
     """(kind, namespace, name) -> (file, document index), per environment of one rendered tree."""
 
-    def __init__(self, tree: Path) -> None:
+    def __init__(self, tree: Path, docs: dict[Path, list[Any]] | None = None) -> None:
         self.tree = tree
-        self._docs: dict[Path, list[Any]] = {}
+        self._docs = {} if docs is None else docs  # path -> its parsed documents, shared with the caller's reads
         self._places: dict[str, dict[Key, Place]] = {}
 
     def place(self, env: str, kind: str, namespace: str, name: str) -> Place:

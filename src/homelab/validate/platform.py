@@ -299,7 +299,7 @@ def check(tree: Path, config: Config, catalog: Catalog, envs: list[str] | None =
     found: list[Finding] = []
     cache: dict[Path, list[Any]] = {}
     own: dict[str, list[dict[str, Any]]] = {}
-    locator = Locator(tree)
+    locator = Locator(tree, cache)
     for env in envs or [e for e in config.env_names() if (tree / e / "kustomization.yaml").is_file()]:
         plan = make_plan(config, catalog, env)
         own[env] = env_objects(tree, env)
