@@ -19,15 +19,16 @@ start() {
 # `start` launched has exited (a port already bound, a bad option), show the log and fail.
 wait_until() {
   local limit=$1 what=$2; shift 2
-  local deadline=$((SECONDS + limit))
+  local deadline=$((SECONDS + limit)) why
   until "$@" >/dev/null 2>&1; do
+    why=""
     if [ -n "${STARTED_PID:-}" ] && ! kill -0 "$STARTED_PID" 2>/dev/null && ! "$@" >/dev/null 2>&1; then
-      echo "$what: its process exited before it was ready" >&2
-      [ -n "${LOG:-}" ] && tail -n 40 "$LOG" >&2
-      exit 1
+      why="its process exited before it was ready"
+    elif ((SECONDS >= deadline)); then
+      why="not ready after ${limit}s"
     fi
-    if ((SECONDS >= deadline)); then
-      echo "$what: not ready after ${limit}s" >&2
+    if [ -n "$why" ]; then
+      echo "$what: $why" >&2
       [ -n "${LOG:-}" ] && tail -n 40 "$LOG" >&2
       exit 1
     fi
