@@ -96,7 +96,8 @@ class HostileServer:
 
 def closed_port() -> socket.socket:
     """A loopback port held bound but never listening: a connection is refused, and while it is held no other
-    socket takes the port (released at once, a later server or a client's own ephemeral port could)."""
+    socket takes the port (released at once, a later server could, or a client's own ephemeral port: a probe
+    connecting to it then connects to itself, TCP's self-connect, and reads its own request back)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     return sock

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from homelab.verify.targets import Target
+from tests.hostile.servers import closed_port as held_closed_port
 from tests.needs import missing, module
 
 
@@ -39,12 +40,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def closed_port() -> Iterator[int]:
-    """A loopback port where nothing listens: held bound but not listening for the test, so a connection is
-    refused and no other socket can take it meanwhile. Released at once, an ephemeral port could become a
-    client's own source port: a probe connecting to it then connects to itself (TCP self-connect) and reads its
-    own request back (ldap3 failed with "KeyError: (1, 0)" that way)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+    """A loopback port where nothing listens, held for the test (tests/hostile/servers.closed_port: released at
+    once, a probe could connect to itself through it; ldap3 failed with "KeyError: (1, 0)" that way)."""
+    with held_closed_port() as sock:
         yield int(sock.getsockname()[1])
 
 
