@@ -63,6 +63,36 @@ def test_connection_reset_after_first_contact_is_retried(api: FakeAPI, tmp_path:
     assert kube.list("v1", "Node") == [] and resets[0] == 2 and len(kube.transport.policy.waits) == 2
 
 
+def test_a_failed_handshake_after_first_contact_is_retried_and_named_past_the_budget(api: FakeAPI,
+                                                                                     tmp_path: Path) -> None:
+    """The certificate was good a moment ago: a handshake the server breaks off is retried like a reset; one
+    that keeps failing is reported as the TLS failure it is once the budget is spent."""
+    import ssl
+
+    failures = [0]
+
+    def handshake(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path != "/version" and failures[0] < limit[0]:
+            failures[0] += 1
+            error = httpx2.ConnectError("handshake", request=request)
+            error.__cause__ = ssl.SSLError(1, "[SSL: TLSV1_ALERT_DECODE_ERROR] tlsv1 alert decode error")
+            raise error
+        return api.handle(request)
+
+    limit = [2]
+    kube = api.kube(tmp_path)
+    kube.version()
+    kube.transport._inner = httpx2.MockTransport(handshake)
+    assert kube.list("v1", "Node") == [] and failures[0] == 2 and len(kube.transport.policy.waits) == 2
+    limit[0] = 10**6
+    kube = api.kube(tmp_path, policy=api.retry_policy(budget=20))
+    kube.version()
+    kube.transport._inner = httpx2.MockTransport(handshake)
+    with pytest.raises(HomelabError) as err:
+        kube.list("v1", "Node")
+    assert "TLS handshake failed" in str(err.value) and sum(kube.transport.policy.waits) == pytest.approx(20)
+
+
 def test_first_contact_failure_is_not_retried(tmp_path: Path, api: FakeAPI) -> None:
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)

@@ -2,9 +2,11 @@
 
 Retried, with exponential backoff and the server's `Retry-After`: 429, every 5xx, connection
 resets, refused connections and timeouts, for as long as the request has been failing for less
-than `budget` seconds (the command's `--timeout`). Two exceptions fail at once, because waiting
-cannot fix them: the very first contact with a server (a wrong address or port is not a blip)
-and a TLS failure (a wrong certificate, or a server that answers plain HTTP). A 401 from a
+than `budget` seconds (the command's `--timeout`). The very first contact with a server fails at
+once, because waiting cannot fix it: a wrong address or port is not a blip, nor is a TLS failure then
+(a wrong certificate, or a server that answers plain HTTP). Once the server has answered, a handshake
+that fails on a new connection is a blip like a reset (a loaded API server once answered one with
+TLSV1_ALERT_DECODE_ERROR in the e2e suite) and is retried; past the budget it is reported as a TLS failure. A 401 from a
 refreshable identity (exec plugin, token file) reads the credentials once more and resends.
 """
 
@@ -112,12 +114,12 @@ class KubeTransport(httpx2.BaseTransport):
             try:
                 response = self._inner.handle_request(request)
             except httpx2.TransportError as exc:
+                if self.contacted and self._wait(started, attempt, None):
+                    attempt += 1
+                    continue
                 if (cause := _ssl_cause(exc)) is not None:
                     raise TLSFailure(describe_tls(cause), request=request) from exc
-                if not self.contacted or not self._wait(started, attempt, None):
-                    raise
-                attempt += 1
-                continue
+                raise
             self.contacted = True
             if response.status_code == 401 and self.credentials.refreshable and not refreshed:
                 response.close()
