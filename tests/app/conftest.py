@@ -26,6 +26,7 @@ import redis
 
 from homelab_app.settings import Settings
 from tests.needs import missing, module, tool
+from tests.ports import free_port
 
 SERVERS = {"postgresql": 5432, "redis": 6379, "rabbitmq": 5672, "nats": 4222}
 
@@ -37,11 +38,6 @@ def require(name: str, port: int) -> None:
     except OSError:
         missing(f"{name} not running on 127.0.0.1:{port}")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 QUEUE_URLS = {"rabbitmq": "amqp://guest:guest@127.0.0.1:5672/", "nats": "nats://127.0.0.1:4222"}

@@ -24,6 +24,7 @@ from homelab.cluster.bootstrap import run_preflight
 from homelab.cluster.kube import Kube
 from homelab.config import Config, builtin_text
 from homelab.plan import make_plan
+from tests.hostile.servers import closed_port
 
 from .workspace import Workspace, cluster_nodes, current_context, e2e_kubeconfig
 
@@ -131,16 +132,12 @@ def test_rbac_that_forbids_the_write_is_exit_5(space: Workspace, reader: Path) -
     assert "not allowed while applying" in line and "system:serviceaccount:default:e2e-reader" in line
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 def test_a_closed_port_is_exit_3_at_once(space: Workspace) -> None:
     started = time.monotonic()
-    done = space.homelab("status", "--timeout", "30", kubeconfig=variant(space, "closed",
-                                                                          server=f"https://127.0.0.1:{free_port()}"))
+    with closed_port() as held:
+        done = space.homelab("status", "--timeout", "30",
+                             kubeconfig=variant(space, "closed", server=f"https://127.0.0.1:{held.getsockname()[1]}"))
     assert done.returncode == 3, done.stderr
     assert "cannot reach the Kubernetes API server" in one_error(done.stderr)
     assert time.monotonic() - started < 15, "a refused connection is not retried for the whole timeout"
@@ -152,8 +149,9 @@ def test_a_black_holed_listener_is_exit_3_within_the_timeout(space: Workspace) -
     The command's own start (imports, reading the tree) is measured by the same command against a closed
     port, which fails at once, so a loaded machine does not pass for a slow timeout."""
     started = time.monotonic()
-    closed = variant(space, "start", server=f"https://127.0.0.1:{free_port()}")
-    space.homelab("status", "--timeout", "5", kubeconfig=closed)
+    with closed_port() as held:
+        closed = variant(space, "start", server=f"https://127.0.0.1:{held.getsockname()[1]}")
+        space.homelab("status", "--timeout", "5", kubeconfig=closed)
     start_up = time.monotonic() - started
     with socket.socket() as hole:
         hole.bind(("127.0.0.1", 0))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from homelab.catalog.synthetic import entry, write_catalog
 from homelab.config import Config
 from homelab.portal import create_app
 from tests.needs import missing, module
+from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -127,11 +127,6 @@ def app(config: Config, catalog: Catalog, state_dir: Path) -> FastAPI:
 def client(app: FastAPI) -> TestClient:
     return TestClient(app)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LiveServer:

@@ -18,6 +18,7 @@ import pytest
 from homelab.verify.targets import Target
 from tests.hostile.servers import closed_port as held_closed_port
 from tests.needs import missing, module
+from tests.ports import free_port, free_ports
 
 
 def need_server(port: int, what: str, host: str = "127.0.0.1") -> None:
@@ -31,11 +32,6 @@ def need_server(port: int, what: str, host: str = "127.0.0.1") -> None:
 def target(name: str, kind: str, url: str, **options: object) -> Target:
     return Target(name=name, kind=kind, url=url, options=options)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -144,8 +140,8 @@ def reference_app_running(directory: Path, **app_env: str) -> Iterator[str]:
     for port, what in ((5432, "postgresql"), (6379, "redis"), (5672, "rabbitmq")):
         need_server(port, what)
     suffix = uuid.uuid4().hex[:8]
-    port = free_port()
-    env = {**os.environ, "APP_HOST": "127.0.0.1", "APP_PORT": str(port), "APP_METRICS_PORT": str(free_port()),
+    port, metrics_port = free_ports(2)
+    env = {**os.environ, "APP_HOST": "127.0.0.1", "APP_PORT": str(port), "APP_METRICS_PORT": str(metrics_port),
            "APP_TABLE_PREFIX": f"verify_{suffix}_", "APP_CACHE_PREFIX": f"verify-{suffix}:",
            "APP_QUEUE_NAME": f"verify-{suffix}", **app_env}
     processes = [subprocess.Popen([sys.executable, "-m", "homelab_app", role], env=env, cwd=directory,
@@ -154,9 +150,9 @@ def reference_app_running(directory: Path, **app_env: str) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).json().get("status") == "ready":
                     break
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.2)
         else:
