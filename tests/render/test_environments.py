@@ -118,3 +118,10 @@ def test_the_examples_addresses_never_meet() -> None:
     nodes = [int(ipaddress.ip_address(str(n.address))) for env in example.env_names() for n in example.nodes_for(env)]
     assert len(set(nodes)) == len(nodes) and not any(r[0] <= n <= r[1] for n in nodes for _, r in flat)
     assert environments.check(example) == []
+
+
+def test_render_repeats_what_the_plan_warned_of(apart: Rendered) -> None:
+    """The plan's warnings (here: the synthetic catalog has no CNI) reach render's output, once, under the
+    environments they concern: a person who only renders still hears that the nodes would stay NotReady."""
+    missing_cni = [w.split(": ")[0] for w in apart.warnings if "no 'cni' provider in the plan" in w]
+    assert missing_cni == ["dev, staging, prod"]

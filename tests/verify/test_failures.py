@@ -8,7 +8,7 @@ import time
 import pytest
 
 from homelab.verify.kinds import probe_class
-from homelab.verify.runner import Result, run_all, run_one, run_sync
+from homelab.verify.runner import Result, reason_of, run_all, run_one, run_sync
 from tests.verify.conftest import PrivateRedis, need_server, target
 
 KIND_URLS = {
@@ -66,6 +66,19 @@ def test_black_hole_costs_the_timeout_and_no_more(kind: str, black_hole: int) ->
     assert any(words in result.reason for words in ("no answer within", "no broker answered")), result.reason
     assert 0.9 <= result.seconds <= 1.5  # the runner's hard limit: timeout + 0.5 s
     assert elapsed <= 2.5  # and the caller is not held by the abandoned probe's cleanup
+
+
+def test_a_clients_own_timeout_reads_as_no_answer(black_hole: int) -> None:
+    """Under load a client's own timeout (set to the probe's) can fire before the runner's deadline; requests and
+    httpx wrap the socket's TimeoutError in errors of their own, and the reason must still say what happened
+    (the vault probe once reported "health: ReadTimeout: HTTPConnectionPool(...)")."""
+    import httpx
+    import requests
+
+    for call in (requests.get, httpx.get):
+        with pytest.raises((requests.Timeout, httpx.TimeoutException)) as raised:
+            call(f"http://127.0.0.1:{black_hole}/", timeout=0.2)
+        assert reason_of(raised.value).startswith("no answer within the timeout"), (call, raised.value)
 
 
 def test_black_holes_time_out_together_not_one_after_another(black_hole: int) -> None:

@@ -109,7 +109,7 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
     unpromoted: dict[str, list[Obj]] = {}  # the layout's bases are made of these (see layout)
     plans: dict[str, Plan] = {}
     files: dict[str, bytes] = {}
-    warnings: list[str] = []
+    heard: dict[str, list[str]] = {}  # a warning's text: the environments it was given for
     clients: dict[str, list[dict[str, Any]]] = {}
     for env in names:
         ctx, objects = render_env(config, catalog, env, tree, file)
@@ -120,9 +120,11 @@ def render_tree(config: Config, catalog: Catalog, envs: list[str] | None = None,
         per_env[env], plans[env] = objects, ctx.plan
         unpromoted[env] = (render_env(promote.without_carried(config, env), catalog, env, tree, file,
                                       own_files=False)[1] if promote.carries(config, env, tree) else objects)
-        warnings.extend(f"{env}: {w}" for w in dict.fromkeys(ctx.warnings))
+        for warning in dict.fromkeys([*ctx.plan.warnings, *ctx.warnings]):
+            heard.setdefault(warning, []).append(env)
         if progress:
             progress(env)
+    warnings = [f"{', '.join(envs)}: {text}" for text, envs in heard.items()]
     shared = [env for env in environments.sharing_current_context(config) if env in names]
     if len(shared) > 1:
         warnings.append(f"{', '.join(shared)} set no kube_context: each deploys to the cluster the current context "

@@ -68,7 +68,7 @@ def reason_of(exc: BaseException) -> str:
     chain = _chain(exc)
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or _REFUSED.search(str(exc)):
         return "connection refused (nothing listens on that port)"
-    if isinstance(exc, TimeoutError):  # the client's own deadline, set to the probe's timeout
+    if any(isinstance(e, TimeoutError) for e in chain):  # the client's own deadline, set to the probe's timeout
         return "no answer within the timeout (port open but silent, or packets dropped)"
     for error in chain:
         if isinstance(error, ssl.SSLError):
