@@ -49,6 +49,22 @@ def test_5xx_backs_off_and_gives_up_at_the_budget(api: FakeAPI, tmp_path: Path) 
     assert max(waits) <= 8 * 1.2 and sum(waits) == pytest.approx(30), "bounded by the budget, no longer"
 
 
+def test_the_500_that_refuses_an_objects_shape_is_final_at_once(api: FakeAPI, tmp_path: Path) -> None:
+    """The API server answers a server-side apply whose object does not fit the schema with a 500 (kubernetes
+    issue 139253): the same request gets the same answer, so it is reported at once as refused, not retried for
+    the whole --timeout and then blamed on an overloaded server (the e2e suite once waited 60 s on it)."""
+    message = ("failed to create typed patch object (demo/self; cert-manager.io/v1, Kind=Issuer): "
+               ".spec.selfSigned: expected map, got &{yes [] }")
+    api.fail(lambda r: r.method == "PATCH", httpx2.Response(500, json={
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "code": 500}))
+    kube = api.kube(tmp_path, policy=api.retry_policy(budget=30))
+    with pytest.raises(HomelabError) as err:
+        kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "self", "namespace": "demo"}})
+    assert kube.transport.policy.waits == []
+    assert err.value.exit_code == ExitCode.FINDINGS
+    assert f"the API server refused applying ConfigMap/demo/self (500: {message})" in str(err.value)
+
+
 def test_connection_reset_after_first_contact_is_retried(api: FakeAPI, tmp_path: Path) -> None:
     resets = [0]
 

@@ -1,6 +1,7 @@
 """The HTTP transport under lightkube: identity, TLS server name, proxy, and retries within a budget.
 
-Retried, with exponential backoff and the server's `Retry-After`: 429, every 5xx, connection
+Retried, with exponential backoff and the server's `Retry-After`: 429, every 5xx (but the 500 that refuses
+an applied object which does not fit its schema: SCHEMA_MISFIT), connection
 resets, refused connections and timeouts, for as long as the request has been failing for less
 than `budget` seconds (the command's `--timeout`). The very first contact with a server fails at
 once, because waiting cannot fix it: a wrong address or port is not a blip, nor is a TLS failure then
@@ -26,6 +27,10 @@ import httpx2
 from homelab.cluster.credentials import Credentials, Identity, tls_context
 
 RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+# The start of the 500 the API server answers a server-side apply whose object does not fit the kind's schema
+# (a field of the wrong type, a duplicate list key): the request's own fault, so the same answer every time
+# (kubernetes/kubernetes issue 139253, open: it should be a 400).
+SCHEMA_MISFIT = "failed to create typed patch object"
 _FIRST_WAIT, _MAX_WAIT = 0.5, 8.0
 
 
@@ -65,6 +70,17 @@ def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def schema_misfit(response: httpx2.Response) -> bool:
+    """Whether a 500 is the API server refusing the applied object's shape (SCHEMA_MISFIT), not a failure."""
+    if response.status_code != 500:
+        return False
+    response.read()
+    try:
+        return str(response.json().get("message", "")).startswith(SCHEMA_MISFIT)
+    except (ValueError, AttributeError):
+        return False
 
 
 def env_proxy(server: str) -> str | None:
@@ -126,7 +142,8 @@ class KubeTransport(httpx2.BaseTransport):
                 self._use(self.credentials.refresh())
                 refreshed = True
                 continue
-            if response.status_code in RETRIED_STATUS and self._wait(started, attempt, retry_after(response)):
+            if (response.status_code in RETRIED_STATUS and not schema_misfit(response)
+                    and self._wait(started, attempt, retry_after(response))):
                 response.read()
                 response.close()
                 attempt += 1
