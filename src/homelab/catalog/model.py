@@ -579,6 +579,9 @@ class Component(Strict):
             self._local_availability_patches(self.availability)
         if self.availability and self.single_copy:
             raise ValueError("availability and single_copy contradict each other: keep the one the chart supports")
+        if self.availability and self.footprint.per_node and not self.footprint.copies:
+            raise ValueError("a per-node component that runs copies (availability) says what one copy of its "
+                             "Deployments requests in `footprint.copies`, or the fit charges none of them")
         kinds = {r.get("kind") for r in self.resources}
         missing = sorted(i.kind for i in self.instances if i.kind not in kinds)
         if missing:
