@@ -40,8 +40,9 @@ class Planned:
         fp = self.component.footprint
         if fp.per_node:
             one = fp.copies
-            return (one.cpu * self.replicas, one.memory * self.replicas, one.storage * self.replicas) if one \
-                else (0, 0, 0)
+            if one is None:
+                return 0, 0, 0
+            return one.cpu * self.replicas, one.memory * self.replicas, one.storage * self.replicas
         base = max(fp.replicas, 1)
         scale = self.replicas / base
         return int(fp.cpu * scale), int(fp.memory * scale), int(fp.storage * scale)
