@@ -68,7 +68,7 @@ def test_the_built_in_example_runs_the_facets_that_matter() -> None:
     assert {"kyverno", "harbor", "cloudnative-pg", "istio", "strimzi", "eck-operator", "traefik", "argo-cd"} <= has
     assert {"grafana", "dex", "vault", "jenkins"} <= {n for n in FULL if CATALOG.components[n].single_copy}
     # read upstream at their pins (no chart data under ../shared): copies where the chart offers them, else why not
-    assert {"actions-runner-controller", "akhq", "ceph", "envoy-gateway"} <= has
+    assert {"actions-runner-controller", "akhq", "ceph", "envoy-gateway", "datadog"} <= has
     assert {"github-actions-runner", "rook-ceph", "clickhouse-operator", "doris-operator"} <= {
         n for n in FULL if CATALOG.components[n].single_copy}
     assert {"postgresql", "keycloak", "rabbitmq", "kafka"} <= {n for n in FULL if CATALOG.components[n].instances}
@@ -169,7 +169,8 @@ def test_charts_the_oracle_cannot_read_cite_every_key_they_set() -> None:
               if c.source.kind in ("helm", "oci") and (c.availability or c.single_copy) and not _has_chart_data(c)}
     assert {"prometheus", "cilium", "ingress-nginx", "metrics-server", "velero", "gitea", "minio",
             "actions-runner-controller", "akhq", "ceph", "envoy-gateway", "rook-ceph", "mlflow", "opentelemetry",
-            "tekton-operator", "starrocks-operator", "starrocks", "openstack-swift", "redis", "neo4j"} <= set(unread)
+            "tekton-operator", "starrocks-operator", "starrocks", "openstack-swift", "redis", "neo4j",
+            "datadog"} <= set(unread)
     for name, comp in unread.items():
         facet = comp.availability or comp.single_copy
         assert facet is not None

@@ -74,7 +74,9 @@ def test_environment_readme_lists_what_runs_by_layer(apart: Rendered, catalog: C
         by_name = {row[1]: row for row in rows}
         assert set(by_name) == set(plan.components), env
         for name, planned in plan.components.items():
-            copies = "every node" if planned.component.footprint.per_node else str(planned.replicas)
+            copies = str(planned.replicas)
+            if planned.component.footprint.per_node:
+                copies = f"every node + {planned.replicas}" if planned.component.footprint.copies else "every node"
             assert by_name[name][2:4] == [planned.version or "-", copies], (env, name)
         titles = [row[0].lstrip("| ") for row in rows if row[0].lstrip("| ")]
         assert titles == [info.title for layer, info in catalog.layers.items()

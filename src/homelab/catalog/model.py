@@ -98,14 +98,38 @@ class Maturity(Strict):
         return self
 
 
+class Copies(Strict):
+    """What one copy of the Deployments beside a DaemonSet requests (an operator, a UI, a cluster agent).
+
+    A per-node component's footprint is charged on every node; its Deployments are not: they run as many
+    copies as the environment gives the component, so the fit charges this part once per copy and spreads
+    the copies over nodes like any other component's. `confirmed` names the chart's file, key and tag."""
+
+    cpu: Cpu = 0
+    memory: Bytes = 0
+    storage: Bytes = 0
+    confirmed: str = Field(description="where the requests are set: the chart's template and values keys at "
+                                       "the pinned tag, or the entry's own values the template applies")
+
+
 class Footprint(Strict):
-    """Resource requests of the whole component at one replica set, as the chart defaults ask."""
+    """Resource requests of the whole component at one replica set, as the chart defaults ask; for a per-node
+    component, what runs on every node, with its Deployments apart in `copies`."""
 
     cpu: Cpu = 100
     memory: Bytes = 128 * 2**20
     storage: Bytes = 0
     replicas: int = Field(default=1, ge=0)
     per_node: bool = Field(default=False, description="a DaemonSet: one copy on every node")
+    copies: Copies | None = Field(default=None, description="a per-node component's Deployments, one copy: "
+                                  "charged once per copy the environment runs, not on every node")
+
+    @model_validator(mode="after")
+    def _copies_beside_a_daemonset(self) -> Footprint:
+        if self.copies is not None and not self.per_node:
+            raise ValueError("`copies` is the part of a per-node component that runs as Deployments: set "
+                             "`per_node: true`, or fold the copies into the footprint itself")
+        return self
 
 
 class Endpoint(Strict):
@@ -555,6 +579,9 @@ class Component(Strict):
             self._local_availability_patches(self.availability)
         if self.availability and self.single_copy:
             raise ValueError("availability and single_copy contradict each other: keep the one the chart supports")
+        if self.availability and self.footprint.per_node and not self.footprint.copies:
+            raise ValueError("a per-node component that runs copies (availability) says what one copy of its "
+                             "Deployments requests in `footprint.copies`, or the fit charges none of them")
         kinds = {r.get("kind") for r in self.resources}
         missing = sorted(i.kind for i in self.instances if i.kind not in kinds)
         if missing:

@@ -11,7 +11,7 @@ from homelab.cli.common import ConfigOption, EnvOption, JsonOption, check_env, c
 if TYPE_CHECKING:
     from homelab.catalog import Catalog
     from homelab.config import Config
-    from homelab.plan import Plan
+    from homelab.plan import Plan, Planned
 
 
 def _print_plan(plan: Plan, catalog: Catalog) -> None:
@@ -32,20 +32,23 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
             members = [p for p in plan.components.values()
                        if p.component.layer == layer and p.component.category == slug]
             for i, p in enumerate(sorted(members, key=lambda p: (p.wave, p.name))):
-                c, m, _ = p.requests()
+                cpu_cell, memory_cell = _requests(p)
                 flag = " [yellow]![/]" if p.warnings else ""
                 if p.name in plan.hosted and plan.site:
                     flag += f" [dim]({plan.site.host}'s)[/]"
                 table.add_row(f"[bold]{info.title}[/] / {title}" if i == 0 else "", p.name + flag, str(p.wave),
-                              p.version or "-", format_cpu(c), format_bytes(m), "; ".join(p.reasons))
+                              p.version or "-", cpu_cell, memory_cell, "; ".join(p.reasons))
     out.print(table)
+    if any(p.per_node() for p in plan.components.values()):
+        out.print("[dim]cpu and memory: the requests of all copies; `x/node + y`: x on every node (a DaemonSet), "
+                  "y for all copies of its Deployments[/]")
     fit = Table(title=f"Fit per node (headroom {plan.headroom:.0%} kept free)")
     for column in ("node", "address", "arch", "cpu", "memory", "storage", "components"):
         fit.add_column(column)
     for n in plan.nodes:
         fit.add_row(n.name, n.address or "-", n.arch, f"{format_cpu(n.cpu_used)} / {format_cpu(n.cpu_total)}",
                     f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
-                    f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(set(n.placed))))
+                    f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}", str(len(n.components())))
     out.print(fit)
     if plan.cluster_nodes is not None:
         together = Table(title="Fit of the shared cluster: every environment on it, cluster-wide components once "
@@ -56,7 +59,7 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
             together.add_row(n.name, f"{format_cpu(n.cpu_used)} / {format_cpu(n.cpu_total)}",
                              f"{format_bytes(n.memory_used)} / {format_bytes(n.memory_total)}",
                              f"{format_bytes(n.storage_used)} / {format_bytes(n.storage_total)}",
-                             str(len(set(n.placed))))
+                             str(len(n.components())))
         out.print(together)
     for name, why in plan.skipped.items():
         out.print(f"[dim]skipped:[/] {name} ({why})")
@@ -66,6 +69,18 @@ def _print_plan(plan: Plan, catalog: Catalog) -> None:
             better = f"; use {maturity.replacement} instead" if maturity.replacement else ""
             out.print(f"[yellow]warning:[/] {p.name} is {maturity.status}{better} "
                       f"(why: `homelab plan --explain {p.name}`)")
+
+
+def _requests(p: Planned) -> tuple[str, str]:
+    """The cpu and memory cells of one component: its copies, and what it asks on every node if it runs there."""
+    from homelab.quantity import format_bytes, format_cpu
+
+    cpu, memory, _ = p.requests()
+    each = p.per_node()
+    if each is None:
+        return format_cpu(cpu), format_bytes(memory)
+    copies = (f" + {format_cpu(cpu)}", f" + {format_bytes(memory)}") if cpu or memory else ("", "")
+    return f"{format_cpu(each[0])}/node{copies[0]}", f"{format_bytes(each[1])}/node{copies[1]}"
 
 
 def _print_sites(plans: dict[str, Plan | str]) -> None:

@@ -73,8 +73,8 @@ def check_nodes(nodes: list[Obj], plan: Plan) -> list[Finding]:
     out = []
     archs = {_node_arch(n) for n in nodes}
     for fit in plan.nodes:
-        if fit.placed and fit.arch not in archs:
-            out.append(Finding("arch", False, f"the plan places {len(set(fit.placed))} components on {fit.arch} "
+        if fit.components() and fit.arch not in archs:
+            out.append(Finding("arch", False, f"the plan places {len(fit.components())} components on {fit.arch} "
                                               f"node {fit.name}, but the cluster has only {', '.join(sorted(archs))}"))
     by_name = {str((n.get("metadata") or {}).get("name")): n for n in nodes}
     cpu_have = sum(_allocatable(n)[0] for n in nodes)

@@ -4,7 +4,9 @@ First-fit-decreasing by the larger of the CPU and memory shares, keeping a headr
 fraction of every node free, spreading replicas of one component evenly across
 nodes, and never placing an image on a node whose architecture it does not publish.
 Components with several copies are placed first, while every node still has room for
-one of them, so that losing a node loses one copy.
+one of them, so that losing a node loses one copy. A per-node component's DaemonSet
+(its footprint) is charged on every node before anything else; its Deployments
+(`footprint.copies`) are copies like any other component's.
 """
 
 from __future__ import annotations
@@ -51,28 +53,26 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
         return (node.cpu_used + cpu <= cap[0] and node.memory_used + mem <= cap[1]
                 and node.storage_used + disk <= cap[2])
 
-    def put(node: NodeFit, name: str, cpu: int, mem: int, disk: int) -> None:
+    def put(node: NodeFit, name: str, cpu: int, mem: int, disk: int, every_node: bool = False) -> None:
         node.cpu_used += cpu
         node.memory_used += mem
         node.storage_used += disk
-        node.placed.append(name)
+        (node.every_node if every_node else node.placed).append(name)
 
     items: list[tuple[str, int, int, int, set[str]]] = []
     problems = []
     total_cpu = sum(room[n.name][0] for n in fits) or 1
     total_mem = sum(room[n.name][1] for n in fits) or 1
     for p in planned:
-        cpu, mem, disk = p.requests()
-        fp = p.component.footprint
         eligible = {n.name for n in fits if n.arch in p.component.arch}
-        if fp.per_node:
-            per = (fp.cpu, fp.memory, fp.storage)
+        per = p.per_node()
+        if per is not None:  # its DaemonSet, on every node first; its Deployments' copies below like any others
             for node in fits:
                 if node.name in eligible:
                     if not fits_on(node, *per):
                         problems.append(_no_room(p.name, per, node, room, field=field))
-                    put(node, p.name, *per)
-            continue
+                    put(node, p.name, *per, every_node=True)
+        cpu, mem, disk = p.requests()
         count = max(p.replicas, 1) if (cpu or mem or disk) else 0
         for _ in range(count):
             items.append((p.name, cpu // count, mem // count, disk // count, eligible))
@@ -96,15 +96,21 @@ def place(planned: list[Planned], nodes: list[Node], headroom: float, file: str 
 
 def _no_room(name: str, need: tuple[int, int, int], node: NodeFit | None, room: dict[str, tuple[int, int, int]],
              fits: list[NodeFit] | None = None, field: str = "cluster.nodes") -> Problem:
+    """A copy that fits on no node (`fits`: the node with most room is named), or a per-node part that does not
+    fit on `node` itself (a DaemonSet runs on every node, so that node is the one to grow)."""
     want = f"cpu {format_cpu(need[0])}, memory {format_bytes(need[1])}, storage {format_bytes(need[2])}"
-    if node is None and fits:
-        free = max(fits, key=lambda n: (room[n.name][1] - n.memory_used, room[n.name][0] - n.cpu_used))
-        node = free
-    left = ""
     if node is not None:
-        cap = room[node.name]
-        left = (f"; most room left is on {node.name}: cpu {format_cpu(max(cap[0] - node.cpu_used, 0))}, "
-                f"memory {format_bytes(max(cap[1] - node.memory_used, 0))}, "
-                f"storage {format_bytes(max(cap[2] - node.storage_used, 0))}")
-    return Problem(f"{name} does not fit: a replica needs {want}{left}", field=field,
-                   hint="add nodes or memory, lower replicas, or remove components")
+        message = f"{name} does not fit: its part on every node needs {want}; {_left(node, room, 'room left on')}"
+    elif fits:
+        most = max(fits, key=lambda n: (room[n.name][1] - n.memory_used, room[n.name][0] - n.cpu_used))
+        message = f"{name} does not fit: a replica needs {want}; {_left(most, room, 'most room left is on')}"
+    else:
+        message = f"{name} does not fit: a replica needs {want}"
+    return Problem(message, field=field, hint="add nodes or memory, lower replicas, or remove components")
+
+
+def _left(node: NodeFit, room: dict[str, tuple[int, int, int]], saying: str) -> str:
+    cap = room[node.name]
+    return (f"{saying} {node.name}: cpu {format_cpu(max(cap[0] - node.cpu_used, 0))}, "
+            f"memory {format_bytes(max(cap[1] - node.memory_used, 0))}, "
+            f"storage {format_bytes(max(cap[2] - node.storage_used, 0))}")

@@ -35,11 +35,22 @@ class Planned:
         return self.component.name
 
     def requests(self) -> tuple[int, int, int]:
-        """(millicores, bytes of memory, bytes of storage) for all replicas in this environment."""
+        """(millicores, bytes of memory, bytes of storage) of all its copies in this environment; for a per-node
+        component only its Deployments' copies (`footprint.copies`), its DaemonSet being `per_node()`."""
         fp = self.component.footprint
+        if fp.per_node:
+            one = fp.copies
+            if one is None:
+                return 0, 0, 0
+            return one.cpu * self.replicas, one.memory * self.replicas, one.storage * self.replicas
         base = max(fp.replicas, 1)
         scale = self.replicas / base
         return int(fp.cpu * scale), int(fp.memory * scale), int(fp.storage * scale)
+
+    def per_node(self) -> tuple[int, int, int] | None:
+        """What it requests on every node it runs on (its DaemonSet); None for a component that runs copies only."""
+        fp = self.component.footprint
+        return (fp.cpu, fp.memory, fp.storage) if fp.per_node else None
 
 
 @dataclass
@@ -53,7 +64,12 @@ class NodeFit:
     cpu_used: int = 0
     memory_used: int = 0
     storage_used: int = 0
-    placed: list[str] = field(default_factory=list)
+    placed: list[str] = field(default_factory=list)  # one entry per copy placed here
+    every_node: list[str] = field(default_factory=list)  # per-node components (their DaemonSet) on this node
+
+    def components(self) -> set[str]:
+        """Every component with pods on this node: its copies and its per-node parts."""
+        return set(self.placed) | set(self.every_node)
 
 
 @dataclass
@@ -140,9 +156,8 @@ class Plan:
                     "version": p.version,
                     "replicas": p.replicas,
                     "maturity": p.component.maturity.status,
-                    "requests": dict(zip(("cpu", "memory", "storage"),
-                                         (format_cpu(p.requests()[0]), format_bytes(p.requests()[1]),
-                                          format_bytes(p.requests()[2])), strict=True)),
+                    "requests": _requests_json(p.requests()),
+                    "per_node": None if (each := p.per_node()) is None else _requests_json(each),
                     "requires": [asdict(e) for e in self.requires_of(p.name)],
                     "uses": [asdict(e) for e in self.requires_of(p.name, optional=True)],
                     "reasons": p.reasons,
@@ -162,5 +177,10 @@ def _node_json(n: NodeFit) -> dict[str, Any]:
         "cpu": {"used": format_cpu(n.cpu_used), "total": format_cpu(n.cpu_total)},
         "memory": {"used": format_bytes(n.memory_used), "total": format_bytes(n.memory_total)},
         "storage": {"used": format_bytes(n.storage_used), "total": format_bytes(n.storage_total)},
-        "components": sorted(set(n.placed)),
+        "components": sorted(n.components()),
     }
+
+
+def _requests_json(requests: tuple[int, int, int]) -> dict[str, str]:
+    cpu, memory, storage = requests
+    return {"cpu": format_cpu(cpu), "memory": format_bytes(memory), "storage": format_bytes(storage)}

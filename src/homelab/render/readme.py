@@ -79,7 +79,10 @@ def render(config: Config, catalog: Catalog, plans: dict[str, Plan]) -> str:
 
 
 def _copies(planned: Planned) -> str:
-    return "every node" if planned.component.footprint.per_node else str(planned.replicas)
+    """How many copies run: a per-node component on every node, and its Deployments' copies beside it."""
+    if planned.per_node() is None:
+        return str(planned.replicas)
+    return f"every node + {planned.replicas}" if planned.component.footprint.copies else "every node"
 
 
 def _installed_by(ctx: Context, planned: Planned) -> str:
