@@ -16,7 +16,7 @@ import httpx2
 import msgspec
 from lightkube import ApiError
 
-from homelab.cluster.transport import RETRIED_STATUS, KubeTransport, TLSFailure, schema_misfit
+from homelab.cluster.transport import KubeTransport, TLSFailure, retried
 from homelab.errors import ExitCode, HomelabError, cluster_error
 
 
@@ -82,7 +82,7 @@ def translate(exc: httpx2.HTTPStatusError, doing: str, where: Where) -> HomelabE
         return cluster_error(ExitCode.CONFLICT, f"conflict while {doing}: {message}",
                              "another field manager owns these fields; change them there, or re-run with "
                              "--force-conflicts to take them over")
-    if code in RETRIED_STATUS and not schema_misfit(exc.response):
+    if retried(exc.response):
         return cluster_error(ExitCode.UNREACHABLE, f"the API server kept answering {code} while {doing} for "
                              f"{where.transport.policy.budget:.0f}s: {message}",
                              "it is overloaded or unhealthy; retry later or raise --timeout")

@@ -72,15 +72,18 @@ def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def schema_misfit(response: httpx2.Response) -> bool:
-    """Whether a 500 is the API server refusing the applied object's shape (SCHEMA_MISFIT), not a failure."""
-    if response.status_code != 500:
+def retried(response: httpx2.Response) -> bool:
+    """Whether an answer is a failure worth retrying: RETRIED_STATUS, but not the 500 that refuses the applied
+    object's shape (SCHEMA_MISFIT), which is the request's own fault and comes back the same every time."""
+    if response.status_code not in RETRIED_STATUS:
         return False
+    if response.status_code != 500:
+        return True
     response.read()
     try:
-        return str(response.json().get("message", "")).startswith(SCHEMA_MISFIT)
+        return not str(response.json().get("message", "")).startswith(SCHEMA_MISFIT)
     except (ValueError, AttributeError):
-        return False
+        return True
 
 
 def env_proxy(server: str) -> str | None:
@@ -142,8 +145,7 @@ class KubeTransport(httpx2.BaseTransport):
                 self._use(self.credentials.refresh())
                 refreshed = True
                 continue
-            if (response.status_code in RETRIED_STATUS and not schema_misfit(response)
-                    and self._wait(started, attempt, retry_after(response))):
+            if retried(response) and self._wait(started, attempt, retry_after(response)):
                 response.read()
                 response.close()
                 attempt += 1
